@@ -1,0 +1,125 @@
+/**
+ * The plugin contract. A plugin is a pure factory: name, config schema, create(config, ctx).
+ * The running wrappers (core/running) own scheduling, filters, batching, buffering, retry and
+ * self-metrics; plugins only gather, transform or write.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Metric } from '../metric/metric.ts';
+
+export type PluginKind = 'input' | 'processor' | 'output';
+
+/** Identity of one configured plugin instance. */
+export interface PluginId {
+  kind: PluginKind;
+  name: string;
+  /** The `alias` key, or undefined. */
+  alias: string | undefined;
+  /** Human label used in logs, metrics and errors: `inputs.cpu` or `inputs.cpu:alias`. */
+  label: string;
+}
+
+/** Wall and monotonic clocks, injectable so tests and replay can drive time. */
+export interface Clock {
+  /** Wall-clock milliseconds since the epoch. */
+  now(): number;
+  /** Monotonic milliseconds (performance.now()). */
+  monotonic(): number;
+}
+
+/** Self-metrics a plugin may record beyond the ones the wrapper records for it. */
+export interface PluginMetrics {
+  /** A monotonically increasing counter, attributed to this plugin instance. */
+  counter(name: string, description: string): (value?: number, attrs?: Record<string, string>) => void;
+  /** A gauge set to the latest value. */
+  gauge(name: string, description: string): (value: number, attrs?: Record<string, string>) => void;
+  /** A histogram of observations (seconds by convention). */
+  histogram(name: string, description: string): (value: number, attrs?: Record<string, string>) => void;
+}
+
+/** What the core hands a plugin. */
+export interface PluginContext {
+  readonly id: PluginId;
+  /** pino child logger tagged with the plugin instance. */
+  readonly log: Logger;
+  readonly metrics: PluginMetrics;
+  readonly clock: Clock;
+  /** Aborted when the plugin instance is stopping. */
+  readonly signal: AbortSignal;
+  /** A directory this instance may keep state in (positions, sketches); created on demand. */
+  readonly stateDir: string;
+}
+
+/** Called with true once every output has delivered or durably buffered the batch. */
+export type AckCallback = (delivered: boolean) => void;
+
+/** Where inputs put what they gathered or received. */
+export interface Accumulator {
+  /**
+   * Push a batch into the pipeline. `ack`, when given, fires once the batch is delivered or durably
+   * buffered by every output (or dropped on purpose by a filter). Returns false when the pipeline
+   * asks the source to slow down (block-mode buffer full): stop reading until waitForCapacity().
+   */
+  push(metrics: Metric[], ack?: AckCallback): boolean;
+  /** Count and log bad input, saying where and why. Nothing else of the batch is lost. */
+  reject(reason: string, detail?: Record<string, unknown>, count?: number): void;
+  /** True while a block-mode output is full. */
+  readonly saturated: boolean;
+  /** Resolves when the pipeline has room again (immediately when not saturated). */
+  waitForCapacity(): Promise<void>;
+}
+
+/** An input: polling (`gather`, scheduled by the core) or a service (`start`/`stop`), or both. */
+export interface InputInstance {
+  gather?(acc: Accumulator): Promise<void> | void;
+  start?(acc: Accumulator): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}
+
+/** Where a stateful processor sends what it emits on its own timer. */
+export type Emit = (metrics: Metric[]) => void;
+
+/**
+ * A processor takes a batch and returns the batch to pass on (it may mutate, drop, add).
+ * A processor that holds state may emit on a timer through `start(emit)` and flush in `stop()`.
+ */
+export interface ProcessorInstance {
+  start?(emit: Emit): Promise<void> | void;
+  process(metrics: Metric[]): Metric[] | Promise<Metric[]>;
+  /** Drain: return what remains (e.g. open windows). */
+  stop?(): Promise<Metric[] | void> | Metric[] | void;
+}
+
+/**
+ * An output writes batches. It must not mutate the metrics (they are shared between outputs).
+ * Failure is a thrown WriteError (retryable, permanent or partial); any other error is retryable.
+ */
+export interface OutputInstance {
+  connect?(): Promise<void>;
+  write(metrics: Metric[]): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Fields every plugin definition has. */
+interface DefinitionBase<S extends z.ZodType> {
+  name: string;
+  /** One line for `viva plugins list`. */
+  description: string;
+  /** zod object schema of the plugin's own keys; strict, with defaults and .describe() docs. */
+  config: S;
+}
+
+export interface InputDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  kind: 'input';
+  create(config: z.output<S>, ctx: PluginContext): InputInstance | Promise<InputInstance>;
+}
+export interface ProcessorDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  kind: 'processor';
+  create(config: z.output<S>, ctx: PluginContext): ProcessorInstance | Promise<ProcessorInstance>;
+}
+export interface OutputDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  kind: 'output';
+  create(config: z.output<S>, ctx: PluginContext): OutputInstance | Promise<OutputInstance>;
+}
+
+export type AnyDefinition = InputDefinition | ProcessorDefinition | OutputDefinition;
