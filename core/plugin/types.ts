@@ -48,6 +48,8 @@ export interface PluginContext {
   readonly signal: AbortSignal;
   /** A directory this instance may keep state in (positions, sketches); created on demand. */
   readonly stateDir: string;
+  /** VIVA's own self-metrics as metrics (for the `internal` input). */
+  selfMetrics(): Promise<Metric[]>;
 }
 
 /** Called with true once every output has delivered or durably buffered the batch. */

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/** Config of the generator input. */
+export const generatorConfig = z.strictObject({
+  name: z.string().default('generated').describe('Measurement name of the generated metrics.'),
+  series: z.number().int().positive().default(10).describe('Distinct series (tag combinations).'),
+  tags: z.number().int().min(0).max(16).default(4).describe('Tags per metric besides "series".'),
+  fields: z.number().int().min(1).max(16).default(4).describe('Float fields per metric besides "seq".'),
+  rate: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('Metrics per second as a service; 0 = one metric per series per gather interval.'),
+  batch_size: z.number().int().positive().default(1000).describe('Metrics per pushed batch at a set rate.'),
+  total: z.number().int().min(0).default(0).describe('Stop after this many metrics (0 = no limit).'),
+});
+
+export type GeneratorConfig = z.output<typeof generatorConfig>;

@@ -1,0 +1,38 @@
+/**
+ * The file output: writes each batch to every configured file (or stdout) in the chosen format,
+ * with rotation by size and age.
+ */
+import type { Serializer } from '../../../core/format/types.ts';
+import type { Metric } from '../../../core/metric/metric.ts';
+import type { OutputInstance } from '../../../core/plugin/types.ts';
+import { writeStream } from '../stdout/stdout.ts';
+import type { FileConfig } from './config.ts';
+import { RotatingFile } from './rotating.ts';
+
+export class FileOutput implements OutputInstance {
+  private readonly serializer: Serializer;
+  private readonly files: RotatingFile[] = [];
+  private readonly toStdout: boolean;
+
+  constructor(cfg: FileConfig, serializer: Serializer) {
+    this.serializer = serializer;
+    this.toStdout = cfg.files.includes('stdout');
+    const policy = {
+      maxSize: cfg.rotation_max_size,
+      intervalMs: cfg.rotation_interval,
+      maxArchives: cfg.rotation_max_archives,
+      fsync: cfg.fsync,
+    };
+    for (const f of cfg.files) if (f !== 'stdout') this.files.push(new RotatingFile(f, policy));
+  }
+
+  async write(metrics: Metric[]): Promise<void> {
+    const data = this.serializer.serialize(metrics);
+    for (const f of this.files) f.write(data);
+    if (this.toStdout) await writeStream(process.stdout, data);
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files) f.close();
+  }
+}
