@@ -1,0 +1,560 @@
+#!/usr/bin/env bash
+# Real backbone services for VIVA's integration tests: Kafka (KRaft), Mosquitto, InfluxDB 1.x,
+# Prometheus and Alertmanager, each on loopback with its data and log under one scratch directory.
+#
+#   scripts/services.sh up [service...]      install what is missing, start, wait until answering
+#   scripts/services.sh down [service...]    stop what this scratch directory started
+#   scripts/services.sh status [service...]  one line per service; exit 3 when one is not running
+#   scripts/services.sh restart [service...]
+#
+# Services: kafka mosquitto influxdb prometheus alertmanager (default: all). Ports and versions come
+# from scripts/services.env; see docs/SERVICES.md. `up` is idempotent and fast when all is running.
+set -Eeuo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_DIR="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
+# shellcheck source-path=SCRIPTDIR source=services.env
+. "$SCRIPT_DIR/services.env"
+
+SERVICES_DIR="${VIVA_SERVICES_DIR:-$REPO_DIR/var/services}"
+CACHE_DIR="${VIVA_CACHE_DIR:-$REPO_DIR/.cache}"
+HOST="$VIVA_SERVICES_HOST"
+LOG4J_VERSION=2.25.3 # the log4j 2 that Kafka 4.1 ships with; the slf4j binding must match it
+ALL_SERVICES=(kafka mosquitto influxdb prometheus alertmanager)
+export PATH="$PATH:/usr/sbin:/sbin"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() {
+  printf '[services] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# fail SERVICE MESSAGE [LOGFILE]: name the service, show the tail of its log, exit non-zero.
+fail() {
+  local svc=$1 msg=$2 logfile=${3:-$LOG_DIR/$1.log}
+  {
+    printf '[services] ERROR: %s: %s\n' "$svc" "$msg"
+    if [[ -s $logfile ]]; then
+      printf '[services] last lines of %s:\n' "$logfile"
+      tail -n 40 "$logfile" | sed 's/^/    /'
+    fi
+  } >&2
+  exit 1
+}
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo -n "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Installation: collect the Debian packages whose commands are missing, install them in one go.
+
+MISSING_PKGS=()
+need() { # need COMMAND PACKAGE...
+  command -v "$1" >/dev/null 2>&1 || MISSING_PKGS+=("${@:2}")
+}
+
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_CREATED=0
+cleanup() { if ((POLICY_CREATED)); then as_root rm -f "$POLICY_RC"; fi; }
+trap cleanup EXIT
+
+apt_install() {
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=300 "$@" >>"$LOG_DIR/apt.log" 2>&1
+}
+
+install_missing() {
+  ((${#MISSING_PKGS[@]})) || return 0
+  local pkgs
+  read -r -a pkgs <<<"$(printf '%s\n' "${MISSING_PKGS[@]}" | sort -u | tr '\n' ' ')"
+  log "installing with apt: ${pkgs[*]}"
+  # Packaged daemons must not start on install: they would take our ports with their own config.
+  if [[ ! -e $POLICY_RC ]]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$POLICY_RC" >/dev/null
+    as_root chmod 755 "$POLICY_RC"
+    POLICY_CREATED=1
+  fi
+  if ! apt_install "${pkgs[@]}"; then
+    log "apt-get install failed; running apt-get update and retrying"
+    as_root apt-get update -q >>"$LOG_DIR/apt.log" 2>&1 || true
+    apt_install "${pkgs[@]}" || fail apt "could not install ${pkgs[*]}"
+  fi
+  cleanup
+  POLICY_CREATED=0
+  MISSING_PKGS=()
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes: pid files, launching, waiting, ports.
+
+pid_file() { echo "$RUN_DIR/$1.pid"; }
+
+cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true; }
+
+# is_service SERVICE PID: whether that process runs the service's program.
+is_service() {
+  local cmd re
+  cmd=$(cmdline "$2")
+  re=$("match_$1")
+  [[ $cmd =~ $re ]]
+}
+
+# our_pid SERVICE: print the pid from the pid file when that process is alive and is the service.
+our_pid() {
+  local file pid
+  file=$(pid_file "$1")
+  [[ -s $file ]] || return 1
+  pid=$(<"$file")
+  is_service "$1" "$pid" || return 1
+  echo "$pid"
+}
+
+# shellcheck disable=SC2016 # expanded by the inner bash
+port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
+
+listener_pid() { # the pid listening on a TCP port, when visible
+  local out
+  out=$(ss -Hltnp "sport = :$1" 2>/dev/null || true)
+  if [[ $out =~ pid=([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; fi
+}
+
+# launch SERVICE COMMAND...: start in the background, in its own session (Ctrl-C on a test run
+# must not kill the services), cwd in its scratch dir, output to its log, pid to its pid file.
+launch() {
+  local svc=$1 logfile=$LOG_DIR/$1.log
+  shift
+  [[ -f $logfile ]] && mv -f "$logfile" "$logfile.1"
+  (cd "$SERVICES_DIR/$svc" && exec setsid "$@" </dev/null >>"$logfile" 2>&1 9>&-) &
+  echo $! >"$(pid_file "$svc")"
+}
+
+# wait_for SERVICE PID TIMEOUT_S PROBE...: until the probe succeeds; fail if the process dies or
+# the time runs out.
+wait_for() {
+  local svc=$1 pid=$2 timeout=$3
+  shift 3
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    alive "$pid" || fail "$svc" "exited during startup (pid $pid)"
+    ((SECONDS < deadline)) || fail "$svc" "did not answer within ${timeout}s (pid $pid still running)"
+    sleep 0.5
+  done
+}
+
+# alive PID: running, and not a zombie waiting for init to reap it (our daemons outlive this script).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+terminate() { # terminate PID GRACE_S: SIGTERM, then SIGKILL after the grace period
+  local pid=$1 grace=$2 i
+  kill "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < grace * 10; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  log "pid $pid ignored SIGTERM for ${grace}s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# shared_pid PORT: the pid of a service of another VIVA scratch dir (another clone) on that port.
+shared_pid() {
+  local pid cwd
+  pid=$(listener_pid "$1")
+  [[ -n $pid ]] || return 1
+  cwd=$(readlink "/proc/$pid/cwd" || true)
+  [[ -n $cwd && -e $cwd/../.viva-services ]] || return 1
+  echo "$pid"
+}
+
+# claim_ports SERVICE PORT...: make our ports free. When the first port is served by the same
+# service of another VIVA scratch dir, that one is reused (return 1, pid in SHARED_PID); a system
+# instance of the same program (e.g. started by its Debian package) is stopped; anything else is
+# an error.
+claim_ports() {
+  local svc=$1 port pid
+  shift
+  for port in "$@"; do
+    port_open "$port" || continue
+    pid=$(listener_pid "$port")
+    [[ -n $pid ]] || fail "$svc" "port $HOST:$port is in use by a process this user cannot see" /dev/null
+    is_service "$svc" "$pid" ||
+      fail "$svc" "port $HOST:$port is in use by another program: $(cmdline "$pid")" /dev/null
+    if [[ $port == "$1" ]] && SHARED_PID=$(shared_pid "$port"); then
+      if [[ $(readlink "/proc/$pid/cwd") == "$SERVICES_DIR/$svc" ]]; then
+        log "$svc: pid $pid was started from this scratch dir but lost its pid file; adopting it"
+        echo "$pid" >"$(pid_file "$svc")"
+      else
+        log "$svc: port $port is served by the VIVA services of $(dirname "$(readlink "/proc/$pid/cwd")") (pid $pid); reusing it"
+      fi
+      return 1
+    fi
+    log "$svc: stopping the system instance on port $port (pid $pid)"
+    as_root service "$(unit_"$svc")" stop >/dev/null 2>&1 || true
+    terminate "$pid" 30
+  done
+}
+
+# generated_config SRC DEST: copy a committed config, pointing its default addresses at ours.
+generated_config() {
+  sed -e "s/127\.0\.0\.1:9090/$HOST:$VIVA_PROMETHEUS_PORT/g" \
+    -e "s/127\.0\.0\.1:9094/$HOST:$VIVA_ALERTMANAGER_PORT/g" \
+    -e "s/127\.0\.0\.1:9095/$HOST:$VIVA_ALERT_WEBHOOK_PORT/g" \
+    -e "s/127\.0\.0\.1:9273/$HOST:$VIVA_AGENT_METRICS_PORT/g" \
+    -e "s/127\.0\.0\.1:9274/$HOST:$VIVA_PROMETHEUS_CLIENT_PORT/g" "$1" >"$2.new"
+  # Report a change so a running instance can reload.
+  if cmp -s "$2.new" "$2"; then rm -f "$2.new" && return 1; fi
+  mv -f "$2.new" "$2"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka: KRaft combined broker+controller; jars resolved by Maven into the cache.
+
+needs_kafka() { need java openjdk-17-jre-headless && need mvn maven && need kcat kcat; }
+ports_kafka() { echo "$VIVA_KAFKA_PORT" "$VIVA_KAFKA_CONTROLLER_PORT"; }
+match_kafka() { echo 'kafka\.Kafka '; }
+unit_kafka() { echo kafka; }
+probe_kafka() {
+  local out
+  port_open "$VIVA_KAFKA_PORT" && out=$(kcat -L -b "$HOST:$VIVA_KAFKA_PORT" -m 5 2>/dev/null) &&
+    [[ $out == *"broker 1 at"* ]]
+}
+
+fetch_kafka() {
+  local home=$CACHE_DIR/kafka-$VIVA_KAFKA_VERSION
+  KAFKA_LIBS=$home/libs
+  [[ -f $KAFKA_LIBS/.complete ]] && return 0
+  log "kafka: fetching kafka_2.13 $VIVA_KAFKA_VERSION and its dependencies from Maven Central"
+  mkdir -p "$home"
+  cat >"$home/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.viva.services</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$VIVA_KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-api</artifactId><version>$LOG4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
+  </dependencies>
+  <build><plugins><plugin>
+    <groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version>
+  </plugin></plugins></build>
+</project>
+EOF
+  rm -rf "$KAFKA_LIBS.tmp"
+  mvn -B -q -f "$home/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$KAFKA_LIBS.tmp" >"$LOG_DIR/kafka-maven.log" 2>&1 ||
+    fail kafka "maven could not fetch the Kafka jars" "$LOG_DIR/kafka-maven.log"
+  rm -rf "$KAFKA_LIBS" && mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS" && touch "$KAFKA_LIBS/.complete"
+}
+
+start_kafka() {
+  fetch_kafka
+  local dir=$SERVICES_DIR/kafka
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<EOF
+# Generated by scripts/services.sh: single-node KRaft, broker and controller in one process.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$VIVA_KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$VIVA_KAFKA_PORT,CONTROLLER://$HOST:$VIVA_KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$VIVA_KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+EOF
+  cat >"$dir/log4j2.properties" <<'EOF'
+status = warn
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.out.ref = OUT
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+EOF
+  local java=(java -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=$dir/log4j2.properties" -Dlog4j2.shutdownHookEnabled=false -cp "$KAFKA_LIBS/*")
+  if [[ ! -f $dir/data/meta.properties ]]; then
+    # A random Kafka Uuid (base64url); one starting with '-' would be read as an option.
+    local id=
+    until [[ $id =~ ^[A-Za-z0-9][A-Za-z0-9_-]{21}$ ]]; do
+      id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+    done
+    "${java[@]}" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
+      --ignore-formatted >"$LOG_DIR/kafka-format.log" 2>&1 ||
+      fail kafka "formatting the KRaft storage failed" "$LOG_DIR/kafka-format.log"
+  fi
+  launch kafka "${java[@]}" kafka.Kafka "$dir/server.properties"
+  wait_for kafka "$(<"$(pid_file kafka)")" 90 probe_kafka
+}
+
+# ---------------------------------------------------------------------------------------------
+# Mosquitto: our own config, not the system service.
+
+needs_mosquitto() { need mosquitto mosquitto && need mosquitto_pub mosquitto-clients; }
+ports_mosquitto() { echo "$VIVA_MQTT_PORT"; }
+match_mosquitto() { echo '(^|/)mosquitto( |$)'; }
+unit_mosquitto() { echo mosquitto; }
+probe_mosquitto() {
+  port_open "$VIVA_MQTT_PORT" && mosquitto_pub -h "$HOST" -p "$VIVA_MQTT_PORT" -i viva-probe -t viva/probe -n
+}
+
+start_mosquitto() {
+  local dir=$SERVICES_DIR/mosquitto
+  mkdir -p "$dir/data"
+  cat >"$dir/mosquitto.conf" <<EOF
+# Generated by scripts/services.sh.
+user $(id -un)
+listener $VIVA_MQTT_PORT $HOST
+allow_anonymous true
+persistence true
+persistence_location $dir/data/
+autosave_interval 30
+max_queued_messages 100000
+log_dest stdout
+log_type error
+log_type warning
+log_type notice
+log_type information
+log_timestamp_format %Y-%m-%dT%H:%M:%S
+EOF
+  launch mosquitto mosquitto -c "$dir/mosquitto.conf"
+  wait_for mosquitto "$(<"$(pid_file mosquitto)")" 30 probe_mosquitto
+}
+
+# ---------------------------------------------------------------------------------------------
+# InfluxDB 1.x (Debian ships 1.6): HTTP API without auth, no usage reporting, no _internal db.
+
+needs_influxdb() { need influxd influxdb && need influx influxdb-client && need curl curl; }
+ports_influxdb() { echo "$VIVA_INFLUX_PORT" "$VIVA_INFLUX_RPC_PORT"; }
+match_influxdb() { echo '(^|/)influxd( |$)'; }
+unit_influxdb() { echo influxdb; }
+probe_influxdb() { curl -sf -o /dev/null "http://$HOST:$VIVA_INFLUX_PORT/ping"; }
+
+start_influxdb() {
+  local dir=$SERVICES_DIR/influxdb
+  mkdir -p "$dir"
+  cat >"$dir/influxdb.conf" <<EOF
+# Generated by scripts/services.sh.
+reporting-disabled = true
+bind-address = "$HOST:$VIVA_INFLUX_RPC_PORT"
+
+[meta]
+  dir = "$dir/meta"
+
+[data]
+  dir = "$dir/data"
+  wal-dir = "$dir/wal"
+  wal-fsync-delay = "0s"
+  query-log-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[subscriber]
+  enabled = false
+
+[http]
+  enabled = true
+  bind-address = "$HOST:$VIVA_INFLUX_PORT"
+  auth-enabled = false
+  log-enabled = false
+EOF
+  launch influxdb influxd -config "$dir/influxdb.conf"
+  wait_for influxdb "$(<"$(pid_file influxdb)")" 30 probe_influxdb
+}
+
+# ---------------------------------------------------------------------------------------------
+# Prometheus and Alertmanager: configs from conf/prometheus/, checked before every start.
+
+needs_prometheus() { need prometheus prometheus && need curl curl; }
+ports_prometheus() { echo "$VIVA_PROMETHEUS_PORT"; }
+match_prometheus() { echo '(^|/)prometheus( |$)'; }
+unit_prometheus() { echo prometheus; }
+probe_prometheus() { curl -sf -o /dev/null "http://$HOST:$VIVA_PROMETHEUS_PORT/-/ready"; }
+
+# config_prometheus: write and check the config; return 0 when it changed.
+config_prometheus() {
+  local dir=$SERVICES_DIR/prometheus changed=1
+  mkdir -p "$dir/data"
+  generated_config "$REPO_DIR/conf/prometheus/prometheus.yml" "$dir/prometheus.yml" && changed=0
+  generated_config "$REPO_DIR/conf/prometheus/alert-rules.yml" "$dir/alert-rules.yml" && changed=0
+  promtool check config "$dir/prometheus.yml" >"$LOG_DIR/promtool.log" 2>&1 ||
+    fail prometheus "conf/prometheus/prometheus.yml or alert-rules.yml is invalid" "$LOG_DIR/promtool.log"
+  return $changed
+}
+
+start_prometheus() {
+  local dir=$SERVICES_DIR/prometheus receiver=--web.enable-remote-write-receiver help
+  help=$(prometheus --help 2>&1 || true)
+  [[ $help == *"$receiver"* ]] || receiver=--enable-feature=remote-write-receiver
+  launch prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --storage.tsdb.retention.time=2d --web.listen-address="$HOST:$VIVA_PROMETHEUS_PORT" \
+    --web.enable-lifecycle --web.enable-admin-api "$receiver"
+  wait_for prometheus "$(<"$(pid_file prometheus)")" 30 probe_prometheus
+}
+
+needs_alertmanager() { need prometheus-alertmanager prometheus-alertmanager && need curl curl; }
+ports_alertmanager() { echo "$VIVA_ALERTMANAGER_PORT"; }
+match_alertmanager() { echo '(^|/)(prometheus-)?alertmanager( |$)'; }
+unit_alertmanager() { echo prometheus-alertmanager; }
+probe_alertmanager() { curl -sf -o /dev/null "http://$HOST:$VIVA_ALERTMANAGER_PORT/-/ready"; }
+
+config_alertmanager() {
+  local dir=$SERVICES_DIR/alertmanager changed=1
+  mkdir -p "$dir/data"
+  generated_config "$REPO_DIR/conf/prometheus/alertmanager.yml" "$dir/alertmanager.yml" && changed=0
+  amtool check-config "$dir/alertmanager.yml" >"$LOG_DIR/amtool.log" 2>&1 ||
+    fail alertmanager "conf/prometheus/alertmanager.yml is invalid" "$LOG_DIR/amtool.log"
+  return $changed
+}
+
+start_alertmanager() {
+  local dir=$SERVICES_DIR/alertmanager
+  launch alertmanager prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
+    --storage.path="$dir/data" --web.listen-address="$HOST:$VIVA_ALERTMANAGER_PORT" --cluster.listen-address=
+  wait_for alertmanager "$(<"$(pid_file alertmanager)")" 30 probe_alertmanager
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands.
+
+up_one() {
+  local svc=$1 pid changed=0 port
+  mkdir -p "$SERVICES_DIR/$svc"
+  if declare -F "config_$svc" >/dev/null && "config_$svc"; then changed=1; fi
+  if pid=$(our_pid "$svc"); then
+    if ! "probe_$svc" >/dev/null 2>&1; then
+      log "$svc: pid $pid is starting; waiting"
+      wait_for "$svc" "$pid" 90 "probe_$svc"
+    fi
+    if ((changed)); then
+      log "$svc: configuration changed; reloading"
+      port=$("ports_$svc")
+      curl -sf -X POST -o /dev/null "http://$HOST:$port/-/reload" || fail "$svc" "reload was rejected"
+    fi
+    log "$svc: running (pid $pid)"
+    return 0
+  fi
+  # shellcheck disable=SC2046 # the port list is meant to split
+  if ! claim_ports "$svc" $("ports_$svc"); then
+    wait_for "$svc" "$SHARED_PID" 90 "probe_$svc"
+    return 0
+  fi
+  local started=$SECONDS
+  "start_$svc"
+  log "$svc: started (pid $(<"$(pid_file "$svc")"), answering after $((SECONDS - started))s)"
+}
+
+down_one() {
+  local svc=$1 pid
+  if pid=$(our_pid "$svc"); then
+    log "$svc: stopping pid $pid"
+    terminate "$pid" 60
+  else
+    log "$svc: not running"
+  fi
+  rm -f "$(pid_file "$svc")"
+}
+
+status_one() {
+  local svc=$1 pid state port ports
+  read -r -a ports <<<"$("ports_$svc")"
+  port=${ports[0]}
+  if pid=$(our_pid "$svc"); then
+    if "probe_$svc" >/dev/null 2>&1; then state=running; else state=starting; fi
+  elif pid=$(shared_pid "$port") && "probe_$svc" >/dev/null 2>&1; then
+    state=shared # served by the services of another VIVA scratch dir (or ours, without pid file)
+    [[ $(readlink "/proc/$pid/cwd") != "$SERVICES_DIR/$svc" ]] || state=running
+  elif port_open "$port"; then
+    pid=$(listener_pid "$port")
+    state=foreign
+  else
+    pid=- state=stopped
+  fi
+  printf '%-13s %-9s pid %-8s %s:%s\n' "$svc" "$state" "${pid:-?}" "$HOST" "$port"
+  [[ $state == running || $state == shared ]]
+}
+
+usage() {
+  echo "usage: $0 up|down|status|restart [${ALL_SERVICES[*]}]" >&2
+  exit 2
+}
+
+main() {
+  local cmd=${1:-} svc rc=0 i
+  [[ -n $cmd ]] || usage
+  shift
+  local services=("$@")
+  ((${#services[@]})) || services=("${ALL_SERVICES[@]}")
+  for svc in "${services[@]}"; do
+    case $svc in
+      kafka | mosquitto | influxdb | prometheus | alertmanager) ;;
+      *) die "unknown service '$svc' (known: ${ALL_SERVICES[*]})" ;;
+    esac
+  done
+
+  mkdir -p "$SERVICES_DIR"
+  SERVICES_DIR="$(cd "$SERVICES_DIR" && pwd -P)"
+  LOG_DIR=$SERVICES_DIR/logs RUN_DIR=$SERVICES_DIR/run
+  mkdir -p "$LOG_DIR" "$RUN_DIR" "$CACHE_DIR"
+  touch "$SERVICES_DIR/.viva-services"
+  # One command at a time per scratch dir (two test runs may call `up` together).
+  exec 9>"$SERVICES_DIR/.lock"
+  flock -w 900 9 || die "another services.sh holds $SERVICES_DIR/.lock"
+
+  case $cmd in
+    up)
+      command -v ss >/dev/null || MISSING_PKGS+=(iproute2)
+      for svc in "${services[@]}"; do "needs_$svc"; done
+      install_missing
+      for svc in "${services[@]}"; do up_one "$svc"; done
+      ;;
+    down)
+      for ((i = ${#services[@]} - 1; i >= 0; i--)); do down_one "${services[i]}"; done
+      ;;
+    restart)
+      for ((i = ${#services[@]} - 1; i >= 0; i--)); do down_one "${services[i]}"; done
+      exec 9>&-
+      bash "$SCRIPT_DIR/services.sh" up "${services[@]}"
+      ;;
+    status)
+      for svc in "${services[@]}"; do status_one "$svc" || rc=3; done
+      return $rc
+      ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
