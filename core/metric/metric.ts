@@ -66,8 +66,8 @@ export class Metric {
   fieldType(key: string): 'float' | IntType | 'string' | 'boolean' | undefined {
     const v = this.fields[key];
     if (v === undefined) return undefined;
-    const marked = this.fieldTypes?.[key];
-    if (marked !== undefined) return marked;
+    // hasOwn: a field named like an Object.prototype member must not read the prototype.
+    if (this.fieldTypes !== null && Object.hasOwn(this.fieldTypes, key)) return this.fieldTypes[key];
     switch (typeof v) {
       case 'string':
         return 'string';

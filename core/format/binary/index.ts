@@ -1,0 +1,1 @@
+export { encodeBatch, decodeBatch, peekBatchCount, BINARY_FORMAT_VERSION } from './codec.ts';
