@@ -28,6 +28,8 @@ export interface OptionDoc {
   required: boolean;
   /** Default as written in TOML, or undefined. */
   default: string | undefined;
+  /** Example value (from `.meta({ example })`) as written in TOML, for required keys. */
+  example: string | undefined;
 }
 
 function typeName(s: z.ZodType): string {
@@ -55,7 +57,13 @@ function typeName(s: z.ZodType): string {
   }
 }
 
+/** A value as it is written after `key =` in TOML (tables inline). */
 function tomlValue(v: unknown): string {
+  if (Array.isArray(v)) return '[' + v.map(tomlValue).join(', ') + ']';
+  if (typeof v === 'object' && v !== null) {
+    const parts = Object.entries(v).map(([k, x]) => `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(x)}`);
+    return parts.length === 0 ? '{}' : '{ ' + parts.join(', ') + ' }';
+  }
   const doc = stringify({ v });
   return doc.slice(doc.indexOf('=') + 1).trim();
 }
@@ -75,8 +83,10 @@ export function optionDocs(schema: z.ZodType): OptionDoc[] {
       else break;
       cur = d.innerType as z.ZodType;
     }
+    const example = (s.meta()?.example ?? cur.meta()?.example) as unknown;
     return {
       key,
+      example: example === undefined ? undefined : tomlValue(example),
       type: typeName(s),
       description: s.description ?? cur.description ?? '',
       required,
@@ -91,6 +101,7 @@ export function sampleToml(def: AnyDefinition): string {
   for (const o of optionDocs(def.config)) {
     if (o.description !== '') lines.push(`  ## ${o.description}${o.required ? ' (required)' : ''}`);
     if (o.default !== undefined) lines.push(`  ${o.key} = ${o.default}`);
+    else if (o.example !== undefined) lines.push(`  ${o.key} = ${o.example}`);
     else lines.push(`  # ${o.key} = ${o.required ? '<' + o.type + '>' : ''}`.trimEnd());
   }
   return lines.join('\n') + '\n';

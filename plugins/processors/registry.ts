@@ -2,5 +2,28 @@
  * The built-in processors, one line each. The composition root (bin/viva.ts) registers them.
  */
 import type { ProcessorDefinition } from '../../core/plugin/types.ts';
+import { converterProcessor } from './converter/index.ts';
+import { dedupProcessor } from './dedup/index.ts';
+import { enumProcessor } from './enum/index.ts';
+import { expressionProcessor } from './expression/index.ts';
+import { filterProcessor } from './filter/index.ts';
+import { lookupProcessor } from './lookup/index.ts';
+import { regexProcessor } from './regex/index.ts';
+import { renameProcessor } from './rename/index.ts';
+import { tagLimitProcessor } from './tag_limit/index.ts';
+import { tagsProcessor } from './tags/index.ts';
 
-export const builtinProcessors: ProcessorDefinition[] = [];
+const defs: unknown[] = [
+  converterProcessor,
+  dedupProcessor,
+  enumProcessor,
+  expressionProcessor,
+  filterProcessor,
+  lookupProcessor,
+  regexProcessor,
+  renameProcessor,
+  tagLimitProcessor,
+  tagsProcessor,
+];
+
+export const builtinProcessors = defs as ProcessorDefinition[];

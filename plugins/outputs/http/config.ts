@@ -4,7 +4,7 @@ import { dataFormatSchema, precisionSchema } from '../../../core/format/registry
 
 /** Config of the http output. */
 export const httpConfig = z.strictObject({
-  url: z.url().describe('Where batches are sent.'),
+  url: z.url().meta({ example: 'http://127.0.0.1:8080/write' }).describe('Where batches are sent.'),
   method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method.'),
   data_format: dataFormatSchema.default('influx').describe('Body format: influx (line protocol) or json.'),
   precision: precisionSchema.default('ns').describe('Timestamp precision of line protocol.'),
