@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'plugins/**/*.test.ts', 'collector/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: [
+            'core/**/*.test.ts',
+            'plugins/**/*.test.ts',
+            'collector/**/*.test.ts',
+            'examples/**/*.test.ts',
+          ],
           testTimeout: 30_000,
           pool: 'forks',
         },

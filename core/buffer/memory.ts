@@ -83,7 +83,11 @@ export class MemoryBuffer implements OutputBuffer {
       const { index, offset } = this.locate(inFlight);
       const c = this.chunks[index];
       const available = c.metrics.length - offset;
-      const excessMetrics = Math.max(this.count - this.limit, Math.ceil((this.byteCount - this.maxBytes) / c.bytesPerMetric), 1);
+      const excessMetrics = Math.max(
+        this.count - this.limit,
+        Math.ceil((this.byteCount - this.maxBytes) / c.bytesPerMetric),
+        1,
+      );
       const n = Math.min(available, excessMetrics);
       if (offset === c.offset && n === available) {
         this.chunks.splice(index, 1);
@@ -117,7 +121,11 @@ export class MemoryBuffer implements OutputBuffer {
     let need = Math.min(max, this.count);
     const first = this.chunks[this.head];
     let metrics: Metric[];
-    if (first.offset === 0 && first.metrics.length <= need && (first.metrics.length === need || this.chunks.length - this.head === 1)) {
+    if (
+      first.offset === 0 &&
+      first.metrics.length <= need &&
+      (first.metrics.length === need || this.chunks.length - this.head === 1)
+    ) {
       metrics = first.metrics;
     } else {
       metrics = [];
@@ -175,7 +183,9 @@ export class MemoryBuffer implements OutputBuffer {
 
   /** Removes and returns every buffered batch with its delivery (hand-over on reload). */
   handOver(): { metrics: Metric[]; delivery: Delivery | null }[] {
-    const out = this.chunks.slice(this.head).map((c) => ({ metrics: c.metrics.slice(c.offset), delivery: c.delivery }));
+    const out = this.chunks
+      .slice(this.head)
+      .map((c) => ({ metrics: c.metrics.slice(c.offset), delivery: c.delivery }));
     this.chunks = [];
     this.head = 0;
     this.count = 0;

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { createSerializer } from '../format/registry.ts';
-import { openDiskBuffer } from '../buffer/open.ts';
+import { openDiskBuffer } from '../buffer/disk/index.ts';
 import { Telemetry } from '../telemetry/telemetry.ts';
 import { createContainer } from '../plugin/context.ts';
 import type { Registry } from '../plugin/registry.ts';
@@ -17,6 +17,9 @@ import { outputCommonSchema } from '../config/schema.ts';
 import { StdoutWriter } from './stdout-writer.ts';
 import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
+import { loadConfig } from '../config/load.ts';
+import { validateConfig } from '../config/validate.ts';
+import { Reloader } from '../runtime/reloader.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -27,7 +30,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     'log-level': { type: 'string' },
   });
   if (values.config === undefined) throw new UsageError('viva agent needs -c FILE|DIR');
-  const cfg = loadValid(values.config, registry);
+  const cfg = await loadValid(values.config, registry);
   if (cfg === undefined) return Exit.CONFIG;
 
   const log = createLogger(values['log-level'] ?? cfg.agent.log_level);
@@ -76,12 +79,41 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
           token: cfg.agent.http_auth_token,
           tlsCert: cfg.agent.http_tls_cert,
           tlsKey: cfg.agent.http_tls_key,
-          health: () => ({ ok: agent.running, status: agent.running ? 'running' : 'stopped' }),
+          health: () => ({
+            ok: agent.running,
+            status: agent.running ? 'running' : 'stopped',
+            config: {
+              hash: agent.config.hash,
+              reloads: reloader.count,
+              lastReloadError: reloader.lastError ?? null,
+            },
+          }),
           ready: () => agent.running,
         });
+  const configPath = values.config;
+  const reloader = new Reloader({
+    agent,
+    log,
+    telemetry,
+    load: async () => validateConfig(loadConfig(configPath), registry),
+  });
+  admin?.route(
+    'POST /admin/reload',
+    async (_req, res) => {
+      const r = await reloader.reload('admin');
+      res.writeHead(r.result === 'success' ? 200 : r.result === 'invalid' ? 400 : 500, {
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify(r));
+    },
+    true,
+    cfg.agent.http_auth_token === undefined,
+  );
   try {
     await admin?.start();
     await agent.start();
+    const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
+    reloader.start(watchConfig ? configPath : undefined);
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
     await admin?.stop();
@@ -94,9 +126,12 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
-      agent
+      void reloader
         .stop()
-        .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'))
+        .then(() => agent.stop())
+        .catch((e: unknown) =>
+          log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'),
+        )
         .then(() => admin?.stop())
         .then(() => telemetry.shutdown())
         .finally(() => resolve(Exit.OK));

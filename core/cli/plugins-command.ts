@@ -33,7 +33,10 @@ export function pluginsCommand(argv: string[], registry: Registry): number {
     }
     for (const d of defs) {
       if (sub === 'sample') process.stdout.write(sampleToml(d));
-      else console.log(`# ${d.kind} ${d.name}\n\n${d.description}.\n\n${optionTable(d)}\n\n## Sample\n\n\`\`\`toml\n${sampleToml(d)}\`\`\`\n`);
+      else
+        console.log(
+          `# ${d.kind} ${d.name}\n\n${d.description}.\n\n${optionTable(d)}\n\n## Sample\n\n\`\`\`toml\n${sampleToml(d)}\`\`\`\n`,
+        );
     }
     return Exit.OK;
   }

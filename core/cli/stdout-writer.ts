@@ -12,6 +12,8 @@ export class StdoutWriter implements OutputInstance {
   }
   async write(metrics: Metric[]): Promise<void> {
     const data = this.serializer.serialize(metrics);
-    await new Promise<void>((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(data, (e) => (e ? reject(e) : resolve())),
+    );
   }
 }

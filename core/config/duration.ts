@@ -4,7 +4,16 @@
  */
 import { z } from 'zod';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy;
 
 /** Parses a duration string into milliseconds, or returns undefined when malformed. */
@@ -24,20 +33,25 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** zod schema of a duration; the parsed value is milliseconds. */
-export const duration = z
-  .union([z.string(), z.number().nonnegative()])
-  .transform((v, ctx) => {
-    if (typeof v === 'number') return v * 1000;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (use e.g. "500ms", "10s", "1m30s")` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v * 1000;
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (use e.g. "500ms", "10s", "1m30s")` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const SIZE_UNIT: Record<string, number> = {
-  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
 };
 
 /** Parses a byte size string, or undefined when malformed. */

@@ -13,17 +13,24 @@ export function substituteEnv(
   file: string,
 ): { text: string; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
-  const out = text.replace(REF, (match, name: string | undefined, op: string | undefined, arg: string | undefined, offset: number) => {
-    if (match === '$${') return '${';
-    const value = env[name as string];
-    const empty = value === undefined || value === '';
-    if (op === ':-') return empty ? (arg ?? '') : value;
-    if (op === ':?' && empty) {
-      const line = text.slice(0, offset).split('\n').length;
-      issues.push({ file: `${file}:${line}`, path: `\${${name}}`, message: arg !== undefined && arg !== '' ? arg : `environment variable ${name} is required` });
-      return '';
-    }
-    return value ?? '';
-  });
+  const out = text.replace(
+    REF,
+    (match, name: string | undefined, op: string | undefined, arg: string | undefined, offset: number) => {
+      if (match === '$${') return '${';
+      const value = env[name as string];
+      const empty = value === undefined || value === '';
+      if (op === ':-') return empty ? (arg ?? '') : value;
+      if (op === ':?' && empty) {
+        const line = text.slice(0, offset).split('\n').length;
+        issues.push({
+          file: `${file}:${line}`,
+          path: `\${${name}}`,
+          message: arg !== undefined && arg !== '' ? arg : `environment variable ${name} is required`,
+        });
+        return '';
+      }
+      return value ?? '';
+    },
+  );
   return { text: out, issues };
 }

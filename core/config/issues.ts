@@ -40,7 +40,9 @@ export function zodIssues(
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of err.issues) {
-    const base = [where.prefix, ...issue.path.map(String)].filter((s) => s !== undefined && s !== '').join('.');
+    const base = [where.prefix, ...issue.path.map(String)]
+      .filter((s) => s !== undefined && s !== '')
+      .join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const hint = issue.path.length === 0 ? suggest(key, knownKeys) : undefined;

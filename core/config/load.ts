@@ -33,14 +33,20 @@ export interface RawConfig {
   plugins: RawPluginTable[];
 }
 
-const PLUGIN_SECTIONS: Record<string, PluginKind> = { inputs: 'input', processors: 'processor', outputs: 'output' };
+const PLUGIN_SECTIONS: Record<string, PluginKind> = {
+  inputs: 'input',
+  processors: 'processor',
+  outputs: 'output',
+};
 
 function listFiles(p: string): string[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
   } catch {
-    throw new ConfigError(ErrorCode.CONFIG_NOT_FOUND, [{ file: p, message: 'config file or directory not found' }]);
+    throw new ConfigError(ErrorCode.CONFIG_NOT_FOUND, [
+      { file: p, message: 'config file or directory not found' },
+    ]);
   }
   if (!st.isDirectory()) return [p];
   const files = fs
@@ -49,11 +55,14 @@ function listFiles(p: string): string[] {
     .sort()
     .map((f) => path.join(p, f));
   if (files.length === 0)
-    throw new ConfigError(ErrorCode.CONFIG_NOT_FOUND, [{ file: p, message: 'config directory has no *.toml file' }]);
+    throw new ConfigError(ErrorCode.CONFIG_NOT_FOUND, [
+      { file: p, message: 'config directory has no *.toml file' },
+    ]);
   return files;
 }
 
-const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTable = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Loads and merges config; throws ConfigError listing every read/parse/env problem. */
 export function loadConfig(p: string, env: NodeJS.ProcessEnv = process.env): RawConfig {
@@ -83,7 +92,8 @@ export function loadConfig(p: string, env: NodeJS.ProcessEnv = process.env): Raw
         for (const [name, list] of Object.entries(value)) {
           const tables = Array.isArray(list) ? list : [list];
           for (const t of tables) {
-            if (!isTable(t)) issues.push({ file, path: `${key}.${name}`, message: `must be a table [[${key}.${name}]]` });
+            if (!isTable(t))
+              issues.push({ file, path: `${key}.${name}`, message: `must be a table [[${key}.${name}]]` });
             else raw.plugins.push({ kind, name, index: counts[kind]++, file, table: t });
           }
         }
@@ -103,6 +113,12 @@ export function loadConfig(p: string, env: NodeJS.ProcessEnv = process.env): Raw
       raw.sections.set(key, section);
     }
   }
-  if (issues.length > 0) throw new ConfigError(issues.some((i) => i.message.startsWith('invalid TOML')) ? ErrorCode.CONFIG_PARSE : ErrorCode.CONFIG_ENV, issues);
+  if (issues.length > 0)
+    throw new ConfigError(
+      issues.some((i) => i.message.startsWith('invalid TOML'))
+        ? ErrorCode.CONFIG_PARSE
+        : ErrorCode.CONFIG_ENV,
+      issues,
+    );
   return raw;
 }

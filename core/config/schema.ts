@@ -9,27 +9,39 @@ import { filterKeys } from '../filter/filter.ts';
 import { duration, size } from './duration.ts';
 
 /** The [agent] section. */
-export const agentSchema = z
-  .strictObject({
-    interval: duration.prefault('10s').describe('Default gather interval of inputs.'),
-    round_interval: z.boolean().default(true).describe('Align gathers to the interval (10s -> :00, :10, ...).'),
-    collection_jitter: duration.prefault('0s').describe('Random delay up to this before each gather.'),
-    flush_interval: duration.prefault('10s').describe('Default output flush interval.'),
-    flush_jitter: duration.prefault('0s').describe('Random delay up to this added to each flush.'),
-    metric_batch_size: z.number().int().positive().default(1000).describe('Default metrics per write.'),
-    metric_buffer_limit: z.number().int().positive().default(10_000).describe('Default output buffer bound (metrics).'),
-    hostname: z.string().default('').describe('Value of the host tag; empty means os.hostname().'),
-    omit_hostname: z.boolean().default(false).describe('Do not add the host tag.'),
-    data_dir: z.string().default('var/lib/viva').describe('Where disk buffers and plugin state live.'),
-    shutdown_timeout: duration.prefault('10s').describe('Deadline for flushing outputs on shutdown.'),
-    http_listen: z.string().default('127.0.0.1:9273').describe('Address of /metrics, /health, /ready ("" disables).'),
-    http_auth_token: z.string().optional().describe('Bearer token required on /admin endpoints (and /metrics when set).'),
-    http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),
-    http_tls_key: z.string().optional().describe('PEM key file for http_tls_cert.'),
-    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    watch_config: z.boolean().default(true).describe('Reload when the config file or directory changes.'),
-  })
-  .prefault({});
+export const agentObject = z.strictObject({
+  interval: duration.prefault('10s').describe('Default gather interval of inputs.'),
+  round_interval: z.boolean().default(true).describe('Align gathers to the interval (10s -> :00, :10, ...).'),
+  collection_jitter: duration.prefault('0s').describe('Random delay up to this before each gather.'),
+  flush_interval: duration.prefault('10s').describe('Default output flush interval.'),
+  flush_jitter: duration.prefault('0s').describe('Random delay up to this added to each flush.'),
+  metric_batch_size: z.number().int().positive().default(1000).describe('Default metrics per write.'),
+  metric_buffer_limit: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('Default output buffer bound (metrics).'),
+  hostname: z.string().default('').describe('Value of the host tag; empty means os.hostname().'),
+  omit_hostname: z.boolean().default(false).describe('Do not add the host tag.'),
+  data_dir: z.string().default('var/lib/viva').describe('Where disk buffers and plugin state live.'),
+  shutdown_timeout: duration.prefault('10s').describe('Deadline for flushing outputs on shutdown.'),
+  http_listen: z
+    .string()
+    .default('127.0.0.1:9273')
+    .describe('Address of /metrics, /health, /ready ("" disables).'),
+  http_auth_token: z
+    .string()
+    .optional()
+    .describe('Bearer token required on /admin endpoints (and /metrics when set).'),
+  http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),
+  http_tls_key: z.string().optional().describe('PEM key file for http_tls_cert.'),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  watch_config: z.boolean().default(true).describe('Reload when the config file or directory changes.'),
+});
+
+/** The [agent] section with every default applied when absent. */
+export const agentSchema = agentObject.prefault({});
 
 export type AgentSettings = z.output<typeof agentSchema>;
 
@@ -39,10 +51,16 @@ export function agentHostname(a: AgentSettings): string {
 }
 
 const alias = z.string().min(1).optional().describe('Name telling instances of the same plugin apart.');
+const pkg = z
+  .string()
+  .min(1)
+  .optional()
+  .describe('npm package or module path providing this plugin (external plugins).');
 
 /** Keys every [[inputs.*]] table may carry. */
 export const inputCommonKeys = {
   alias,
+  package: pkg,
   interval: duration.optional().describe('Gather interval (default: agent interval).'),
   collection_jitter: duration.optional().describe('Random delay before each gather.'),
   timeout: duration.optional().describe('Deadline of one gather (default: the interval).'),
@@ -56,6 +74,7 @@ export const inputCommonKeys = {
 /** Keys every [[processors.*]] table may carry. */
 export const processorCommonKeys = {
   alias,
+  package: pkg,
   order: z.number().int().optional().describe('Position in the chain (default: config order).'),
   ...filterKeys,
 };
@@ -63,6 +82,7 @@ export const processorCommonKeys = {
 /** Keys every [[outputs.*]] table may carry. */
 export const outputCommonKeys = {
   alias,
+  package: pkg,
   flush_interval: duration.optional().describe('Flush interval (default: agent flush_interval).'),
   flush_jitter: duration.optional().describe('Random delay added to each flush.'),
   metric_batch_size: z.number().int().positive().optional().describe('Metrics per write.'),
@@ -70,8 +90,14 @@ export const outputCommonKeys = {
   buffer_strategy: z.enum(['memory', 'disk']).default('memory').describe('Where unsent metrics wait.'),
   buffer_max_bytes: size.prefault('64MiB').describe('Buffer bound in bytes.'),
   when_full: z.enum(['drop_oldest', 'block']).default('drop_oldest').describe('What a full buffer does.'),
-  buffer_fsync: z.enum(['always', 'interval', 'never']).default('interval').describe('Disk buffer fsync policy.'),
-  buffer_directory: z.string().optional().describe('Disk buffer directory (default: <data_dir>/buffer/<output>).'),
+  buffer_fsync: z
+    .enum(['always', 'interval', 'never'])
+    .default('interval')
+    .describe('Disk buffer fsync policy.'),
+  buffer_directory: z
+    .string()
+    .optional()
+    .describe('Disk buffer directory (default: <data_dir>/buffer/<output>).'),
   retry_initial_backoff: duration.prefault('500ms').describe('First retry delay.'),
   retry_max_backoff: duration.prefault('30s').describe('Longest retry delay.'),
   write_timeout: duration.prefault('30s').describe('Deadline of one write.'),

@@ -18,6 +18,7 @@ import type {
 import { zodIssues } from './issues.ts';
 import type { RawConfig, RawPluginTable } from './load.ts';
 import {
+  agentObject,
   agentSchema,
   inputCommonKeys,
   outputCommonKeys,
@@ -67,7 +68,14 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
   if (v instanceof Date) return JSON.stringify(v.toISOString());
   if (typeof v === 'object' && v !== null)
-    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k])).join(',') + '}';
+    return (
+      '{' +
+      Object.keys(v)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k]))
+        .join(',') +
+      '}'
+    );
   return typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 }
 
@@ -92,7 +100,11 @@ function validatePlugin(
   const def = registry.get(t.kind, t.name);
   if (def === undefined) {
     const known = registry.list(t.kind).map((d) => d.name);
-    issues.push({ file: t.file, plugin: label, message: `unknown ${t.kind} plugin "${t.name}" (known: ${known.join(', ')})` });
+    issues.push({
+      file: t.file,
+      plugin: label,
+      message: `unknown ${t.kind} plugin "${t.name}" (known: ${known.join(', ')})`,
+    });
     return undefined;
   }
   const commonShape = COMMON_KEYS[t.kind];
@@ -127,7 +139,15 @@ export function validateConfig(
   const known = new Set(['agent', 'global_tags', ...Object.keys(extraSections)]);
   for (const [name, section] of raw.sections) {
     if (!known.has(name))
-      issues.push({ file: [...section.files.values()][0], path: name, message: `unknown section (known: agent, global_tags, inputs, processors, outputs${Object.keys(extraSections).map((s) => ', ' + s).join('')})` });
+      issues.push({
+        file: [...section.files.values()][0],
+        path: name,
+        message: `unknown section (known: agent, global_tags, inputs, processors, outputs${Object.keys(
+          extraSections,
+        )
+          .map((s) => ', ' + s)
+          .join('')})`,
+      });
   }
   const sectionValue = (name: string): { value: unknown; file?: string } => {
     const s = raw.sections.get(name);
@@ -136,10 +156,12 @@ export function validateConfig(
   };
   const a = sectionValue('agent');
   const agent = agentSchema.safeParse(a.value ?? {});
-  if (!agent.success) issues.push(...zodIssues(agent.error, { file: a.file, prefix: 'agent' }, shapeKeys(agentSchema)));
+  if (!agent.success)
+    issues.push(...zodIssues(agent.error, { file: a.file, prefix: 'agent' }, shapeKeys(agentObject)));
   const g = sectionValue('global_tags');
   const globalTags = z.record(z.string(), z.string()).safeParse(g.value ?? {});
-  if (!globalTags.success) issues.push(...zodIssues(globalTags.error, { file: g.file, prefix: 'global_tags' }));
+  if (!globalTags.success)
+    issues.push(...zodIssues(globalTags.error, { file: g.file, prefix: 'global_tags' }));
   const extra: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(extraSections)) {
     const s = sectionValue(name);
@@ -149,7 +171,8 @@ export function validateConfig(
   }
 
   const totals = new Map<string, number>();
-  for (const t of raw.plugins) totals.set(`${t.kind}.${t.name}`, (totals.get(`${t.kind}.${t.name}`) ?? 0) + 1);
+  for (const t of raw.plugins)
+    totals.set(`${t.kind}.${t.name}`, (totals.get(`${t.kind}.${t.name}`) ?? 0) + 1);
   const seen = new Map<string, number>();
   const labels = new Set<string>();
   const specs: PluginSpec<unknown, unknown>[] = [];
@@ -159,7 +182,8 @@ export function validateConfig(
     seen.set(key, nth);
     const alias = typeof t.table.alias === 'string' ? t.table.alias : undefined;
     const label = labelFor(t, alias, nth, totals.get(key) ?? 1);
-    if (labels.has(label)) issues.push({ file: t.file, plugin: label, path: 'alias', message: 'two instances share this alias' });
+    if (labels.has(label))
+      issues.push({ file: t.file, plugin: label, path: 'alias', message: 'two instances share this alias' });
     labels.add(label);
     const spec = validatePlugin(t, registry, label, issues);
     if (spec !== undefined) specs.push(spec);

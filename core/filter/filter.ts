@@ -75,7 +75,10 @@ export function compileFilter(cfg: FilterConfig): CompiledFilter {
     trim(m) {
       if (fieldinclude !== undefined || fieldexclude !== undefined) {
         for (const k of Object.keys(m.fields)) {
-          if ((fieldinclude !== undefined && !fieldinclude(k)) || (fieldexclude !== undefined && fieldexclude(k)))
+          if (
+            (fieldinclude !== undefined && !fieldinclude(k)) ||
+            (fieldexclude !== undefined && fieldexclude(k))
+          )
             m.removeField(k);
         }
       }
@@ -95,7 +98,11 @@ export function compileFilter(cfg: FilterConfig): CompiledFilter {
  * Applies a filter to a batch. Returns the kept metrics and how many were dropped. When the filter
  * trims and `copy` is set (the batch is shared with other outputs), kept metrics are cloned first.
  */
-export function applyFilter(f: CompiledFilter, metrics: Metric[], copy: boolean): { kept: Metric[]; dropped: number } {
+export function applyFilter(
+  f: CompiledFilter,
+  metrics: Metric[],
+  copy: boolean,
+): { kept: Metric[]; dropped: number } {
   if (!f.active) return { kept: metrics, dropped: 0 };
   const kept: Metric[] = [];
   for (let m of metrics) {

@@ -22,21 +22,38 @@ import type { Telemetry } from '../telemetry/telemetry.ts';
 export interface Built<T> {
   node: T;
   abort: AbortController;
+  /** Identity for live reload (see core/runtime/reload.ts). */
   hash: string;
+  /** The spec it was built from, to rebuild it when a reload rolls back. */
+  spec?: InputSpec | ProcessorSpec | OutputSpec;
 }
 
-async function create<I>(c: DependencyContainer, id: PluginId, make: (ctx: PluginContext) => I | Promise<I>): Promise<{ instance: I; abort: AbortController; ctx: PluginContext }> {
+async function create<I>(
+  c: DependencyContainer,
+  id: PluginId,
+  make: (ctx: PluginContext) => I | Promise<I>,
+): Promise<{ instance: I; abort: AbortController; ctx: PluginContext }> {
   const abort = new AbortController();
   const ctx = createPluginContext(c, id, abort.signal);
   try {
     return { instance: await make(ctx), abort, ctx };
   } catch (e) {
-    throw new VivaError(ErrorCode.PLUGIN_START, `${id.label}: could not be created: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new VivaError(
+      ErrorCode.PLUGIN_START,
+      `${id.label}: could not be created: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 
 /** Builds a running input (not yet started). */
-export async function buildInput(c: DependencyContainer, spec: InputSpec, agent: AgentSettings, defaultTags: Record<string, string>, sink: InputSink): Promise<Built<RunningInput>> {
+export async function buildInput(
+  c: DependencyContainer,
+  spec: InputSpec,
+  agent: AgentSettings,
+  defaultTags: Record<string, string>,
+  sink: InputSink,
+): Promise<Built<RunningInput>> {
   const { instance, abort, ctx } = await create(c, spec.id, (ctx) => spec.def.create(spec.config, ctx));
   const node = new RunningInput(
     {
@@ -53,11 +70,14 @@ export async function buildInput(c: DependencyContainer, spec: InputSpec, agent:
     },
     sink,
   );
-  return { node, abort, hash: spec.hash };
+  return { node, abort, hash: spec.hash, spec };
 }
 
 /** Builds a running processor. */
-export async function buildProcessor(c: DependencyContainer, spec: ProcessorSpec): Promise<Built<RunningProcessor>> {
+export async function buildProcessor(
+  c: DependencyContainer,
+  spec: ProcessorSpec,
+): Promise<Built<RunningProcessor>> {
   const { instance, abort, ctx } = await create(c, spec.id, (ctx) => spec.def.create(spec.config, ctx));
   const node = new RunningProcessor({
     id: spec.id,
@@ -66,7 +86,7 @@ export async function buildProcessor(c: DependencyContainer, spec: ProcessorSpec
     log: ctx.log,
     stats: new ProcessorStats(c.resolve<Telemetry>(Tokens.Telemetry), spec.id),
   });
-  return { node, abort, hash: spec.hash };
+  return { node, abort, hash: spec.hash, spec };
 }
 
 /** Opens a disk buffer for an output; injected by the composition of the buffer module. */
@@ -81,7 +101,10 @@ export type DiskBufferFactory = (opts: {
 
 /** Directory of an output's disk buffer: stable across restarts for the same instance. */
 export function bufferDir(agent: AgentSettings, spec: OutputSpec): string {
-  return spec.common.buffer_directory ?? path.join(agent.data_dir, 'buffer', spec.id.label.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+  return (
+    spec.common.buffer_directory ??
+    path.join(agent.data_dir, 'buffer', spec.id.label.replace(/[^A-Za-z0-9_.:-]/g, '_'))
+  );
 }
 
 /** Builds a running output (not yet connected). */
@@ -122,5 +145,5 @@ export async function buildOutput(
     buffer,
     onCapacity,
   });
-  return { node, abort, hash: spec.hash };
+  return { node, abort, hash: spec.hash, spec };
 }

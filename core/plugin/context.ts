@@ -38,7 +38,11 @@ export function createContainer(services: {
 }
 
 /** Builds the context of one plugin instance from the container. */
-export function createPluginContext(c: DependencyContainer, id: PluginId, signal: AbortSignal): PluginContext {
+export function createPluginContext(
+  c: DependencyContainer,
+  id: PluginId,
+  signal: AbortSignal,
+): PluginContext {
   const log = c.resolve<Logger>(Tokens.Logger).child({ plugin: id.label });
   const telemetry = c.resolve<Telemetry>(Tokens.Telemetry);
   const dataDir = c.resolve<string>(Tokens.DataDir);

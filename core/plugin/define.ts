@@ -17,6 +17,8 @@ export function defineProcessor<S extends z.ZodType>(
 }
 
 /** Defines an output plugin. */
-export function defineOutput<S extends z.ZodType>(def: Omit<OutputDefinition<S>, 'kind'>): OutputDefinition<S> {
+export function defineOutput<S extends z.ZodType>(
+  def: Omit<OutputDefinition<S>, 'kind'>,
+): OutputDefinition<S> {
   return Object.freeze({ ...def, kind: 'output' as const });
 }

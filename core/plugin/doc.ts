@@ -43,7 +43,9 @@ function typeName(s: z.ZodType): string {
     case 'pipe':
       return typeName(d.in as z.ZodType);
     case 'enum':
-      return Object.values(d.entries ?? {}).map((v) => JSON.stringify(v)).join(' | ');
+      return Object.values(d.entries ?? {})
+        .map((v) => JSON.stringify(v))
+        .join(' | ');
     case 'array':
       return `array of ${typeName(d.element as z.ZodType)}`;
     case 'record':
@@ -51,7 +53,10 @@ function typeName(s: z.ZodType): string {
     case 'object':
       return 'table';
     case 'union':
-      return (d.options ?? []).map(typeName).filter((v, i, a) => a.indexOf(v) === i).join(' | ');
+      return (d.options ?? [])
+        .map(typeName)
+        .filter((v, i, a) => a.indexOf(v) === i)
+        .join(' | ');
     default:
       return d.type;
   }
@@ -61,7 +66,9 @@ function typeName(s: z.ZodType): string {
 function tomlValue(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(tomlValue).join(', ') + ']';
   if (typeof v === 'object' && v !== null) {
-    const parts = Object.entries(v).map(([k, x]) => `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(x)}`);
+    const parts = Object.entries(v).map(
+      ([k, x]) => `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(x)}`,
+    );
     return parts.length === 0 ? '{}' : '{ ' + parts.join(', ') + ' }';
   }
   const doc = stringify({ v });
@@ -110,7 +117,8 @@ export function sampleToml(def: AnyDefinition): string {
 /** Markdown option table for READMEs and `viva plugins doc`. */
 export function optionTable(def: AnyDefinition): string {
   const rows = optionDocs(def.config).map(
-    (o) => `| \`${o.key}\` | ${o.type.replace(/\|/g, '\\|')} | ${o.default === undefined ? (o.required ? 'required' : '—') : `\`${o.default.replace(/\|/g, '\\|')}\``} | ${o.description} |`,
+    (o) =>
+      `| \`${o.key}\` | ${o.type.replace(/\|/g, '\\|')} | ${o.default === undefined ? (o.required ? 'required' : '—') : `\`${o.default.replace(/\|/g, '\\|')}\``} | ${o.description} |`,
   );
   return ['| key | type | default | description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

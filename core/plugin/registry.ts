@@ -4,7 +4,13 @@
  */
 import { ErrorCode } from '../errors/codes.ts';
 import { VivaError } from '../errors/errors.ts';
-import type { AnyDefinition, InputDefinition, OutputDefinition, PluginKind, ProcessorDefinition } from './types.ts';
+import type {
+  AnyDefinition,
+  InputDefinition,
+  OutputDefinition,
+  PluginKind,
+  ProcessorDefinition,
+} from './types.ts';
 
 type DefinitionOf<K extends PluginKind> = K extends 'input'
   ? InputDefinition
@@ -25,7 +31,10 @@ export class Registry {
     for (const def of defs) {
       const map = this.maps[def.kind] as Map<string, AnyDefinition>;
       if (map.has(def.name))
-        throw new VivaError(ErrorCode.PLUGIN_DUPLICATE, `${def.kind} plugin "${def.name}" is registered twice`);
+        throw new VivaError(
+          ErrorCode.PLUGIN_DUPLICATE,
+          `${def.kind} plugin "${def.name}" is registered twice`,
+        );
       map.set(def.name, def);
     }
     return this;
@@ -42,7 +51,8 @@ export class Registry {
   /** A copy, so external plugins can be added for one config without touching the built-ins. */
   clone(): Registry {
     const r = new Registry();
-    for (const kind of ['input', 'processor', 'output'] as const) for (const d of this.maps[kind].values()) r.register(d);
+    for (const kind of ['input', 'processor', 'output'] as const)
+      for (const d of this.maps[kind].values()) r.register(d);
     return r;
   }
 }

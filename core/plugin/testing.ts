@@ -26,7 +26,12 @@ export function testContext(
   def: Pick<AnyDefinition, 'kind' | 'name'>,
   opts: { clock?: Clock; signal?: AbortSignal; telemetry?: Telemetry; level?: string } = {},
 ): PluginContext {
-  const id = { kind: def.kind, name: def.name, alias: undefined, label: `${sectionOf(def.kind)}.${def.name}` };
+  const id = {
+    kind: def.kind,
+    name: def.name,
+    alias: undefined,
+    label: `${sectionOf(def.kind)}.${def.name}`,
+  };
   const telemetry = opts.telemetry ?? new Telemetry('viva-test');
   let stateDir: string | undefined;
   return {
@@ -44,7 +49,10 @@ export function testContext(
 }
 
 /** Parses a plugin's config table through its schema (throws the zod error when invalid). */
-export function parseConfig<S extends z.ZodType>(def: { config: S }, table: Record<string, unknown> = {}): z.output<S> {
+export function parseConfig<S extends z.ZodType>(
+  def: { config: S },
+  table: Record<string, unknown> = {},
+): z.output<S> {
   return def.config.parse(table) as z.output<S>;
 }
 

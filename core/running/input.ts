@@ -50,17 +50,17 @@ export class RunningInput {
     this.sink = sink;
     this.filter = compileFilter(opts.common);
     this.tags = Object.entries({ ...opts.defaultTags, ...(opts.common.tags ?? {}) });
-    const self = this;
+    const sinkOf = (): InputSink => this.sink;
     this.accumulator = {
-      push: (metrics, ack) => self.push(metrics, ack),
+      push: (metrics, ack) => this.push(metrics, ack),
       reject: (reason, detail, count = 1) => {
-        self.opts.stats.rejected(count, reason);
-        self.opts.log.warn({ reason, count, ...detail }, 'input rejected bad data');
+        this.opts.stats.rejected(count, reason);
+        this.opts.log.warn({ reason, count, ...detail }, 'input rejected bad data');
       },
       get saturated() {
-        return self.sink.saturated;
+        return sinkOf().saturated;
       },
-      waitForCapacity: () => self.sink.waitForCapacity(),
+      waitForCapacity: () => this.sink.waitForCapacity(),
     };
   }
 
@@ -71,7 +71,8 @@ export class RunningInput {
 
   private decorate(metrics: Metric[]): void {
     const c = this.opts.common;
-    const rename = c.name_override !== undefined || c.name_prefix !== undefined || c.name_suffix !== undefined;
+    const rename =
+      c.name_override !== undefined || c.name_prefix !== undefined || c.name_suffix !== undefined;
     const tags = this.tags;
     for (const m of metrics) {
       if (rename) m.name = (c.name_prefix ?? '') + (c.name_override ?? m.name) + (c.name_suffix ?? '');
@@ -116,7 +117,10 @@ export class RunningInput {
     this.timer = undefined;
     if (this.gathering !== null) {
       this.opts.stats.overlap();
-      this.opts.log.warn({ intervalMs: this.opts.intervalMs }, 'previous gather still running; skipping this one');
+      this.opts.log.warn(
+        { intervalMs: this.opts.intervalMs },
+        'previous gather still running; skipping this one',
+      );
     } else {
       this.gathering = this.gatherOnce().finally(() => {
         this.gathering = null;

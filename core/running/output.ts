@@ -177,12 +177,18 @@ export class RunningOutput {
   }
 
   private async failed(batch: BufferBatch, e: unknown, start: number): Promise<boolean> {
-    const err = e instanceof WriteError ? e : WriteError.retryable(e instanceof Error ? e.message : String(e), { cause: e });
+    const err =
+      e instanceof WriteError
+        ? e
+        : WriteError.retryable(e instanceof Error ? e.message : String(e), { cause: e });
     this.stats.error(err.kind);
     if (err.kind === 'permanent') {
       await this.buffer.ack(batch);
       this.dropped(batch.metrics.length, 'rejected');
-      this.log.error({ err: err.message, count: batch.metrics.length }, 'output rejected a batch for good; dropped');
+      this.log.error(
+        { err: err.message, count: batch.metrics.length },
+        'output rejected a batch for good; dropped',
+      );
       this.attempt = 0;
       return true;
     }
@@ -191,7 +197,10 @@ export class RunningOutput {
       await this.buffer.ack(batch);
       if (err.rejected.length > 0) {
         this.dropped(err.rejected.length, 'rejected');
-        this.log.warn({ count: err.rejected.length, first: err.rejected[0].reason }, 'output rejected part of a batch; dropped');
+        this.log.warn(
+          { count: err.rejected.length, first: err.rejected[0].reason },
+          'output rejected part of a batch; dropped',
+        );
       }
       const written = batch.metrics.length - err.rejected.length - retry.length;
       if (written > 0) this.delivered(written, start);
@@ -203,9 +212,17 @@ export class RunningOutput {
     }
     this.attempt++;
     this.stats.retry();
-    const delay = backoffDelay(this.attempt, this.opts.common.retry_initial_backoff, this.opts.common.retry_max_backoff, err.retryAfterMs);
+    const delay = backoffDelay(
+      this.attempt,
+      this.opts.common.retry_initial_backoff,
+      this.opts.common.retry_max_backoff,
+      err.retryAfterMs,
+    );
     this.retryAt = performance.now() + delay;
-    this.log.warn({ err: err.message, attempt: this.attempt, retryInMs: Math.round(delay), buffered: this.buffer.length }, 'output write failed; will retry');
+    this.log.warn(
+      { err: err.message, attempt: this.attempt, retryInMs: Math.round(delay), buffered: this.buffer.length },
+      'output write failed; will retry',
+    );
     setTimeout(() => this.flushSoon(), delay).unref?.();
     return false;
   }
@@ -220,6 +237,31 @@ export class RunningOutput {
   }
 
   /**
+   * Stops writing and hands over what is buffered, for a successor with the same destination
+   * (live reload): memory contents are returned with their deliveries; a disk buffer is closed so
+   * the successor reopens the same directory and replays it.
+   */
+  async detach(): Promise<{ metrics: Metric[]; delivery: Delivery | null }[]> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.closed = true;
+    if (this.writing !== null) {
+      const w = this.writing;
+      await Promise.race([w, sleep(this.opts.common.write_timeout, this.stopping.signal)]);
+    }
+    this.stopping.abort();
+    const chunks = this.buffer instanceof MemoryBuffer ? this.buffer.handOver() : [];
+    await this.buffer.close();
+    this.stats.forget();
+    await this.instance.close?.().catch((e: unknown) => this.log.warn({ err: e }, 'output close failed'));
+    return chunks;
+  }
+
+  /** Takes over a predecessor's buffered metrics. */
+  adopt(chunks: { metrics: Metric[]; delivery: Delivery | null }[]): void {
+    for (const c of chunks) this.add(c.metrics, c.delivery, performance.now());
+  }
+
+  /**
    * Flushes within the deadline, then closes. What a memory buffer still holds is counted as
    * dropped; a disk buffer keeps it for the next start.
    */
@@ -228,12 +270,18 @@ export class RunningOutput {
     const until = performance.now() + deadlineMs;
     this.retryAt = 0;
     while (this.buffer.length > 0 && performance.now() < until) {
-      if (this.writing !== null) await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
+      if (this.writing !== null)
+        await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
       else {
         const before = this.buffer.length;
         this.flushSoon();
-        if (this.writing !== null) await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
-        if (this.buffer.length >= before) await sleep(Math.min(Math.max(0, this.retryAt - performance.now()), until - performance.now()), this.stopping.signal);
+        if (this.writing !== null)
+          await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
+        if (this.buffer.length >= before)
+          await sleep(
+            Math.min(Math.max(0, this.retryAt - performance.now()), until - performance.now()),
+            this.stopping.signal,
+          );
       }
     }
     this.closed = true;
@@ -242,7 +290,10 @@ export class RunningOutput {
       this.log.error({ count: this.buffer.length }, 'shutdown deadline passed; unsent metrics dropped');
       this.buffer.drain('shutdown');
     } else if (this.buffer.length > 0) {
-      this.log.info({ count: this.buffer.length }, 'unsent metrics kept in the disk buffer for the next start');
+      this.log.info(
+        { count: this.buffer.length },
+        'unsent metrics kept in the disk buffer for the next start',
+      );
     }
     await this.buffer.close();
     this.stats.forget();

@@ -17,7 +17,13 @@ export class RunningProcessor {
   private readonly log: Logger;
   private readonly stats: ProcessorStats;
 
-  constructor(opts: { id: PluginId; common: ProcessorCommon; instance: ProcessorInstance; log: Logger; stats: ProcessorStats }) {
+  constructor(opts: {
+    id: PluginId;
+    common: ProcessorCommon;
+    instance: ProcessorInstance;
+    log: Logger;
+    stats: ProcessorStats;
+  }) {
     this.id = opts.id;
     this.instance = opts.instance;
     this.filter = compileFilter(opts.common);
@@ -58,7 +64,10 @@ export class RunningProcessor {
 
   private failed(e: unknown, metrics: Metric[]): Metric[] {
     this.stats.error();
-    this.log.error({ err: e instanceof Error ? e.message : String(e), count: metrics.length }, 'processor failed; batch passed on unchanged');
+    this.log.error(
+      { err: e instanceof Error ? e.message : String(e), count: metrics.length },
+      'processor failed; batch passed on unchanged',
+    );
     return metrics;
   }
 }

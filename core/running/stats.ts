@@ -18,7 +18,9 @@ export class InputStats {
     this.t.counter('viva_input_gathered', 'Metrics produced by an input').add(n, this.attrs);
   }
   rejected(n: number, reason: string): void {
-    this.t.counter('viva_input_rejected', 'Bad input rejected by an input, by reason').add(n, { ...this.attrs, reason });
+    this.t
+      .counter('viva_input_rejected', 'Bad input rejected by an input, by reason')
+      .add(n, { ...this.attrs, reason });
   }
   error(): void {
     this.t.counter('viva_input_errors', 'Failed gathers or service errors of an input').add(1, this.attrs);
@@ -27,7 +29,9 @@ export class InputStats {
     this.t.histogram('viva_input_gather_duration_seconds', 'Time of one gather').record(seconds, this.attrs);
   }
   overlap(): void {
-    this.t.counter('viva_input_gather_overlaps', 'Gathers skipped because the previous one was still running').add(1, this.attrs);
+    this.t
+      .counter('viva_input_gather_overlaps', 'Gathers skipped because the previous one was still running')
+      .add(1, this.attrs);
   }
 }
 
@@ -47,10 +51,14 @@ export class OutputStats {
     this.t.counter('viva_output_written', 'Metrics written by an output').add(n, this.attrs);
   }
   dropped(n: number, reason: string): void {
-    this.t.counter('viva_output_dropped', 'Metrics an output dropped, by reason').add(n, { ...this.attrs, reason });
+    this.t
+      .counter('viva_output_dropped', 'Metrics an output dropped, by reason')
+      .add(n, { ...this.attrs, reason });
   }
   error(kind: string): void {
-    this.t.counter('viva_output_errors', 'Failed writes of an output, by kind').add(1, { ...this.attrs, kind });
+    this.t
+      .counter('viva_output_errors', 'Failed writes of an output, by kind')
+      .add(1, { ...this.attrs, kind });
   }
   retry(): void {
     this.t.counter('viva_output_retries', 'Write attempts retried after a failure').add(1, this.attrs);
@@ -59,7 +67,9 @@ export class OutputStats {
     this.t.histogram('viva_output_write_duration_seconds', 'Time of one write').record(seconds, this.attrs);
   }
   latency(seconds: number): void {
-    this.t.histogram('viva_pipeline_latency_seconds', 'End-to-end latency from ingest to written').record(seconds, this.attrs);
+    this.t
+      .histogram('viva_pipeline_latency_seconds', 'End-to-end latency from ingest to written')
+      .record(seconds, this.attrs);
   }
   buffer(length: number, bytes: number): void {
     this.bufferSize.set(length, this.attrs);
@@ -84,6 +94,8 @@ export class ProcessorStats {
     this.t.counter('viva_processor_out', 'Metrics out of a processor').add(outCount, this.attrs);
   }
   error(): void {
-    this.t.counter('viva_processor_errors', 'Batches a processor failed on (passed through unchanged)').add(1, this.attrs);
+    this.t
+      .counter('viva_processor_errors', 'Batches a processor failed on (passed through unchanged)')
+      .add(1, this.attrs);
   }
 }

@@ -41,16 +41,19 @@ export function bearerOk(req: IncomingMessage, token: string | undefined): boole
 
 export class AdminServer {
   private server: http.Server | undefined;
-  private readonly routes = new Map<string, { route: Route; auth: boolean }>();
+  private readonly routes = new Map<string, { route: Route; auth: boolean; needsToken: boolean }>();
   private readonly opts: AdminOptions;
 
   constructor(opts: AdminOptions) {
     this.opts = opts;
   }
 
-  /** Adds a route by "METHOD /path"; `auth` requires the bearer token. */
-  route(key: string, route: Route, auth = true): void {
-    this.routes.set(key, { route, auth });
+  /**
+   * Adds a route by "METHOD /path"; `auth` requires the bearer token. A `needsToken` route is
+   * refused (403) while no token is configured, so admin actions are never open by default.
+   */
+  route(key: string, route: Route, auth = true, needsToken = false): void {
+    this.routes.set(key, { route, auth, needsToken });
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -74,9 +77,13 @@ export class AdminServer {
     }
     const r = this.routes.get(`${req.method} ${url.pathname}`) ?? this.routes.get(`* ${url.pathname}`);
     if (r === undefined) return send(404, { error: 'not found' });
+    if (r.needsToken) return send(403, { error: 'set [agent] http_auth_token to enable this endpoint' });
     if (r.auth && !bearerOk(req, this.opts.token)) return send(401, { error: 'unauthorized' });
     Promise.resolve(r.route(req, res)).catch((e: unknown) => {
-      this.opts.log.error({ err: e instanceof Error ? e.message : String(e), path: url.pathname }, 'admin route failed');
+      this.opts.log.error(
+        { err: e instanceof Error ? e.message : String(e), path: url.pathname },
+        'admin route failed',
+      );
       if (!res.headersSent) send(500, { error: 'internal error' });
       else res.end();
     });
@@ -88,7 +95,10 @@ export class AdminServer {
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     this.server =
       this.opts.tlsCert !== undefined && this.opts.tlsKey !== undefined
-        ? https.createServer({ cert: fs.readFileSync(this.opts.tlsCert), key: fs.readFileSync(this.opts.tlsKey) }, handler)
+        ? https.createServer(
+            { cert: fs.readFileSync(this.opts.tlsCert), key: fs.readFileSync(this.opts.tlsKey) },
+            handler,
+          )
         : http.createServer(handler);
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
@@ -100,7 +110,10 @@ export class AdminServer {
     });
     const addr = server.address();
     const bound = typeof addr === 'object' && addr !== null ? addr.port : port;
-    this.opts.log.info({ address: `${host}:${bound}`, tls: this.opts.tlsCert !== undefined }, 'admin server listening');
+    this.opts.log.info(
+      { address: `${host}:${bound}`, tls: this.opts.tlsCert !== undefined },
+      'admin server listening',
+    );
     return bound;
   }
 

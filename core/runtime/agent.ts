@@ -6,7 +6,13 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { agentHostname } from '../config/schema.ts';
 import type { ValidConfig } from '../config/validate.ts';
-import { buildInput, buildOutput, buildProcessor, type Built, type DiskBufferFactory } from '../pipeline/build.ts';
+import {
+  buildInput,
+  buildOutput,
+  buildProcessor,
+  type Built,
+  type DiskBufferFactory,
+} from '../pipeline/build.ts';
 import { Pipeline } from '../pipeline/pipeline.ts';
 import type { RunningInput } from '../running/input.ts';
 import type { RunningOutput } from '../running/output.ts';
@@ -52,19 +58,18 @@ export class Agent {
       if (opts.outputs !== undefined) this.outputs = opts.outputs;
       else
         for (const spec of cfg.outputs)
-          this.outputs.push(await buildOutput(container, spec, cfg.agent, this.services.openDisk, () => this.pipeline.capacityAvailable()));
+          this.outputs.push(
+            await buildOutput(container, spec, cfg.agent, this.services.openDisk, () =>
+              this.pipeline.capacityAvailable(),
+            ),
+          );
       for (const o of this.outputs) await o.node.start();
       for (const spec of cfg.processors) this.processors.push(await buildProcessor(container, spec));
       this.rewire();
-      for (let i = 0; i < this.processors.length; i++) {
-        const p = this.processors[i].node;
-        if (p.instance.start !== undefined) {
-          const index = i;
-          await p.instance.start((metrics) => this.pipeline.emitFrom(index, metrics));
-        }
-      }
+      for (const p of this.processors) await this.startProcessor(p.node);
       const tags = defaultTags(cfg);
-      for (const spec of cfg.inputs) this.inputs.push(await buildInput(container, spec, cfg.agent, tags, this.pipeline));
+      for (const spec of cfg.inputs)
+        this.inputs.push(await buildInput(container, spec, cfg.agent, tags, this.pipeline));
       if (opts.startInputs !== false) for (const i of this.inputs) await i.node.start();
       this.started = true;
       this.services.log.info(
@@ -75,6 +80,37 @@ export class Agent {
       await this.stop().catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Starts a stateful processor; what it emits enters the chain after its current position. */
+  async startProcessor(p: RunningProcessor): Promise<void> {
+    if (p.instance.start === undefined) return;
+    await p.instance.start((metrics) => {
+      const at = this.processors.findIndex((b) => b.node === p);
+      this.pipeline.emitFrom(at === -1 ? this.processors.length - 1 : at, metrics);
+    });
+  }
+
+  /** Stops a processor and sends what it still held to the rest of the chain. */
+  async stopProcessor(p: Built<RunningProcessor>, at: number): Promise<void> {
+    p.abort.abort();
+    const stop = p.node.instance.stop;
+    if (stop === undefined) return;
+    try {
+      const rest = await stop.call(p.node.instance);
+      if (Array.isArray(rest)) this.pipeline.emitFrom(at, rest);
+      await this.pipeline.idle();
+    } catch (e) {
+      this.services.log.warn(
+        { plugin: p.node.id.label, err: e instanceof Error ? e.message : String(e) },
+        'processor stop failed',
+      );
+    }
+  }
+
+  /** Services the runtime was built with (used by live reload). */
+  get deps(): AgentServices {
+    return this.services;
   }
 
   /** Points the pipeline at the current processors and outputs. */
@@ -98,19 +134,7 @@ export class Agent {
       await i.node.stop();
     }
     await this.pipeline.idle();
-    for (let k = 0; k < this.processors.length; k++) {
-      const p = this.processors[k];
-      p.abort.abort();
-      const stop = p.node.instance.stop;
-      if (stop === undefined) continue;
-      try {
-        const rest = await stop.call(p.node.instance);
-        if (Array.isArray(rest)) this.pipeline.emitFrom(k, rest);
-        await this.pipeline.idle();
-      } catch (e) {
-        log.warn({ plugin: p.node.id.label, err: e instanceof Error ? e.message : String(e) }, 'processor stop failed');
-      }
-    }
+    for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k);
     const deadline = this.config.agent.shutdown_timeout;
     await Promise.all(
       this.outputs.map(async (o) => {

@@ -5,8 +5,18 @@
 import { pino, type Logger } from 'pino';
 
 const REDACT = [
-  'token', 'password', 'secret', 'authorization', 'auth_token', '*.token', '*.password', '*.secret',
-  '*.authorization', '*.http_auth_token', 'headers.authorization', '*.headers.authorization',
+  'token',
+  'password',
+  'secret',
+  'authorization',
+  'auth_token',
+  '*.token',
+  '*.password',
+  '*.secret',
+  '*.authorization',
+  '*.http_auth_token',
+  'headers.authorization',
+  '*.headers.authorization',
 ];
 
 /** The process logger; plugins get children tagged with their instance. */

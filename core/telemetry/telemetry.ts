@@ -46,14 +46,21 @@ export class Telemetry {
   histogram(name: string, description: string, buckets = LATENCY_BUCKETS): Histogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
-      h = this.meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: buckets } });
+      h = this.meter.createHistogram(name, {
+        description,
+        unit: 's',
+        advice: { explicitBucketBoundaries: buckets },
+      });
       this.histograms.set(name, h);
     }
     return h;
   }
 
   /** Sets a gauge value for an attribute set (last value wins); `remove` forgets it. */
-  gauge(name: string, description: string): { set(value: number, attrs: Attributes): void; remove(attrs: Attributes): void } {
+  gauge(
+    name: string,
+    description: string,
+  ): { set(value: number, attrs: Attributes): void; remove(attrs: Attributes): void } {
     let series = this.gauges.get(name);
     if (series === undefined) {
       const s = new Map<string, Gauge>();
@@ -95,7 +102,8 @@ export class Telemetry {
       for (const md of scope.metrics) {
         for (const dp of md.dataPoints as { attributes: Attributes; value: unknown }[]) {
           const tags: Record<string, string> = {};
-          for (const [k, v] of Object.entries(dp.attributes)) if (v !== undefined && v !== '') tags[k] = String(v);
+          for (const [k, v] of Object.entries(dp.attributes))
+            if (v !== undefined && v !== '') tags[k] = String(v);
           const v = dp.value;
           if (typeof v === 'number') out.push(new Metric(md.descriptor.name, tags, { value: v }, now));
           else if (typeof v === 'object' && v !== null && 'count' in v) {

@@ -4,8 +4,8 @@ import { z } from 'zod';
 export const generatorConfig = z.strictObject({
   name: z.string().default('generated').describe('Measurement name of the generated metrics.'),
   series: z.number().int().positive().default(10).describe('Distinct series (tag combinations).'),
-  tags: z.number().int().min(0).max(16).default(4).describe('Tags per metric besides "series".'),
-  fields: z.number().int().min(1).max(16).default(4).describe('Float fields per metric besides "seq".'),
+  tag_count: z.number().int().min(0).max(16).default(4).describe('Tags per metric besides "series".'),
+  field_count: z.number().int().min(1).max(16).default(4).describe('Float fields per metric besides "seq".'),
   rate: z
     .number()
     .min(0)

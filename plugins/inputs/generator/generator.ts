@@ -22,10 +22,11 @@ export class Generator implements InputInstance {
   constructor(cfg: GeneratorConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    this.fieldKeys = Array.from({ length: cfg.fields }, (_, i) => `value${i}`);
+    this.fieldKeys = Array.from({ length: cfg.field_count }, (_, i) => `value${i}`);
     this.seriesTags = Array.from({ length: cfg.series }, (_, s) => {
       const t: Record<string, string> = { series: `s${s}` };
-      for (let k = 0; k < cfg.tags; k++) t[`tag${k}`] = `v${(s * 7 + k * 13) % Math.max(1, Math.min(cfg.series, 50))}`;
+      for (let k = 0; k < cfg.tag_count; k++)
+        t[`tag${k}`] = `v${(s * 7 + k * 13) % Math.max(1, Math.min(cfg.series, 50))}`;
       return t;
     });
   }
@@ -62,7 +63,8 @@ export class Generator implements InputInstance {
     const loop = (): void => {
       this.timer = undefined;
       if (this.ctx.signal.aborted || this.done()) return;
-      const due = Math.floor(((this.ctx.clock.monotonic() - this.startedAt) / 1000) * this.cfg.rate) - this.produced;
+      const due =
+        Math.floor(((this.ctx.clock.monotonic() - this.startedAt) / 1000) * this.cfg.rate) - this.produced;
       let left = Math.min(due, this.cfg.rate);
       let open = true;
       while (left > 0 && open && !this.done()) {

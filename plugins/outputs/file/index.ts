@@ -8,5 +8,6 @@ export const fileOutput = defineOutput({
   name: 'file',
   description: 'Writes metrics to files (with rotation by size and age) or stdout',
   config: fileConfig,
-  create: (config) => new FileOutput(config, createSerializer(config.data_format, { precision: config.precision })),
+  create: (config) =>
+    new FileOutput(config, createSerializer(config.data_format, { precision: config.precision })),
 });

@@ -77,7 +77,8 @@ export class RotatingFile {
   private prune(): void {
     if (this.policy.maxArchives < 0) return;
     const all = this.archives();
-    for (const f of all.slice(0, Math.max(0, all.length - this.policy.maxArchives))) fs.rmSync(f, { force: true });
+    for (const f of all.slice(0, Math.max(0, all.length - this.policy.maxArchives)))
+      fs.rmSync(f, { force: true });
   }
 
   close(): void {

@@ -16,7 +16,10 @@ export const httpConfig = z.strictObject({
   timeout: duration.prefault('5s').describe('Request timeout.'),
   tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
   insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
-  success_codes: z.array(z.number().int()).default([200, 201, 202, 204]).describe('Statuses that mean delivered.'),
+  success_codes: z
+    .array(z.number().int())
+    .default([200, 201, 202, 204])
+    .describe('Statuses that mean delivered.'),
 });
 
 export type HttpConfig = z.output<typeof httpConfig>;

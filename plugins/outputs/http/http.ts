@@ -60,7 +60,10 @@ export class HttpOutput implements OutputInstance {
         bodyTimeout: this.cfg.timeout,
       });
     } catch (e) {
-      throw WriteError.retryable(`request to ${new URL(this.cfg.url).host} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw WriteError.retryable(
+        `request to ${new URL(this.cfg.url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const text = await res.body.text();
     if (this.cfg.success_codes.includes(res.statusCode)) return;

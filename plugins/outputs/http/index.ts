@@ -8,5 +8,6 @@ export const httpOutput = defineOutput({
   name: 'http',
   description: 'Sends batches over HTTP as line protocol or JSON (gzip, auth, Retry-After)',
   config: httpConfig,
-  create: (config) => new HttpOutput(config, createSerializer(config.data_format, { precision: config.precision })),
+  create: (config) =>
+    new HttpOutput(config, createSerializer(config.data_format, { precision: config.precision })),
 });

@@ -1,0 +1,88 @@
+/**
+ * The `viva` command line as an operator uses it: config check, plugins, --test and --once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runViva, tempDir } from '../helpers/viva.ts';
+
+describe('viva command line', () => {
+  it('should pass `config check` on the shipped configs', async () => {
+    for (const f of ['conf/demo.toml', 'conf/agent.toml']) {
+      if (!fs.existsSync(path.join(repoRoot, f))) continue;
+      const r = await runViva(['config', 'check', '-c', f]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^config ok: /);
+    }
+  });
+
+  it('should exit 3 and list every problem for an invalid config', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'bad.toml');
+    fs.writeFileSync(file, '[agent]\ninterval = "soon"\n[[outputs.fil]]\n');
+    const r = await runViva(['config', 'check', '-c', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('2 problems');
+    expect(r.stderr).toContain(`${file}: agent.interval: invalid duration "soon"`);
+    expect(r.stderr).toContain(`${file}: outputs.fil: unknown output plugin "fil"`);
+  });
+
+  it('should point at line and column of broken TOML', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'broken.toml');
+    fs.writeFileSync(file, '[agent]\ninterval = "1s\n');
+    const r = await runViva(['config', 'check', '-c', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`${file}:2:\\d+: invalid TOML`));
+  });
+
+  it('should say so when the config file does not exist', async () => {
+    const r = await runViva(['agent', '-c', '/nonexistent/agent.toml']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('/nonexistent/agent.toml: config file or directory not found');
+  });
+
+  it('should exit 2 with usage on an unknown command', async () => {
+    const r = await runViva(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('should list plugins and print a plugin doc generated from its schema', async () => {
+    const list = await runViva(['plugins', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/inputs:\n(.|\n)*generator/);
+    const doc = await runViva(['plugins', 'doc', 'generator']);
+    expect(doc.code).toBe(0);
+    expect(doc.stdout).toContain('| `rate` | number | `0` |');
+    expect(doc.stdout).toContain('[[inputs.generator]]');
+  });
+
+  it('should print what inputs produce with --test and write nothing to outputs', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a.toml');
+    fs.writeFileSync(
+      file,
+      `[agent]\nomit_hostname = true\ndata_dir = "${dir}"\n[global_tags]\ndc = "eu"\n[[inputs.generator]]\nseries = 3\nfield_count = 1\ntag_count = 0\n[[outputs.file]]\nfiles = ["${dir}/out.lp"]\n`,
+    );
+    const r = await runViva(['agent', '-c', file, '--test']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^generated,dc=eu,series=s0 seq=0i,value0=\S+ \d{19}$/);
+    expect(fs.existsSync(path.join(dir, 'out.lp'))).toBe(false);
+  });
+
+  it('should gather once, flush to the outputs and exit with --once', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a.toml');
+    fs.writeFileSync(
+      file,
+      `[agent]\ndata_dir = "${dir}"\n[[inputs.generator]]\nseries = 5\n[[outputs.file]]\nfiles = ["${dir}/out.lp"]\n`,
+    );
+    const r = await runViva(['agent', '-c', file, '--once']);
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'out.lp'), 'utf8').trim().split('\n')).toHaveLength(5);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Test helpers: run the real `viva` command as a child process, wait for its endpoints, and
+ * stop it the way an operator would (SIGTERM) or the way a crash does (SIGKILL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const vivaBin = path.join(repoRoot, 'bin', 'viva.ts');
+
+/** A running viva process with its captured output. */
+export interface VivaProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/** Starts `node bin/viva.ts ...args`. */
+export function startViva(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): VivaProcess {
+  const child = spawn(process.execPath, [vivaBin, ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs viva to completion; resolves with exit code and output. */
+export async function runViva(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const p = startViva(args, opts);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** A fresh temp dir for one test. */
+export function tempDir(prefix = 'viva-e2e-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Polls until `fn` returns a truthy value or the time runs out. */
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Fetches /metrics text of a viva process. */
+export async function scrape(port: number, token?: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return res.text();
+}
+
+/** Sum of a Prometheus counter's samples whose labels include every given label. */
+export function counterValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
