@@ -1,0 +1,111 @@
+/**
+ * Running statistics of one field within one window and group: Welford mean and variance, exact
+ * sum, min/max, first/last by event time and, when quantiles are asked for, a DDSketch.
+ */
+import { DDSketch } from '@datadog/sketches-js';
+import type { IntType, Metric } from '../../../core/metric/metric.ts';
+import type { StatName } from './config.ts';
+
+/** Which outputs to write; computed once from the config. */
+export interface StatPlan {
+  stats: ReadonlySet<StatName>;
+  quantiles: readonly { q: number; suffix: string }[];
+  relativeAccuracy: number;
+  /** Window length in seconds, for `rate`. */
+  periodSeconds: number;
+}
+
+/** `0.99` -> `_p99`, `0.999` -> `_p99_9`, `0.5` -> `_p50`. */
+export function quantileSuffix(q: number): string {
+  return '_p' + String(Number((q * 100).toPrecision(12))).replace('.', '_');
+}
+
+/** Statistics of one field. */
+export class FieldStats {
+  count = 0;
+  sum = 0;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  first = 0;
+  firstT = Infinity;
+  last = 0;
+  lastT = -Infinity;
+  /** 'int' or 'uint' while every value seen had that type; null once a float was seen. */
+  intType: IntType | null = null;
+  sketch: DDSketch | null;
+  private readonly relativeAccuracy: number | null;
+
+  constructor(relativeAccuracy: number | null) {
+    this.relativeAccuracy = relativeAccuracy;
+    this.sketch = relativeAccuracy === null ? null : new DDSketch({ relativeAccuracy });
+  }
+
+  /** Empties the statistics for reuse in the next window (no allocation unless there is a sketch). */
+  reset(): void {
+    this.count = 0;
+    this.sum = 0;
+    this.mean = 0;
+    this.m2 = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.firstT = Infinity;
+    this.lastT = -Infinity;
+    this.intType = null;
+    if (this.relativeAccuracy !== null)
+      this.sketch = new DDSketch({ relativeAccuracy: this.relativeAccuracy });
+  }
+
+  /** Adds a value observed at time `t` (milliseconds, may carry a fraction). */
+  add(v: number, t: number, intType: IntType | null): void {
+    const n = ++this.count;
+    if (n === 1) this.intType = intType;
+    else if (this.intType !== intType) this.intType = null;
+    this.sum += v;
+    const d = v - this.mean;
+    this.mean += d / n;
+    this.m2 += d * (v - this.mean);
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    // Ties keep the earliest arrival as first and the latest arrival as last.
+    if (t < this.firstT) {
+      this.first = v;
+      this.firstT = t;
+    }
+    if (t >= this.lastT) {
+      this.last = v;
+      this.lastT = t;
+    }
+    this.sketch?.accept(v);
+  }
+
+  /** Writes `<field>_<stat>` fields onto the aggregate metric. */
+  write(out: Metric, field: string, plan: StatPlan): void {
+    if (this.count === 0) return;
+    const s = plan.stats;
+    const it = this.intType;
+    if (s.has('count')) out.setInt(field + '_count', this.count);
+    if (s.has('sum')) setNum(out, field + '_sum', this.sum, it);
+    if (s.has('min')) setNum(out, field + '_min', this.min, it);
+    if (s.has('max')) setNum(out, field + '_max', this.max, it);
+    if (s.has('mean')) out.setField(field + '_mean', this.mean);
+    // Sample standard deviation, as Telegraf's basicstats: undefined for a single value.
+    if (s.has('stddev') && this.count > 1)
+      out.setField(field + '_stddev', Math.sqrt(this.m2 / (this.count - 1)));
+    if (s.has('first')) setNum(out, field + '_first', this.first, it);
+    if (s.has('last')) setNum(out, field + '_last', this.last, it);
+    if (s.has('rate')) out.setField(field + '_rate', this.sum / plan.periodSeconds);
+    if (s.has('counter_rate') && this.lastT > this.firstT)
+      out.setField(field + '_counter_rate', (this.last - this.first) / ((this.lastT - this.firstT) / 1000));
+    const sk = this.sketch;
+    if (sk !== null)
+      for (const { q, suffix } of plan.quantiles) out.setField(field + suffix, sk.getValueAtQuantile(q));
+  }
+}
+
+/** An integer result stays an integer when every input was one and it is exactly representable. */
+function setNum(out: Metric, key: string, v: number, it: IntType | null): void {
+  if (it !== null && Number.isSafeInteger(v)) out.setInt(key, v, it);
+  else out.setField(key, v);
+}

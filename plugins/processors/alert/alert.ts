@@ -1,0 +1,212 @@
+/**
+ * The alert processor: one rule evaluated over metrics, one alert per key (the `by` tags). An
+ * alert goes inactive -> pending (condition met) -> firing (after `for`) -> resolved (condition
+ * clear for `keep_firing_for`, or its series stale). Only state changes emit `alert` events
+ * (firing, a severity change, resolved), plus a re-send of firing alerts every `repeat_interval`,
+ * which an alertmanager or webhook output delivers. State survives restarts (`persist`).
+ */
+import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
+import { Metric, seriesKey, type Tags } from '../../../core/metric/metric.ts';
+import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
+import type { AlertConfig } from './config.ts';
+import { compileTemplate, levelFunction, SEVERITY, type LevelOf, type Template } from './levels.ts';
+import { loadAlerts, saveAlerts, type AlertState } from './state.ts';
+
+const TICK_MS = 1000;
+
+export class AlertProcessor implements ProcessorInstance {
+  private readonly cfg: AlertConfig;
+  private readonly ctx: PluginContext;
+  private readonly value: CompiledExpression;
+  private readonly levelOf: LevelOf;
+  private readonly labels: [string, Template][];
+  private readonly annotations: [string, Template][];
+  private readonly alerts: Map<string, AlertState>;
+  private watermark = -Infinity;
+  private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private emit: Emit | undefined;
+
+  constructor(cfg: AlertConfig, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.ctx = ctx;
+    this.value = compileExpression(cfg.value);
+    this.levelOf = levelFunction(cfg);
+    this.labels = Object.entries(cfg.labels ?? {}).map(([k, v]) => [k, compileTemplate(v)]);
+    this.annotations = Object.entries(cfg.annotations ?? {}).map(([k, v]) => [k, compileTemplate(v)]);
+    this.countSent = ctx.metrics.counter('notifications', 'alert events emitted, by status');
+    this.alerts = cfg.persist ? loadAlerts(cfg, ctx) : new Map();
+  }
+
+  start(emit: Emit): void {
+    this.emit = emit;
+    this.schedule();
+  }
+
+  process(metrics: Metric[]): Metric[] {
+    let out: Metric[] | undefined;
+    const wall = this.ctx.clock.now();
+    for (const m of metrics) {
+      const v = this.value.eval(m);
+      if (v === null) continue;
+      const key = this.keyOf(m);
+      const a = this.alerts.get(key);
+      const level = this.levelOf(v, a?.level ?? 0);
+      if (level === null) continue;
+      const t = this.cfg.clock === 'wall_clock' ? wall : m.timeMs;
+      if (t > this.watermark && this.cfg.clock !== 'wall_clock') this.watermark = t;
+      const ev = this.observe(
+        a ?? this.newAlert(key, m),
+        level,
+        typeof v === 'number' ? v : level > 0 ? 1 : 0,
+        t,
+        wall,
+      );
+      if (ev !== null) (out ??= []).push(ev);
+    }
+    const swept = this.sweep(wall);
+    if (swept.length > 0) (out ??= []).push(...swept);
+    return out === undefined ? metrics : metrics.concat(out);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.emit = undefined;
+    if (this.cfg.persist) await saveAlerts(this.cfg, this.ctx, this.alerts);
+  }
+
+  /** Applies one evaluation to an alert; returns the event it causes, if any. */
+  private observe(a: AlertState, level: number, value: number, t: number, wall: number): Metric | null {
+    a.level = level;
+    a.value = value;
+    a.seen = t;
+    if (level > 0) {
+      a.clearSince = null;
+      if (a.state === 'inactive') {
+        a.state = 'pending';
+        a.since = t;
+      }
+      if (a.state === 'pending' && t - a.since >= this.cfg.for) {
+        a.state = 'firing';
+        a.startsAt = t;
+        a.fired = level;
+        return this.send(a, 'firing', wall, t);
+      }
+      if (a.state === 'firing' && level !== a.fired) {
+        a.fired = level;
+        return this.send(a, 'firing', wall, t);
+      }
+      return null;
+    }
+    if (a.state === 'pending') a.state = 'inactive';
+    if (a.state !== 'firing') {
+      this.alerts.delete(a.key);
+      return null;
+    }
+    a.clearSince ??= t;
+    return t - a.clearSince >= this.cfg.keep_firing_for ? this.resolve(a, t, wall) : null;
+  }
+
+  /** Timeouts without input: keep_firing_for ran out, the series went stale, or a re-send is due. */
+  private sweep(wall: number): Metric[] {
+    const out: Metric[] = [];
+    const now = this.now(wall);
+    const stale = this.cfg.stale_after;
+    for (const a of this.alerts.values()) {
+      if (a.state === 'firing') {
+        if (a.clearSince !== null && now - a.clearSince >= this.cfg.keep_firing_for)
+          out.push(this.resolve(a, now, wall));
+        else if (stale > 0 && now - a.seen >= stale) out.push(this.resolve(a, now, wall));
+        else if (wall - a.sentAt >= this.cfg.repeat_interval) out.push(this.send(a, 'firing', wall, now));
+      } else if (stale > 0 && now - a.seen >= stale) this.alerts.delete(a.key);
+    }
+    return out;
+  }
+
+  private resolve(a: AlertState, t: number, wall: number): Metric {
+    this.alerts.delete(a.key);
+    a.state = 'inactive';
+    a.endsAt = t;
+    return this.send(a, 'resolved', wall, t);
+  }
+
+  /** The `alert` event: labels as tags, annotations as `annotation_*` fields. */
+  private send(a: AlertState, status: 'firing' | 'resolved', wall: number, at: number): Metric {
+    a.sentAt = wall;
+    const severity = SEVERITY[a.fired];
+    const vars = (name: string): string | undefined =>
+      name === 'value'
+        ? String(a.value)
+        : name === 'severity'
+          ? severity
+          : name === 'alert'
+            ? this.cfg.alert
+            : a.tags[name];
+    const tags: Tags = { ...a.tags };
+    for (const [k, tpl] of this.labels) tags[k] = tpl(vars);
+    tags.alertname = this.cfg.alert;
+    tags.severity = severity;
+    const m = new Metric('alert', tags, {}, Math.floor(Number.isFinite(at) ? at : wall));
+    m.setField('status', status);
+    m.setField('value', a.value);
+    m.setInt('starts_at', Math.floor(a.startsAt));
+    if (status === 'resolved') m.setInt('ends_at', Math.floor(a.endsAt));
+    for (const [k, tpl] of this.annotations) m.setField('annotation_' + k, tpl(vars));
+    this.countSent(1, { status });
+    return m;
+  }
+
+  private newAlert(key: string, m: Metric): AlertState {
+    const a: AlertState = {
+      key,
+      tags: this.keyTags(m),
+      state: 'inactive',
+      level: 0,
+      fired: 0,
+      value: 0,
+      since: 0,
+      startsAt: 0,
+      endsAt: 0,
+      seen: 0,
+      clearSince: null,
+      sentAt: -Infinity,
+    };
+    this.alerts.set(key, a);
+    return a;
+  }
+
+  /** Time now for timeouts, in the clock's time base. */
+  private now(wall: number): number {
+    const c = this.cfg.clock;
+    return c === 'event_time' ? this.watermark : c === 'wall_clock' ? wall : Math.max(wall, this.watermark);
+  }
+
+  private keyOf(m: Metric): string {
+    const by = this.cfg.by;
+    if (by.length === 1 && by[0] === '*') return seriesKey(m);
+    let k = '';
+    for (const t of by) k += (m.tags[t] ?? '\u0000') + '\u0001';
+    return k;
+  }
+
+  private keyTags(m: Metric): Tags {
+    const by = this.cfg.by;
+    if (by.length === 1 && by[0] === '*') return { ...m.tags };
+    const out: Tags = {};
+    for (const t of by) if (m.tags[t] !== undefined) out[t] = m.tags[t];
+    return out;
+  }
+
+  /** One timer per instance: timeouts and re-sends with no further input. */
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const emit = this.emit;
+      if (emit === undefined) return;
+      const out = this.sweep(this.ctx.clock.now());
+      if (out.length > 0) emit(out);
+      this.schedule();
+    }, TICK_MS);
+  }
+}

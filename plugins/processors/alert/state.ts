@@ -1,0 +1,70 @@
+/**
+ * Alert state and its persistence: a JSON snapshot in the instance's state directory, written on
+ * stop and read on create, so a restart neither re-sends every firing alert as new nor forgets
+ * to resolve one. A snapshot of another rule (name, value, by) is ignored with a warning.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Tags } from '../../../core/metric/metric.ts';
+import type { PluginContext } from '../../../core/plugin/types.ts';
+import type { AlertConfig } from './config.ts';
+
+/** One alert (rule x key). Times are in the rule's clock base, except sentAt (wall clock). */
+export interface AlertState {
+  key: string;
+  /** The key's tags (the alert's identifying labels). */
+  tags: Tags;
+  state: 'inactive' | 'pending' | 'firing';
+  /** Current level (with hysteresis) and the level last sent while firing. */
+  level: number;
+  fired: number;
+  value: number;
+  /** When it became pending. */
+  since: number;
+  startsAt: number;
+  endsAt: number;
+  /** Last evaluation. */
+  seen: number;
+  /** When the condition cleared while firing (keep_firing_for), or null. */
+  clearSince: number | null;
+  sentAt: number;
+}
+
+const FILE = 'alert-state.json';
+
+function fingerprint(cfg: AlertConfig): string {
+  return JSON.stringify({ alert: cfg.alert, value: cfg.value, by: cfg.by });
+}
+
+/** Loads saved alerts, or none. */
+export function loadAlerts(cfg: AlertConfig, ctx: PluginContext): Map<string, AlertState> {
+  const out = new Map<string, AlertState>();
+  const file = path.join(ctx.stateDir, FILE);
+  let snap: { rule: string; alerts: AlertState[] };
+  try {
+    snap = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof snap;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      ctx.log.warn({ file, err: (e as Error).message }, 'alert state unreadable; starting fresh');
+    return out;
+  }
+  if (snap.rule !== fingerprint(cfg)) {
+    ctx.log.warn({ file }, 'alert state belongs to another rule; starting fresh');
+    return out;
+  }
+  for (const a of snap.alerts) out.set(a.key, { ...a, sentAt: a.sentAt ?? -Infinity });
+  ctx.log.info({ file, alerts: out.size }, 'alert state loaded');
+  return out;
+}
+
+/** Saves every alert (temp file, then rename). */
+export async function saveAlerts(
+  cfg: AlertConfig,
+  ctx: PluginContext,
+  alerts: Map<string, AlertState>,
+): Promise<void> {
+  const file = path.join(ctx.stateDir, FILE);
+  const tmp = file + '.tmp';
+  await fs.promises.writeFile(tmp, JSON.stringify({ rule: fingerprint(cfg), alerts: [...alerts.values()] }));
+  await fs.promises.rename(tmp, file);
+}

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Metric } from '../../../core/metric/metric.ts';
+import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
+import type { PluginContext } from '../../../core/plugin/types.ts';
+import type { AnomalyProcessor } from './anomaly.ts';
+import { anomalyProcessor } from './index.ts';
+
+function create(
+  table: Record<string, unknown>,
+  ctx: PluginContext = testContext(anomalyProcessor),
+): AnomalyProcessor {
+  return anomalyProcessor.create(parseConfig(anomalyProcessor, table), ctx) as AnomalyProcessor;
+}
+
+/** A steady series around 10 (alternating 9 and 11), then `spike`. */
+function series(n: number, tags: Record<string, string> = { host: 'a' }, start = 0): Metric[] {
+  return Array.from(
+    { length: n },
+    (_, i) => new Metric('cpu', tags, { usage: i % 2 === 0 ? 9 : 11 }, (start + i) * 1000),
+  );
+}
+
+const at = (t: number, usage: number, tags: Record<string, string> = { host: 'a' }) =>
+  new Metric('cpu', tags, { usage }, t * 1000);
+
+async function counter(ctx: PluginContext, name: string): Promise<number> {
+  const all = await ctx.selfMetrics();
+  return all
+    .filter((m) => m.name === `viva_processor_anomaly_${name}`)
+    .reduce((s, m) => s + Number(m.fields.value), 0);
+}
+
+// EWMA with alpha 0.5 over 9, 11, 9, 11...: the mean settles near 10 and the spread near 1.
+const fast = { detector: 'ewma', ewma_alpha: 0.5, warmup: 10, cooldown: 5 };
+
+describe('anomaly processor', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('should add a score and a flag to every watched field and flag a spike with its reason', () => {
+    const p = create(fast);
+    const out = p.process([...series(20), at(20, 100)]);
+    expect(out).toHaveLength(21);
+    const normal = out[19];
+    expect(normal.fields.usage_anomaly).toBe(false);
+    expect(normal.fields.usage_anomaly_score).toBeLessThan(0.1);
+    const spike = out[20];
+    expect(spike.fields.usage).toBe(100);
+    expect(spike.fields.usage_anomaly).toBe(true);
+    expect(spike.fields.usage_anomaly_score).toBe(1);
+    expect(spike.fields.usage_anomaly_reason).toMatch(
+      /^ewma: 100 is \d+\.\d spreads above the expected 10(\.\d+)?$/,
+    );
+    expect('usage_anomaly_reason' in normal.fields).toBe(false);
+  });
+
+  it('should not flag during warmup', () => {
+    const p = create({ ...fast, warmup: 30 });
+    const out = p.process([...series(20), at(20, 100)]);
+    expect(out[20].fields.usage_anomaly).toBe(false);
+    expect(out[20].fields.usage_anomaly_score).toBe(0);
+  });
+
+  it('should not flag the same series again within the cooldown but keep scoring', () => {
+    const p = create({ ...fast, ewma_alpha: 0.01, cooldown: 3 });
+    // Past 100 samples alpha 0.01 applies: each spike of 90 widens the spread only a little.
+    const out = p.process([...series(200), ...[200, 201, 202, 203, 204].map((t) => at(t, 100))]);
+    expect(out.slice(200).map((m) => m.fields.usage_anomaly)).toEqual([true, false, false, false, true]);
+    expect(out.slice(201, 204).every((m) => (m.fields.usage_anomaly_score as number) >= 0.5)).toBe(true);
+  });
+
+  it('should emit a separate anomaly event per flag in events mode and leave the metric alone', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ ...fast, mode: 'events' }, ctx);
+    const input = [...series(20), at(20, 100)];
+    const out = p.process(input);
+    expect(out.slice(0, 21)).toEqual(input);
+    expect(Object.keys(out[20].fields)).toEqual(['usage']);
+    expect(out).toHaveLength(22);
+    const e = out[21];
+    expect(e.name).toBe('anomaly');
+    expect(e.tags).toEqual({ host: 'a', measurement: 'cpu', field: 'usage', detector: 'ewma' });
+    expect(e.timeMs).toBe(20_000);
+    expect(e.fields).toMatchObject({ score: 1, value: 100, reason: expect.stringMatching(/^ewma: 100 is/) });
+    expect(e.fields.expected).toBeCloseTo(10, 0);
+    expect(e.fields.deviation).toBeGreaterThan(50);
+    expect(await counter(ctx, 'anomalies')).toBe(1);
+  });
+
+  it('should keep one detector per series and field', () => {
+    const p = create(fast);
+    const high = series(20, { host: 'b' }).map(
+      (m) => new Metric('cpu', m.tags, { usage: (m.fields.usage as number) + 1000 }, m.timeMs),
+    );
+    const out = p.process([...series(20), ...high, at(20, 10), at(20, 1010, { host: 'b' })]);
+    expect(out.slice(-2).map((m) => m.fields.usage_anomaly)).toEqual([false, false]);
+  });
+
+  it('should watch only the selected numeric fields', () => {
+    const p = create({ ...fast, fields: ['usage'] });
+    const [m] = p.process([new Metric('cpu', {}, { usage: 1, idle: 2, state: 'ok' }, 0)]);
+    expect(Object.keys(m.fields).sort()).toEqual([
+      'idle',
+      'state',
+      'usage',
+      'usage_anomaly',
+      'usage_anomaly_score',
+    ]);
+  });
+
+  it('should score integer fields', () => {
+    const p = create(fast);
+    const m = new Metric('req', {}, {}, 0);
+    m.setInt('n', 5);
+    expect(p.process([m])[0].fields.n_anomaly_score).toBe(0);
+  });
+
+  it('should pass metrics of series beyond max_series unscored and count them', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ ...fast, max_series: 1 }, ctx);
+    const out = p.process([at(0, 1), at(0, 1, { host: 'b' })]);
+    expect('usage_anomaly_score' in out[0].fields).toBe(true);
+    expect(Object.keys(out[1].fields)).toEqual(['usage']);
+    expect(await counter(ctx, 'overflow_metrics')).toBe(1);
+  });
+
+  it('should forget a series silent for expire_after and warm it up again', () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = { now: () => Date.now(), monotonic: () => Date.now() };
+    const p = create({ ...fast, expire_after: '1m' }, testContext(anomalyProcessor, { clock }));
+    p.start();
+    p.process(series(20));
+    vi.advanceTimersByTime(61_000);
+    p.process([at(100, 10)]);
+    vi.advanceTimersByTime(31_000);
+    // Seen 31 s ago: still known, so a spike right now is flagged.
+    expect(p.process([at(101, 100)])[0].fields.usage_anomaly).toBe(true);
+    vi.advanceTimersByTime(120_000);
+    expect(p.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
+    void p.stop();
+  });
+
+  it('should save its state on stop and resume from it on the next start without a new warmup', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ ...fast, persist: true }, ctx);
+    p.process(series(20));
+    await p.stop();
+    expect(fs.existsSync(path.join(ctx.stateDir, 'anomaly-state.json'))).toBe(true);
+    const q = create({ ...fast, persist: true }, ctx);
+    expect(q.process([at(20, 100)])[0].fields.usage_anomaly).toBe(true);
+    const fresh = create({ ...fast, persist: true }, testContext(anomalyProcessor));
+    expect(fresh.process([at(20, 100)])[0].fields.usage_anomaly).toBe(false);
+  });
+
+  it('should ignore saved state from another detector configuration', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ ...fast, persist: true }, ctx);
+    p.process(series(20));
+    await p.stop();
+    const q = create({ ...fast, ewma_alpha: 0.1, persist: true }, ctx);
+    expect(q.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+  });
+
+  it.each(['robust', 'holt_winters'] as const)('should flag a spike with the %s detector', (detector) => {
+    const p = create({ detector, warmup: 10, robust_window: 20, season: 4, calibrate: 'off' });
+    const out = p.process([...series(40), at(40, 100)]);
+    expect(out[40].fields.usage_anomaly).toBe(true);
+    expect(out[40].fields.usage_anomaly_reason).toMatch(new RegExp(`^${detector}: 100 is`));
+    expect(out.slice(20, 40).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+  });
+
+  it('should calibrate robust scores by default and say so in the reason', () => {
+    const p = create({ detector: 'robust', warmup: 30, robust_window: 20 });
+    const out = p.process([...series(200), at(200, 100)]);
+    expect(out[200].fields.usage_anomaly).toBe(true);
+    expect(out[200].fields.usage_anomaly_reason).toMatch(/unusual for this series/);
+  });
+});

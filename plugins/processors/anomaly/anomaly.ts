@@ -1,0 +1,214 @@
+/**
+ * The anomaly processor: one streaming detector per series and numeric field. Each sample gets a
+ * score in 0..1 and a flag (score >= threshold, after `warmup` samples, at most once per
+ * `cooldown` samples), written onto the metric or emitted as a separate `anomaly` event.
+ * Series are capped (`max_series`, counted overflow), forgotten after `expire_after` of silence
+ * on the instance's single timer, and optionally persisted to the state directory across restarts.
+ */
+import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
+import { Metric } from '../../../core/metric/metric.ts';
+import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
+import type { AnomalyConfig } from './config.ts';
+import { loadState, saveState } from './persist.ts';
+import { FieldMap, SeriesIndex } from './series-index.ts';
+import { makeDetector, type FieldState, type SeriesState } from './series.ts';
+import { Calibrator, scoreOf } from './score.ts';
+
+/** Output field names of one input field, built once. */
+interface Names {
+  score: string;
+  flag: string;
+  reason: string;
+}
+
+/** Longest pause of the expiry sweep. */
+const MAX_SWEEP_MS = 60_000;
+
+export class AnomalyProcessor implements ProcessorInstance {
+  private readonly cfg: AnomalyConfig;
+  private readonly ctx: PluginContext;
+  private readonly series: SeriesIndex<SeriesState>;
+  private readonly fieldMatch: GlobSet;
+  private readonly fieldSelected = new Map<string, boolean>();
+  private readonly names = new Map<string, Names>();
+  private readonly events: boolean;
+  private readonly countOverflow: (n?: number) => void;
+  private readonly countFlags: (n?: number) => void;
+  private timer: NodeJS.Timeout | undefined;
+  // Scratch space for one metric's results: fields must not be added while iterating them.
+  private readonly hitKeys: string[] = [];
+  private readonly hitStates: FieldState[] = [];
+  private readonly hitValues: number[] = [];
+  private readonly hitZ: number[] = [];
+  private readonly hitScores: number[] = [];
+  private readonly hitFlags: boolean[] = [];
+
+  constructor(cfg: AnomalyConfig, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.ctx = ctx;
+    this.events = cfg.mode === 'events';
+    this.fieldMatch = compileGlobs(cfg.fields);
+    this.countOverflow = ctx.metrics.counter(
+      'overflow_metrics',
+      'Metrics not scored because max_series was reached',
+    );
+    this.countFlags = ctx.metrics.counter('anomalies', 'Samples flagged as anomalous');
+    this.series = cfg.persist ? loadState(cfg, ctx) : new SeriesIndex();
+  }
+
+  start(): void {
+    if (this.cfg.expire_after > 0) this.schedule();
+  }
+
+  process(metrics: Metric[]): Metric[] {
+    const now = this.ctx.clock.now();
+    let events: Metric[] | undefined;
+    let overflow = 0;
+    let flags = 0;
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i];
+      const n = this.collect(m);
+      if (n === 0) continue;
+      let s = this.series.get(m.name, m.tags);
+      if (s === undefined) {
+        if (this.series.size >= this.cfg.max_series) {
+          overflow++;
+          continue;
+        }
+        s = { name: m.name, tags: { ...m.tags }, fields: new FieldMap(), seen: now };
+        this.series.set(s.name, s.tags, null, s);
+      }
+      s.seen = now;
+      for (let j = 0; j < n; j++) {
+        const k = this.hitKeys[j];
+        let st = s.fields.get(k);
+        if (st === undefined) {
+          st = { det: makeDetector(this.cfg), calib: null, lastFlag: -Infinity };
+          if (this.calibrated()) st.calib = new Calibrator();
+          s.fields.set(k, st);
+        }
+        this.score(j, st);
+        if (this.hitFlags[j]) flags++;
+      }
+      if (this.events) {
+        for (let j = 0; j < n; j++) if (this.hitFlags[j]) (events ??= []).push(this.event(m, j));
+      } else this.annotate(m, n);
+    }
+    if (overflow > 0) this.countOverflow(overflow);
+    if (flags > 0) this.countFlags(flags);
+    return events === undefined ? metrics : metrics.concat(events);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.cfg.persist) await saveState(this.cfg, this.ctx, this.series);
+  }
+
+  /** Gathers the selected numeric fields of `m` into the scratch arrays; returns how many. */
+  private collect(m: Metric): number {
+    let n = 0;
+    for (const k in m.fields) {
+      const raw = m.fields[k];
+      let v: number;
+      if (typeof raw === 'number') v = raw;
+      else if (typeof raw === 'bigint') v = Number(raw);
+      else continue;
+      if (!Number.isFinite(v) || !this.selected(k)) continue;
+      this.hitKeys[n] = k;
+      this.hitValues[n++] = v;
+    }
+    return n;
+  }
+
+  /** Scores scratch entry `j` with its state and decides the flag. */
+  private score(j: number, st: FieldState): void {
+    const z = st.det.update(this.hitValues[j]);
+    const n = st.det.n;
+    this.hitStates[j] = st;
+    if (n <= this.cfg.warmup) {
+      // The calibration learns only from warmed-up deviations: early ones are noise.
+      this.hitZ[j] = z;
+      this.hitScores[j] = 0;
+      this.hitFlags[j] = false;
+      return;
+    }
+    const zc = st.calib === null ? z : Math.sign(z) * Math.max(0, st.calib.update(z));
+    this.hitZ[j] = zc;
+    const score = scoreOf(zc);
+    const flag = score >= this.cfg.threshold && n - st.lastFlag > this.cfg.cooldown;
+    if (flag) st.lastFlag = n;
+    this.hitScores[j] = score;
+    this.hitFlags[j] = flag;
+  }
+
+  private annotate(m: Metric, n: number): void {
+    for (let j = 0; j < n; j++) {
+      const names = this.namesOf(this.hitKeys[j]);
+      m.setField(names.score, this.hitScores[j]);
+      m.setField(names.flag, this.hitFlags[j]);
+      if (this.hitFlags[j]) m.setField(names.reason, this.reason(j));
+    }
+  }
+
+  private event(m: Metric, j: number): Metric {
+    const tags = { ...m.tags, measurement: m.name, field: this.hitKeys[j], detector: this.cfg.detector };
+    const e = new Metric('anomaly', tags, {}, m.timeMs, m.timeNs);
+    e.setField('score', this.hitScores[j]);
+    e.setField('value', this.hitValues[j]);
+    e.setField('expected', this.hitStates[j].det.expected);
+    e.setField('deviation', this.hitZ[j]);
+    e.setField('reason', this.reason(j));
+    return e;
+  }
+
+  /** Why a sample was flagged, for people. */
+  private reason(j: number): string {
+    const st = this.hitStates[j];
+    const z = this.hitZ[j];
+    const side = z >= 0 ? 'above' : 'below';
+    const what = st.calib === null ? 'spreads' : 'spreads, unusual for this series,';
+    return `${this.cfg.detector}: ${fmt(this.hitValues[j])} is ${Math.abs(z).toFixed(1)} ${what} ${side} the expected ${fmt(st.det.expected)}`;
+  }
+
+  private calibrated(): boolean {
+    const c = this.cfg.calibrate;
+    return c === 'on' || (c === 'auto' && this.cfg.detector === 'robust');
+  }
+
+  private selected(field: string): boolean {
+    let s = this.fieldSelected.get(field);
+    if (s === undefined) {
+      // Never score the fields this processor writes, should a metric pass through it twice.
+      s = this.fieldMatch(field) && !/_anomaly(_score|_reason)?$/.test(field);
+      if (this.fieldSelected.size < 10_000) this.fieldSelected.set(field, s);
+    }
+    return s;
+  }
+
+  private namesOf(field: string): Names {
+    let n = this.names.get(field);
+    if (n === undefined) {
+      n = { score: field + '_anomaly_score', flag: field + '_anomaly', reason: field + '_anomaly_reason' };
+      if (this.names.size < 10_000) this.names.set(field, n);
+    }
+    return n;
+  }
+
+  /** One timer per instance: forgets series silent for longer than expire_after. */
+  private schedule(): void {
+    const every = Math.min(MAX_SWEEP_MS, Math.max(10, this.cfg.expire_after / 2));
+    this.timer = setTimeout(() => {
+      const cutoff = this.ctx.clock.now() - this.cfg.expire_after;
+      const gone: SeriesState[] = [];
+      for (const s of this.series.values()) if (s.seen < cutoff) gone.push(s);
+      for (const s of gone) this.series.delete(s.name, s.tags);
+      this.schedule();
+    }, every);
+    this.timer.unref();
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { duration } from '../../../core/config/duration.ts';
+
+/** Config of the anomaly processor. */
+export const anomalyConfig = z.strictObject({
+  detector: z
+    .enum(['ewma', 'robust', 'holt_winters'])
+    .default('ewma')
+    .describe(
+      'ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error.',
+    ),
+  fields: z
+    .array(z.string())
+    .default(['*'])
+    .describe('Numeric fields to watch (globs); each series and field is scored on its own.'),
+  mode: z
+    .enum(['fields', 'events'])
+    .default('fields')
+    .describe(
+      'fields: add <field>_anomaly_score and <field>_anomaly (and <field>_anomaly_reason when flagged) to the metric; events: emit a separate "anomaly" metric per flag.',
+    ),
+  threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe(
+      'Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6).',
+    ),
+  warmup: z
+    .number()
+    .int()
+    .min(0)
+    .default(100)
+    .describe('Samples per series and field before it may flag (scores are 0 until then).'),
+  cooldown: z
+    .number()
+    .int()
+    .min(0)
+    .default(100)
+    .describe(
+      'Samples after a flag during which the same series and field does not flag again (scores go on).',
+    ),
+  calibrate: z
+    .enum(['auto', 'on', 'off'])
+    .default('auto')
+    .describe(
+      "Rescore each deviation against the series' own history of deviations (auto = on for robust, off otherwise).",
+    ),
+  ewma_alpha: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.01)
+    .describe('ewma: weight of a new sample in the mean and variance (2/(N+1) for an N-sample memory).'),
+  clip: z
+    .number()
+    .gt(0)
+    .default(4)
+    .describe(
+      'ewma and holt_winters: deviations beyond this many spreads are clipped before the model learns them.',
+    ),
+  robust_window: z
+    .number()
+    .int()
+    .min(3)
+    .max(100_000)
+    .default(400)
+    .describe('robust: samples in the rolling window.'),
+  season: z
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .default(288)
+    .describe('holt_winters: season length in samples (288 = one day of 5-minute samples).'),
+  hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
+  hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
+  hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),
+  hw_spread_alpha: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.005)
+    .describe('holt_winters: smoothing of the forecast error variance.'),
+  max_series: z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe('Most series tracked; metrics of further series pass unscored and are counted as overflow.'),
+  expire_after: duration
+    .prefault('1h')
+    .describe('Forget a series not seen for this long (wall clock); 0 keeps every series until max_series.'),
+  persist: z
+    .boolean()
+    .default(false)
+    .describe('Save the detectors of every series to the state directory on stop and load them on start.'),
+});
+
+export type AnomalyConfig = z.output<typeof anomalyConfig>;

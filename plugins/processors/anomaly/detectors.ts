@@ -1,0 +1,278 @@
+/**
+ * Streaming anomaly detectors over one numeric series. Each scores a new sample against what it
+ * has learnt so far (a signed deviation in units of the series' typical spread, and the value it
+ * expected), then learns the sample. State is plain numbers and arrays, bounded per series, and
+ * serialisable for persistence.
+ */
+
+/** What every detector exposes after `update`. */
+export interface Detector {
+  /** Samples learnt so far. */
+  readonly n: number;
+  /** The value expected for the last sample. */
+  readonly expected: number;
+  /** Scores `x` (signed deviation from the expectation in spreads), then learns it. */
+  update(x: number): number;
+  /** A JSON-safe copy of the state. */
+  save(): DetectorState;
+}
+
+/** Serialised detector state. */
+export type DetectorState = Record<string, number | number[]>;
+
+/** Guards against a zero spread on a flat series: a floor relative to the level, and an absolute one. */
+function spreadFloor(level: number): number {
+  return Math.max(Math.abs(level) * 1e-3, 1e-9);
+}
+
+/** Parameters of the EWMA detector. */
+export interface EwmaParams {
+  /** Smoothing factor of the mean and variance (0..1); 2/(N+1) for an N-sample memory. */
+  alpha: number;
+  /** Deviations beyond this many spreads are clipped before learning, so one outlier does not blow up the variance. */
+  clip: number;
+}
+
+/** EWMA z-score: exponentially weighted mean and variance. */
+export class EwmaDetector implements Detector {
+  n = 0;
+  expected = 0;
+  mean = 0;
+  variance = 0;
+  private readonly p: EwmaParams;
+
+  constructor(p: EwmaParams, s?: DetectorState) {
+    this.p = p;
+    if (s !== undefined) {
+      this.n = s.n as number;
+      this.mean = s.mean as number;
+      this.variance = s.variance as number;
+    }
+  }
+
+  update(x: number): number {
+    // Until 1/n falls below alpha the mean and variance are plain running ones, so the first
+    // estimates are not biased toward the first sample (and a zero variance).
+    const a = Math.max(this.p.alpha, 1 / (this.n + 1));
+    if (this.n++ === 0) {
+      this.mean = this.expected = x;
+      return 0;
+    }
+    const mean = this.mean;
+    this.expected = mean;
+    const sd = Math.sqrt(this.variance);
+    const spread = Math.max(sd, spreadFloor(mean));
+    const z = (x - mean) / spread;
+    const lim = this.p.clip * spread;
+    const d = this.n <= 2 ? x - mean : Math.max(-lim, Math.min(lim, x - mean));
+    this.mean = mean + a * d;
+    // The spread learns from the unclipped deviation: a series that spikes often earns a wider spread.
+    const dv = x - mean;
+    this.variance = (1 - a) * (this.variance + a * dv * dv);
+    return z;
+  }
+
+  save(): DetectorState {
+    return { n: this.n, mean: this.mean, variance: this.variance };
+  }
+}
+
+/** Parameters of the robust detector. */
+export interface RobustParams {
+  /** Samples in the rolling window. */
+  window: number;
+}
+
+const MAD_TO_SIGMA = 1.4826;
+const MEAN_AD_TO_SIGMA = 1.2533;
+
+/** Robust z-score: distance from the rolling median in units of the rolling MAD. */
+export class RobustDetector implements Detector {
+  n = 0;
+  expected = 0;
+  /** Ring of the last `window` samples in arrival order. */
+  private readonly ring: number[];
+  /** The same samples, sorted. */
+  private readonly sorted: number[];
+  private head = 0;
+  private readonly p: RobustParams;
+
+  constructor(p: RobustParams, s?: DetectorState) {
+    this.p = p;
+    this.ring = [];
+    this.sorted = [];
+    if (s !== undefined) {
+      this.n = s.n as number;
+      const ring = s.ring as number[];
+      this.head = (s.head as number) % Math.max(1, ring.length);
+      for (const v of ring) this.ring.push(v);
+      if (this.ring.length > p.window) this.ring.splice(0, this.ring.length - p.window);
+      this.sorted = [...this.ring].sort((a, b) => a - b);
+      if (this.head >= this.ring.length) this.head = 0;
+    }
+  }
+
+  update(x: number): number {
+    this.n++;
+    const sorted = this.sorted;
+    let z = 0;
+    if (sorted.length > 0) {
+      const med = median(sorted);
+      this.expected = med;
+      const mad = medianAbsDev(sorted, med);
+      // On a mostly flat window the MAD is 0; the mean absolute deviation still sees the rare moves.
+      const spread = mad > 0 ? mad * MAD_TO_SIGMA : meanAbsDev(sorted, med) * MEAN_AD_TO_SIGMA;
+      z = (x - med) / Math.max(spread, spreadFloor(med));
+    } else this.expected = x;
+    if (this.ring.length < this.p.window) this.ring.push(x);
+    else {
+      const old = this.ring[this.head];
+      this.ring[this.head] = x;
+      this.head = (this.head + 1) % this.p.window;
+      sorted.splice(lowerBound(sorted, old), 1);
+    }
+    sorted.splice(lowerBound(sorted, x), 0, x);
+    return z;
+  }
+
+  save(): DetectorState {
+    return { n: this.n, head: this.head, ring: [...this.ring] };
+  }
+}
+
+function lowerBound(a: number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function meanAbsDev(a: number[], med: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - med);
+  return s / a.length;
+}
+
+function median(sorted: number[]): number {
+  const n = sorted.length;
+  const h = n >>> 1;
+  return n % 2 === 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
+}
+
+/**
+ * Median of |x - med| over a sorted array in O(n): the distances grow outward from the median on
+ * both sides, so merging the two sorted runs finds the middle one(s).
+ */
+function medianAbsDev(sorted: number[], med: number): number {
+  const n = sorted.length;
+  let r = lowerBound(sorted, med);
+  let l = r - 1;
+  const want = n >>> 1;
+  let prev = 0;
+  for (let k = 0; k <= want; k++) {
+    const dl = l >= 0 ? med - sorted[l] : Infinity;
+    const dr = r < n ? sorted[r] - med : Infinity;
+    const d = dl <= dr ? dl : dr;
+    if (dl <= dr) l--;
+    else r++;
+    if (k === want) return n % 2 === 1 ? d : (prev + d) / 2;
+    prev = d;
+  }
+  return prev;
+}
+
+/** Parameters of the Holt-Winters detector. */
+export interface HoltWintersParams {
+  /** Season length in samples (e.g. 288 for daily at 5-minute samples). */
+  period: number;
+  alpha: number;
+  beta: number;
+  gamma: number;
+  /** Smoothing of the residual variance. */
+  errorAlpha: number;
+  /** Residuals beyond this many spreads are clipped before learning. */
+  clip: number;
+}
+
+/** Additive Holt-Winters: level, trend and a seasonal profile; scores the forecast error. */
+export class HoltWintersDetector implements Detector {
+  n = 0;
+  expected = 0;
+  level = 0;
+  trend = 0;
+  errVar = 0;
+  readonly season: number[];
+  private readonly p: HoltWintersParams;
+
+  constructor(p: HoltWintersParams, s?: DetectorState) {
+    this.p = p;
+    this.season = new Array<number>(p.period).fill(0);
+    if (s !== undefined) {
+      this.n = s.n as number;
+      this.level = s.level as number;
+      this.trend = s.trend as number;
+      this.errVar = s.errVar as number;
+      const season = s.season as number[];
+      for (let i = 0; i < Math.min(season.length, p.period); i++) this.season[i] = season[i];
+    }
+  }
+
+  update(x: number): number {
+    const p = this.p;
+    const i = this.n % p.period;
+    const n = this.n++;
+    if (n < p.period) return this.seed(x, i, n);
+    const s = this.season[i];
+    const forecast = this.level + this.trend + s;
+    this.expected = forecast;
+    const err = x - forecast;
+    const spread = Math.max(Math.sqrt(this.errVar), spreadFloor(this.level));
+    const z = err / spread;
+    const lim = p.clip * spread;
+    const e = Math.max(-lim, Math.min(lim, err));
+    const y = forecast + e;
+    const level = this.level;
+    this.level = p.alpha * (y - s) + (1 - p.alpha) * (level + this.trend);
+    this.trend = p.beta * (this.level - level) + (1 - p.beta) * this.trend;
+    this.season[i] = p.gamma * (y - this.level) + (1 - p.gamma) * s;
+    // The spread learns from the unclipped error: a series that spikes often earns a wider spread.
+    this.errVar = (1 - p.errorAlpha) * (this.errVar + p.errorAlpha * err * err);
+    return z;
+  }
+
+  /**
+   * The first season seeds the model: the level is the season's mean and the seasonal profile the
+   * offsets from it, smoothed by a circular median of 5 so one spike in the first season does not
+   * come back every period; the residual spread starts as the robust spread of what the smoothing
+   * removed. Nothing is scored meanwhile.
+   */
+  private seed(x: number, i: number, n: number): number {
+    const p = this.p;
+    const m = p.period;
+    this.season[i] = x;
+    this.level += (x - this.level) / (n + 1);
+    this.expected = this.level;
+    if (n < m - 1) return 0;
+    const raw = this.season.map((v) => v - this.level);
+    const resid: number[] = [];
+    const win: number[] = [0, 0, 0, 0, 0];
+    for (let k = 0; k < m; k++) {
+      for (let j = -2; j <= 2; j++) win[j + 2] = raw[(((k + j) % m) + m) % m];
+      win.sort((a, b) => a - b);
+      this.season[k] = m >= 5 ? win[2] : raw[k];
+      resid.push(Math.abs(raw[k] - this.season[k]));
+    }
+    resid.sort((a, b) => a - b);
+    const sd = MAD_TO_SIGMA * median(resid);
+    this.errVar = sd * sd;
+    return 0;
+  }
+
+  save(): DetectorState {
+    return { n: this.n, level: this.level, trend: this.trend, errVar: this.errVar, season: [...this.season] };
+  }
+}

@@ -1,0 +1,12 @@
+import { defineProcessor } from '../../../core/plugin/define.ts';
+import { AnomalyProcessor } from './anomaly.ts';
+import { anomalyConfig } from './config.ts';
+
+/** The anomaly processor: streaming per-series detectors (EWMA, robust, Holt-Winters) that score and flag samples. */
+export const anomalyProcessor = defineProcessor({
+  name: 'anomaly',
+  description:
+    'Streaming anomaly detection per series and field (EWMA z-score, rolling median/MAD, Holt-Winters) with scores and flags',
+  config: anomalyConfig,
+  create: (config, ctx) => new AnomalyProcessor(config, ctx),
+});

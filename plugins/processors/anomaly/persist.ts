@@ -1,0 +1,115 @@
+/**
+ * Persistence of the anomaly processor's state: one JSON snapshot in the instance's state
+ * directory, written on stop and read on create. A snapshot taken under a different detector
+ * configuration is ignored (with a warning), since its state would not mean the same thing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PluginContext } from '../../../core/plugin/types.ts';
+import type { AnomalyConfig } from './config.ts';
+import type { DetectorState } from './detectors.ts';
+import { Calibrator } from './score.ts';
+import { FieldMap, SeriesIndex } from './series-index.ts';
+import { makeDetector, type FieldState, type SeriesState } from './series.ts';
+
+const FILE = 'anomaly-state.json';
+const VERSION = 1;
+
+interface Snapshot {
+  version: number;
+  config: string;
+  /** [name, tags, last seen, [field, detector state, calibrator state or null, last flag][]] */
+  series: [
+    string,
+    Record<string, string>,
+    number,
+    [string, DetectorState, number[] | null, number | null][],
+  ][];
+}
+
+/** The configuration a snapshot must match: everything that shapes detector state. */
+function fingerprint(cfg: AnomalyConfig): string {
+  const {
+    detector,
+    ewma_alpha,
+    clip,
+    robust_window,
+    season,
+    hw_alpha,
+    hw_beta,
+    hw_gamma,
+    hw_spread_alpha,
+    calibrate,
+  } = cfg;
+  return JSON.stringify({
+    detector,
+    ewma_alpha,
+    clip,
+    robust_window,
+    season,
+    hw_alpha,
+    hw_beta,
+    hw_gamma,
+    hw_spread_alpha,
+    calibrate,
+  });
+}
+
+/** Loads the saved series, or an empty map when there is none or it does not fit. */
+export function loadState(cfg: AnomalyConfig, ctx: PluginContext): SeriesIndex<SeriesState> {
+  const out = new SeriesIndex<SeriesState>();
+  const file = path.join(ctx.stateDir, FILE);
+  let snap: Snapshot;
+  try {
+    snap = JSON.parse(fs.readFileSync(file, 'utf8')) as Snapshot;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      ctx.log.warn({ file, err: (e as Error).message }, 'anomaly state unreadable; starting fresh');
+    return out;
+  }
+  if (snap.version !== VERSION || snap.config !== fingerprint(cfg)) {
+    ctx.log.warn({ file }, 'anomaly state was saved under another detector configuration; starting fresh');
+    return out;
+  }
+  const now = ctx.clock.now();
+  for (const [name, tags, seen, fields] of snap.series.slice(0, cfg.max_series)) {
+    const map = new FieldMap<FieldState>();
+    for (const [field, det, calib, lastFlag] of fields) {
+      let c: Calibrator | null = null;
+      if (calib !== null) {
+        c = new Calibrator();
+        c.load(calib);
+      }
+      map.set(field, { det: makeDetector(cfg, det), calib: c, lastFlag: lastFlag ?? -Infinity });
+    }
+    // A restart is not silence: the expiry clock starts again from now.
+    out.set(name, tags, null, { name, tags, fields: map, seen: Math.max(seen, now) });
+  }
+  ctx.log.info({ file, series: out.size }, 'anomaly state loaded');
+  return out;
+}
+
+/** Writes every series' state atomically (temp file, then rename). */
+export async function saveState(
+  cfg: AnomalyConfig,
+  ctx: PluginContext,
+  series: SeriesIndex<SeriesState>,
+): Promise<void> {
+  const snap: Snapshot = { version: VERSION, config: fingerprint(cfg), series: [] };
+  for (const s of series.values()) {
+    const fields: Snapshot['series'][number][3] = [];
+    for (const [field, st] of s.fields.entries())
+      fields.push([
+        field,
+        st.det.save(),
+        st.calib?.save() ?? null,
+        Number.isFinite(st.lastFlag) ? st.lastFlag : null,
+      ]);
+    snap.series.push([s.name, s.tags, s.seen, fields]);
+  }
+  const file = path.join(ctx.stateDir, FILE);
+  const tmp = file + '.tmp';
+  await fs.promises.writeFile(tmp, JSON.stringify(snap));
+  await fs.promises.rename(tmp, file);
+  ctx.log.info({ file, series: series.size }, 'anomaly state saved');
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-series state of the anomaly processor and the detector factory.
+ */
+import type { Tags } from '../../../core/metric/metric.ts';
+import type { AnomalyConfig } from './config.ts';
+import {
+  EwmaDetector,
+  HoltWintersDetector,
+  RobustDetector,
+  type Detector,
+  type DetectorState,
+} from './detectors.ts';
+import type { Calibrator } from './score.ts';
+import type { FieldMap } from './series-index.ts';
+
+/** State of one series and field. */
+export interface FieldState {
+  det: Detector;
+  calib: Calibrator | null;
+  /** Sample number (det.n) of the last flag. */
+  lastFlag: number;
+}
+
+/** State of one series. */
+export interface SeriesState {
+  name: string;
+  tags: Tags;
+  fields: FieldMap<FieldState>;
+  /** Wall-clock milliseconds when the series was last seen. */
+  seen: number;
+}
+
+/** A detector as configured, fresh or restored from a saved state. */
+export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detector {
+  switch (cfg.detector) {
+    case 'ewma':
+      return new EwmaDetector({ alpha: cfg.ewma_alpha, clip: cfg.clip }, state);
+    case 'robust':
+      return new RobustDetector({ window: cfg.robust_window }, state);
+    case 'holt_winters':
+      return new HoltWintersDetector(
+        {
+          period: cfg.season,
+          alpha: cfg.hw_alpha,
+          beta: cfg.hw_beta,
+          gamma: cfg.hw_gamma,
+          errorAlpha: cfg.hw_spread_alpha,
+          clip: cfg.clip,
+        },
+        state,
+      );
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Cost per event of `aggregate` + `anomaly` (EWMA) over 10k series, in one thread:
+ *   node [--expose-gc] test/eval/stream.ts [series=10000] [events per run=200000]
+ * Each event is a metric with two tags and one float field, one sample per series per second of
+ * event time; aggregate keeps 10 s tumbling windows (count, min, max, mean, stddev) closed by
+ * event time and passes the originals on to anomaly. Metrics are built outside the timed region.
+ */
+import { Metric } from '../../core/metric/metric.ts';
+import { parseConfig, testContext } from '../../core/plugin/testing.ts';
+import type { ProcessorDefinition, ProcessorInstance } from '../../core/plugin/types.ts';
+import { aggregateProcessor } from '../../plugins/processors/aggregate/index.ts';
+import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
+
+const SERIES = Number(process.argv[2] ?? 10_000);
+const EVENTS = Number(process.argv[3] ?? 200_000);
+const RUNS = 7;
+const BATCH = 1000;
+const T0 = 1_700_000_000_000;
+
+const tags = Array.from({ length: SERIES }, (_, s) => ({ host: `host-${s}`, region: `r${s % 16}` }));
+let seq = 0;
+
+/** Builds the next `n` events in batches. */
+function make(n: number): Metric[][] {
+  const out: Metric[][] = [];
+  for (let b = 0; b < n; b += BATCH) {
+    const batch: Metric[] = [];
+    for (let i = 0; i < BATCH; i++, seq++) {
+      const s = seq % SERIES;
+      const t = T0 + Math.floor(seq / SERIES) * 1000;
+      batch.push(new Metric('cpu', { ...tags[s] }, { usage: 50 + 10 * Math.sin(seq / 977) + (seq % 7) }, t));
+    }
+    out.push(batch);
+  }
+  return out;
+}
+
+async function create(def: ProcessorDefinition, table: Record<string, unknown>): Promise<ProcessorInstance> {
+  return def.create(parseConfig(def, table), testContext(def));
+}
+
+type Chain = ProcessorInstance[];
+
+async function chain(which: string): Promise<Chain> {
+  const agg = await create(aggregateProcessor, {
+    period: '10s',
+    close_by: 'event_time',
+    max_series: SERIES * 2,
+  });
+  const ano = await create(anomalyProcessor, {
+    detector: 'ewma',
+    fields: ['usage'],
+    max_series: SERIES * 2,
+    expire_after: 0,
+  });
+  return which === 'aggregate' ? [agg] : which === 'anomaly' ? [ano] : [agg, ano];
+}
+
+function run(c: Chain, batches: Metric[][]): number {
+  const t = performance.now();
+  let out = 0;
+  for (const b of batches) {
+    let ms = b;
+    for (const p of c) ms = p.process(ms) as Metric[];
+    out += ms.length;
+  }
+  if (out === 0) throw new Error('nothing came out');
+  return performance.now() - t;
+}
+
+console.log(`node ${process.version}, ${SERIES} series, ${EVENTS} events per run, batches of ${BATCH}`);
+for (const which of ['aggregate', 'anomaly', 'aggregate+anomaly']) {
+  const c = await chain(which);
+  seq = 0;
+  run(c, make(Math.min(EVENTS, 100_000))); // warm up the JIT and fill the per-series state
+  const costs: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const batches = make(EVENTS);
+    // With --expose-gc, start each run with a clean heap so building the input is not billed to it.
+    (globalThis as { gc?: () => void }).gc?.();
+    costs.push((run(c, batches) * 1e6) / EVENTS);
+  }
+  for (const p of c) await p.stop?.();
+  costs.sort((a, b) => a - b);
+  const median = costs[RUNS >> 1];
+  console.log(
+    `${which.padEnd(18)} ${median.toFixed(0).padStart(5)} ns/event, median of ${RUNS} runs (min ${costs[0].toFixed(0)}, max ${costs[RUNS - 1].toFixed(0)})`,
+  );
+}
