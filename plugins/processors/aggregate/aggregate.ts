@@ -13,7 +13,7 @@ import { Metric, type IntType, type Tags } from '../../../core/metric/metric.ts'
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AggregateConfig } from './config.ts';
 import { FieldStats, quantileSuffix, type StatPlan } from './field-stats.ts';
-import { FieldMap, SeriesIndex } from './series-index.ts';
+import { FieldMap, SeriesIndex } from '../../../core/metric/series-index.ts';
 
 /** Longest sleep of the closing timer, so a clock that jumps is noticed soon enough. */
 const MAX_TIMER_MS = 1000;

@@ -10,7 +10,7 @@ import { Metric } from '../../../core/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AnomalyConfig } from './config.ts';
 import { loadState, saveState } from './persist.ts';
-import { FieldMap, SeriesIndex } from './series-index.ts';
+import { FieldMap, SeriesIndex } from '../../../core/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
 

@@ -11,7 +11,7 @@ import {
   type DetectorState,
 } from './detectors.ts';
 import type { Calibrator } from './score.ts';
-import type { FieldMap } from './series-index.ts';
+import type { FieldMap } from '../../../core/metric/series-index.ts';
 
 /** State of one series and field. */
 export interface FieldState {

@@ -9,7 +9,7 @@
  * With `keys` (group by), only those tags are walked, in the given order; a missing tag is a
  * distinct value.
  */
-import type { Tags } from '../../../core/metric/metric.ts';
+import type { Tags } from './metric.ts';
 
 interface Node<T> {
   value: T | undefined;
