@@ -17,8 +17,7 @@ import { outputCommonSchema } from '../config/schema.ts';
 import { StdoutWriter } from './stdout-writer.ts';
 import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
-import { loadConfig } from '../config/load.ts';
-import { validateConfig } from '../config/validate.ts';
+import { loadAndValidate } from '../plugin/external.ts';
 import { Reloader } from '../runtime/reloader.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
@@ -95,7 +94,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     agent,
     log,
     telemetry,
-    load: async () => validateConfig(loadConfig(configPath), registry),
+    load: () => loadAndValidate(configPath, registry),
   });
   admin?.route(
     'POST /admin/reload',

@@ -5,6 +5,7 @@ import type { Registry } from '../plugin/registry.ts';
 import { agentCommand } from './agent-command.ts';
 import { Exit, UsageError } from './args.ts';
 import { configCheck } from './config-command.ts';
+import { pluginCommand } from './plugin-command.ts';
 import { pluginsCommand } from './plugins-command.ts';
 
 const USAGE = `usage: viva <command> [options]
@@ -13,6 +14,7 @@ commands:
   agent -c FILE|DIR [--test] [--once] [--watch-config=false]   run the agent
   config check -c FILE|DIR                                     validate a config, list every problem
   plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
+  plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
 `;
 
 export interface CliDeps {
@@ -30,6 +32,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         return configCheck(rest, deps.registry);
       case 'plugins':
         return pluginsCommand(rest, deps.registry);
+      case 'plugin':
+        return pluginCommand(rest);
       case undefined:
       case 'help':
       case '--help':

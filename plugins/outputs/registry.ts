@@ -3,13 +3,19 @@
  */
 import type { OutputDefinition } from '../../core/plugin/types.ts';
 import { discardOutput } from './discard/index.ts';
+import { execdOutput } from './execd/index.ts';
 import { fileOutput } from './file/index.ts';
 import { httpOutput } from './http/index.ts';
+import { socketWriterOutput } from './socket_writer/index.ts';
 import { stdoutOutput } from './stdout/index.ts';
 
-export const builtinOutputs: OutputDefinition[] = [
-  discardOutput as OutputDefinition,
-  fileOutput as OutputDefinition,
-  httpOutput as OutputDefinition,
-  stdoutOutput as OutputDefinition,
+const defs: unknown[] = [
+  discardOutput,
+  execdOutput,
+  fileOutput,
+  httpOutput,
+  socketWriterOutput,
+  stdoutOutput,
 ];
+
+export const builtinOutputs = defs as OutputDefinition[];

@@ -8,6 +8,7 @@ import { anomalyProcessor } from './anomaly/index.ts';
 import { converterProcessor } from './converter/index.ts';
 import { dedupProcessor } from './dedup/index.ts';
 import { enumProcessor } from './enum/index.ts';
+import { execdProcessor } from './execd/index.ts';
 import { expressionProcessor } from './expression/index.ts';
 import { filterProcessor } from './filter/index.ts';
 import { lookupProcessor } from './lookup/index.ts';
@@ -24,6 +25,7 @@ const defs: unknown[] = [
   converterProcessor,
   dedupProcessor,
   enumProcessor,
+  execdProcessor,
   expressionProcessor,
   filterProcessor,
   lookupProcessor,

@@ -42,11 +42,10 @@ export class Generator implements InputInstance {
     const keys = this.fieldKeys;
     for (let i = 0; i < n && !this.done(); i++) {
       const s = this.seq % this.seriesTags.length;
-      const fields: Record<string, number> = {};
+      const fields: Record<string, number> = { seq: this.seq };
       for (let f = 0; f < keys.length; f++) fields[keys[f]] = Math.sin((this.seq + f) / 50) * 50 + 50;
-      const m = new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, i % 1_000_000);
-      m.setInt('seq', this.seq++);
-      out.push(m);
+      this.seq++;
+      out.push(new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, i % 1_000_000, { seq: 'int' }));
     }
     return out;
   }

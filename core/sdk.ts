@@ -1,0 +1,41 @@
+/**
+ * The public SDK for plugin authors: `import { defineInput, z } from 'viva/sdk'`. Everything a
+ * plugin needs (definitions, the metric model, write errors, config schemas, formats, test
+ * helpers) and nothing of the core's internals. External plugins loaded by the agent always get
+ * this very module (one Metric class, one WriteError class, one zod), wherever they are installed.
+ */
+export { z } from 'zod';
+
+export { defineInput, defineOutput, defineProcessor } from './plugin/define.ts';
+export type {
+  Accumulator,
+  AckCallback,
+  AnyDefinition,
+  Clock,
+  Emit,
+  InputDefinition,
+  InputInstance,
+  OutputDefinition,
+  OutputInstance,
+  PluginContext,
+  PluginId,
+  PluginKind,
+  PluginMetrics,
+  ProcessorDefinition,
+  ProcessorInstance,
+} from './plugin/types.ts';
+
+export { Metric, seriesKey } from './metric/metric.ts';
+export type { FieldTypes, Fields, FieldValue, IntType, Tags } from './metric/metric.ts';
+export type { Precision } from './metric/time.ts';
+
+export { WriteError, parseRetryAfter } from './errors/errors.ts';
+export type { RejectedMetric } from './errors/errors.ts';
+
+export { duration, size } from './config/duration.ts';
+
+export { createParser, createSerializer } from './format/registry.ts';
+export type { ParseError, ParseOptions, ParseResult, Parser, Serializer } from './format/types.ts';
+
+export { optionTable, sampleToml } from './plugin/doc.ts';
+export { gatherOnce, parseConfig, runProcessor, testContext, TestAccumulator } from './plugin/testing.ts';

@@ -1,0 +1,218 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig, testContext, TestAccumulator } from '../../../core/plugin/testing.ts';
+import { HttpListener } from './http_listener.ts';
+import { httpListenerInput } from './index.ts';
+
+const NOW = 1_764_140_000_000;
+const running: HttpListener[] = [];
+afterEach(async () => {
+  for (const l of running.splice(0)) await l.stop();
+});
+
+async function listen(
+  table: Record<string, unknown> = {},
+): Promise<{ listener: HttpListener; acc: TestAccumulator; base: string }> {
+  const ctx = testContext(httpListenerInput, {
+    clock: { now: () => NOW, monotonic: () => performance.now() },
+  });
+  const listener = new HttpListener(
+    parseConfig(httpListenerInput, { service_address: '127.0.0.1:0', ...table }),
+    ctx,
+  );
+  const acc = new TestAccumulator();
+  await listener.start(acc);
+  running.push(listener);
+  const scheme = table.tls_cert !== undefined ? 'https' : 'http';
+  return { listener, acc, base: `${scheme}://127.0.0.1:${listener.port}` };
+}
+
+async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', body, headers });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+const rows = (acc: TestAccumulator) =>
+  acc.metrics.map((m) => ({
+    name: m.name,
+    tags: m.tags,
+    fields: m.fields,
+    types: m.fieldTypes,
+    time: [m.timeMs, m.timeNs],
+  }));
+
+describe('http_listener input', () => {
+  it('should accept a v1 write with precision and tag it with the database when configured', async () => {
+    const { acc, base } = await listen({ database_tag: 'database', retention_policy_tag: 'rp' });
+    const body =
+      'cpu,host=a usage=0.5,cores=4i,up=true,note="x y" 1700000000\nmem,host=a free=12u 1700000001\n';
+    const res = await post(`${base}/write?db=telegraf&rp=autogen&precision=s`, body);
+    expect(res.status).toBe(204);
+    expect(rows(acc)).toEqual([
+      {
+        name: 'cpu',
+        tags: { host: 'a', database: 'telegraf', rp: 'autogen' },
+        fields: { usage: 0.5, cores: 4, up: true, note: 'x y' },
+        types: { cores: 'int' },
+        time: [1_700_000_000_000, 0],
+      },
+      {
+        name: 'mem',
+        tags: { host: 'a', database: 'telegraf', rp: 'autogen' },
+        fields: { free: 12 },
+        types: { free: 'uint' },
+        time: [1_700_000_001_000, 0],
+      },
+    ]);
+    expect(acc.batches).toHaveLength(1);
+  });
+
+  it('should accept a gzipped v2 write and keep 19-digit nanosecond timestamps exact', async () => {
+    const { acc, base } = await listen({ bucket_tag: 'bucket' });
+    const body = gzipSync('disk,path=/ used=1i 1700000000123456789\ndisk,path=/home used=2i\n');
+    const res = await post(`${base}/api/v2/write?org=o&bucket=metrics&precision=ns`, body, {
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(204);
+    expect(rows(acc)).toEqual([
+      {
+        name: 'disk',
+        tags: { path: '/', bucket: 'metrics' },
+        fields: { used: 1 },
+        types: { used: 'int' },
+        time: [1_700_000_000_123, 456_789],
+      },
+      {
+        name: 'disk',
+        tags: { path: '/home', bucket: 'metrics' },
+        fields: { used: 2 },
+        types: { used: 'int' },
+        time: [NOW, 0],
+      },
+    ]);
+  });
+
+  it('should read JSON metrics when the body is application/json', async () => {
+    const { acc, base } = await listen();
+    const body = JSON.stringify({
+      metrics: [{ name: 'temp', tags: { room: 'a' }, fields: { c: 21.5, n: 3 }, timestamp: 1700000000 }],
+    });
+    const res = await post(`${base}/write`, body, { 'content-type': 'application/json' });
+    expect(res.status).toBe(204);
+    // Telegraf's JSON shape carries no integer type: numbers arrive as floats.
+    expect(rows(acc)).toEqual([
+      {
+        name: 'temp',
+        tags: { room: 'a' },
+        fields: { c: 21.5, n: 3 },
+        types: null,
+        time: [1_700_000_000_000, 0],
+      },
+    ]);
+  });
+
+  it('should keep the good lines of a partial write and name the bad ones in a 400', async () => {
+    const { acc, base } = await listen();
+    const body = 'ok v=1i 1\nbroken\nok v=2i 2\nbad v= 3\nok v=3i 3\n';
+    const res = await post(`${base}/write`, body);
+    expect(res.status).toBe(400);
+    const json = JSON.parse(res.text) as { code: string; message: string };
+    expect(json.code).toBe('invalid');
+    expect(json.message).toMatch(/^partial write: 2 of 5 lines rejected: line 2: .+; line 4: .+/);
+    expect(acc.metrics.map((m) => m.fields.v)).toEqual([1, 2, 3]);
+    expect(acc.rejects).toEqual([
+      { reason: 'invalid line protocol', count: 2, detail: expect.objectContaining({ lines: [2, 4] }) },
+    ]);
+  });
+
+  it('should answer 413 to a body over max_body_size, declared or gzipped', async () => {
+    const { acc, base } = await listen({ max_body_size: 1024 });
+    const big = 'm v=1\n'.repeat(400);
+    expect((await post(`${base}/write`, big)).status).toBe(413);
+    expect((await post(`${base}/write`, gzipSync(big), { 'content-encoding': 'gzip' })).status).toBe(413);
+    expect(acc.metrics).toHaveLength(0);
+  });
+
+  it('should require the token, basic credentials or v1 u/p params when auth is configured', async () => {
+    const { acc, base } = await listen({ token: 'tok' });
+    expect((await post(`${base}/api/v2/write`, 'm v=1')).status).toBe(401);
+    expect((await post(`${base}/api/v2/write`, 'm v=1', { authorization: 'Token nope' })).status).toBe(401);
+    expect((await post(`${base}/api/v2/write`, 'm v=1', { authorization: 'Token tok' })).status).toBe(204);
+    expect((await post(`${base}/write`, 'm v=2', { authorization: 'Bearer tok' })).status).toBe(204);
+    expect(acc.metrics).toHaveLength(2);
+    expect(acc.rejects.filter((r) => r.reason === 'unauthorized request')).toHaveLength(2);
+
+    const basic = await listen({ basic_username: 'u', basic_password: 'p' });
+    const auth = 'Basic ' + Buffer.from('u:p').toString('base64');
+    expect((await post(`${basic.base}/write`, 'm v=1', { authorization: auth })).status).toBe(204);
+    expect((await post(`${basic.base}/write?u=u&p=p`, 'm v=1')).status).toBe(204);
+    expect((await post(`${basic.base}/write?u=u&p=wrong`, 'm v=1')).status).toBe(401);
+    expect(basic.acc.metrics).toHaveLength(2);
+  });
+
+  it('should answer 429 with Retry-After while the pipeline pushes back, and accept again after', async () => {
+    const { acc, base } = await listen({ retry_after: '2s' });
+    acc.saturated = true;
+    const res = await post(`${base}/write`, 'm v=1');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('2');
+    acc.release();
+    expect((await post(`${base}/write`, 'm v=1')).status).toBe(204);
+    expect(acc.metrics).toHaveLength(1);
+  });
+
+  it('should answer /ping, /health and the no-op /query', async () => {
+    const { base } = await listen({ token: 'tok' });
+    const ping = await fetch(`${base}/ping`);
+    expect(ping.status).toBe(204);
+    expect(ping.headers.get('x-influxdb-version')).toBe('1.8.10');
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'pass' });
+    expect((await post(`${base}/query?q=CREATE+DATABASE+x`, '', { authorization: 'Token tok' })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('should serve writes over TLS with the configured certificate', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'viva-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const { acc, base } = await listen({ tls_cert: cert, tls_key: key });
+    const dispatcher = new Agent({ connect: { ca: fs.readFileSync(cert), rejectUnauthorized: false } });
+    const res = await request(`${base}/write`, { method: 'POST', body: 'secure v=1i', dispatcher });
+    await res.body.text();
+    await dispatcher.close();
+    expect(res.statusCode).toBe(204);
+    expect(acc.metrics[0].name).toBe('secure');
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The http_listener input: an InfluxDB-compatible write endpoint. `POST /write` (v1: db, rp,
+ * precision, u/p) and `POST /api/v2/write` (org, bucket, precision), line protocol or JSON
+ * bodies, gzip; `GET /ping` (204 with X-Influxdb-Version), `GET /health`, `GET /ready`, and a
+ * no-op `/query` so clients that create their database first get an answer.
+ */
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createParser } from '../../../core/format/registry.ts';
+import { authorized, type Credentials } from '../../../core/listen/auth.ts';
+import { splitHostPort } from '../../../core/runtime/admin.ts';
+import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
+import type { HttpListenerConfig } from './config.ts';
+import { handleWrite, sendError, type WriteContext } from './write.ts';
+
+/** Reported as X-Influxdb-Version: clients gate the v2 write path on 1.8+. */
+const INFLUX_VERSION = '1.8.10';
+
+export class HttpListener implements InputInstance {
+  private readonly cfg: HttpListenerConfig;
+  private readonly ctx: PluginContext;
+  private readonly creds: Credentials;
+  private server: http.Server | undefined;
+  private v1: WriteContext | undefined;
+  private v2: WriteContext | undefined;
+  /** The bound port (after start). */
+  port = 0;
+
+  constructor(cfg: HttpListenerConfig, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.ctx = ctx;
+    this.creds = { token: cfg.token, username: cfg.basic_username, password: cfg.basic_password };
+  }
+
+  private writeContext(acc: Accumulator, paramTags: [string, string][]): WriteContext {
+    const clock = this.ctx.clock;
+    return {
+      acc,
+      lineProtocol: createParser('influx'),
+      json: createParser('json'),
+      maxBodySize: this.cfg.max_body_size,
+      retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
+      paramTags: paramTags.filter(([, tag]) => tag !== ''),
+      now: () => clock.now(),
+    };
+  }
+
+  async start(acc: Accumulator): Promise<void> {
+    const c = this.cfg;
+    this.v1 = this.writeContext(acc, [
+      ['db', c.database_tag],
+      ['rp', c.retention_policy_tag],
+    ]);
+    this.v2 = this.writeContext(acc, [['bucket', c.bucket_tag]]);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    const server =
+      c.tls_cert !== undefined && c.tls_key !== undefined
+        ? https.createServer(
+            {
+              cert: fs.readFileSync(c.tls_cert),
+              key: fs.readFileSync(c.tls_key),
+              ca: c.tls_client_ca !== undefined ? fs.readFileSync(c.tls_client_ca) : undefined,
+              requestCert: c.tls_client_ca !== undefined,
+              rejectUnauthorized: c.tls_client_ca !== undefined,
+            },
+            handler,
+          )
+        : http.createServer(handler);
+    server.requestTimeout = c.read_timeout;
+    server.headersTimeout = Math.min(c.read_timeout, 60_000);
+    server.keepAliveTimeout = c.keep_alive_timeout;
+    server.timeout = c.write_timeout;
+    server.on('clientError', (err, socket) => {
+      this.ctx.log.debug({ err: err.message }, 'bad HTTP request');
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    const { host, port } = splitHostPort(c.service_address);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    this.ctx.log.info(
+      { address: c.service_address, port: this.port, tls: c.tls_cert !== undefined },
+      'http_listener listening',
+    );
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const method = req.method ?? 'GET';
+    if (path === '/write' || path === '/api/v2/write') {
+      if (method !== 'POST') return sendError(res, 405, 'method not allowed', 'use POST', { allow: 'POST' });
+      if (!authorized(this.creds, req.headers, path === '/write' ? query : null))
+        return this.unauthorized(req, res);
+      const w = path === '/write' ? this.v1 : this.v2;
+      if (w === undefined) return sendError(res, 503, 'unavailable', 'not started');
+      handleWrite(req, res, query, w).catch((e: unknown) => {
+        this.ctx.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'write request failed');
+        if (!res.headersSent) sendError(res, 500, 'internal error', 'write failed');
+        else res.destroy();
+      });
+      return;
+    }
+    if (path === '/ping' && (method === 'GET' || method === 'HEAD')) {
+      if (query.get('verbose') === 'true') {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-influxdb-version': INFLUX_VERSION });
+        res.end(JSON.stringify({ version: INFLUX_VERSION }));
+        return;
+      }
+      res.writeHead(204, { 'x-influxdb-version': INFLUX_VERSION, 'x-influxdb-build': 'VIVA' });
+      res.end();
+      return;
+    }
+    if (path === '/health' && method === 'GET')
+      return this.json(res, 200, {
+        name: 'viva',
+        status: 'pass',
+        message: 'ready for writes',
+        checks: [],
+        version: INFLUX_VERSION,
+      });
+    if (path === '/ready' && method === 'GET') return this.json(res, 200, { status: 'ready' });
+    if (path === '/query') {
+      if (!authorized(this.creds, req.headers, query)) return this.unauthorized(req, res);
+      req.resume();
+      return this.json(res, 200, { results: [{ statement_id: 0 }] });
+    }
+    req.resume();
+    sendError(res, 404, 'not found', `no route ${method} ${path}`);
+  }
+
+  private unauthorized(req: IncomingMessage, res: ServerResponse): void {
+    this.v1?.acc.reject('unauthorized request', {
+      remote: req.socket.remoteAddress,
+      path: req.url?.split('?')[0],
+    });
+    sendError(res, 401, 'unauthorized', 'authorization failed', {
+      'www-authenticate': this.creds.username !== undefined ? 'Basic realm="viva"' : 'Bearer',
+      connection: 'close',
+    });
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-influxdb-version': INFLUX_VERSION,
+    });
+    res.end(text);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // In-flight requests get a moment to finish; then every socket goes.
+    const t = setTimeout(() => server.closeAllConnections(), 2000);
+    await closed;
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * One write request of the InfluxDB APIs (v1 /write, v2 /api/v2/write): auth, backpressure,
+ * body size, gzip, parse in one go, push one batch, answer like InfluxDB. Good lines of a body
+ * with bad ones are kept (a partial write) and the bad ones are named by line number in a 400.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb } from 'node:zlib';
+import type { ParseError, Parser } from '../../../core/format/types.ts';
+import type { Precision } from '../../../core/metric/time.ts';
+import type { Accumulator } from '../../../core/plugin/types.ts';
+
+const gunzip = promisify(gunzipCb);
+
+const PRECISIONS: Record<string, Precision> = {
+  n: 'ns',
+  ns: 'ns',
+  u: 'us',
+  us: 'us',
+  µ: 'us',
+  ms: 'ms',
+  s: 's',
+};
+/** Errors named in the 400 message; the count covers the rest. */
+const MAX_NAMED = 10;
+
+/** What a write needs besides the request. */
+export interface WriteContext {
+  acc: Accumulator;
+  lineProtocol: Parser;
+  json: Parser;
+  maxBodySize: number;
+  retryAfterSeconds: number;
+  /** [query param, tag name] pairs of the API version. */
+  paramTags: [string, string][];
+  now(): number;
+}
+
+/** Sends a JSON error body the way InfluxDB does. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ code, message, error: message });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
+  res.end(body);
+}
+
+/** 429: the pipeline pushes back; the connection is closed so an unread body is not drained. */
+function tooBusy(res: ServerResponse, w: WriteContext): void {
+  sendError(res, 429, 'too many requests', 'the pipeline is full; retry later', {
+    'retry-after': String(w.retryAfterSeconds),
+    connection: 'close',
+  });
+}
+
+function tooLarge(res: ServerResponse, w: WriteContext): void {
+  sendError(res, 413, 'request too large', `body exceeds max_body_size (${w.maxBodySize} bytes)`, {
+    connection: 'close',
+  });
+}
+
+/** Reads the body whole, or resolves null (after answering 413) when it grows past the limit. */
+function readBody(req: IncomingMessage, res: ServerResponse, w: WriteContext): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > w.maxBodySize) {
+        over = true;
+        chunks.length = 0;
+        tooLarge(res, w);
+        req.socket.destroySoon();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The 400 message naming failing lines: `3 of 10 lines rejected: line 2: ...; line 7: ...`. */
+export function partialMessage(errors: ParseError[], good: number): string {
+  const named = errors.slice(0, MAX_NAMED).map((e) => `line ${e.line}: ${e.message}`);
+  const more = errors.length > MAX_NAMED ? `; and ${errors.length - MAX_NAMED} more` : '';
+  const what =
+    good > 0
+      ? `partial write: ${errors.length} of ${errors.length + good} lines rejected`
+      : `${errors.length} lines rejected`;
+  return `${what}: ${named.join('; ')}${more}`;
+}
+
+/** Handles one write request. */
+export async function handleWrite(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  w: WriteContext,
+): Promise<void> {
+  if (w.acc.saturated) return tooBusy(res, w);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > w.maxBodySize) return tooLarge(res, w);
+  const p = query.get('precision');
+  const precision = p === null || p === '' ? 'ns' : PRECISIONS[p];
+  if (precision === undefined) return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
+  let body = await readBody(req, res, w);
+  if (body === null) return;
+  const encoding = req.headers['content-encoding'];
+  if (encoding === 'gzip') {
+    try {
+      body = await gunzip(body, { maxOutputLength: w.maxBodySize });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(res, w);
+      return sendError(res, 400, 'invalid', `invalid gzip body: ${(e as Error).message}`);
+    }
+  } else if (encoding !== undefined && encoding !== 'identity') {
+    return sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
+  }
+  // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
+  if (w.acc.saturated) return tooBusy(res, w);
+  const isJson = (req.headers['content-type'] ?? '').startsWith('application/json');
+  const parser = isJson ? w.json : w.lineProtocol;
+  // JSON epoch numbers without an explicit precision get their unit inferred from their size.
+  const given = isJson && (p === null || p === '') ? undefined : precision;
+  const { metrics, errors } = parser.parse(body, { precision: given, defaultTime: [w.now(), 0] });
+  if (metrics.length > 0) {
+    for (const [param, tag] of w.paramTags) {
+      const v = query.get(param);
+      if (v === null || v === '') continue;
+      for (let i = 0; i < metrics.length; i++) metrics[i].tags[tag] = v;
+    }
+    w.acc.push(metrics);
+  }
+  if (errors.length === 0) {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  w.acc.reject(
+    isJson ? 'invalid JSON metrics' : 'invalid line protocol',
+    {
+      remote: req.socket.remoteAddress,
+      lines: errors.slice(0, MAX_NAMED).map((e) => e.line),
+      first: errors[0].message,
+      text: errors[0].text,
+    },
+    errors.length,
+  );
+  sendError(res, 400, 'invalid', partialMessage(errors, metrics.length));
+}
