@@ -31,9 +31,22 @@ export interface Parser {
   parse(input: Buffer | string, options?: ParseOptions): ParseResult;
 }
 
+/** A serialized batch, with counts of what the format could not carry (skipped, never silent). */
+export interface SerializeResult {
+  data: Buffer;
+  /** Metrics left out whole (e.g. no field the format can carry). */
+  skippedMetrics: number;
+  /** Fields left out of metrics that were written (e.g. NaN in line protocol). */
+  skippedFields: number;
+  /** Tags left out (e.g. an empty tag value in line protocol). */
+  skippedTags: number;
+}
+
 /** A serializer for one data format. */
 export interface Serializer {
   /** Content-Type of what serialize() produces. */
   readonly contentType: string;
   serialize(metrics: readonly Metric[]): Buffer;
+  /** Like serialize(), with counts of what was skipped; formats that never skip may omit it. */
+  encode?(metrics: readonly Metric[]): SerializeResult;
 }

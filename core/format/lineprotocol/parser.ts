@@ -1,0 +1,54 @@
+/**
+ * InfluxDB line protocol parser, in place over the bytes of a Buffer.
+ *
+ * `measurement[,tag=value...] field=value[,field=value...] [timestamp]`, one point per line.
+ * Escapes, per element: measurement `\,` `\ `; tag keys, tag values and field keys `\,` `\=` `\ `;
+ * string field values `\"`; everywhere `\\` is one backslash and any other backslash is literal.
+ * A quoted string may hold raw newlines. Comments (`#`), blank lines and CRLF are accepted.
+ * A bad line yields one ParseError and parsing goes on with the next line; nothing throws.
+ */
+import type { Precision } from '../../metric/time.ts';
+import type { ParseOptions, ParseResult, Parser } from '../types.ts';
+import { Reader } from './reader.ts';
+import type { Bytes } from './strings.ts';
+
+/** Options of a LineProtocolParser: defaults for every parse() call. */
+export interface LineProtocolParserOptions {
+  /** Precision of timestamps in the input. Default ns. */
+  precision?: Precision;
+}
+
+/** The input as a Buffer without copying bytes, or null for anything else (JavaScript callers). */
+function toBytes(input: unknown): Bytes | null {
+  if (typeof input === 'string') return Buffer.from(input, 'utf8') as Bytes;
+  if (Buffer.isBuffer(input)) return input as Bytes;
+  if (input instanceof Uint8Array)
+    return Buffer.from(input.buffer, input.byteOffset, input.byteLength) as Bytes;
+  return null;
+}
+
+/** Parses line protocol (a Buffer is parsed in place; a string is encoded first). */
+export function parseLineProtocol(input: Buffer | string, options: ParseOptions = {}): ParseResult {
+  const bytes = toBytes(input);
+  if (bytes === null)
+    return { metrics: [], errors: [{ line: 1, message: 'line 1: input is not a Buffer or a string' }] };
+  const r = new Reader(bytes, options.precision ?? 'ns', options.defaultTime);
+  r.run();
+  return { metrics: r.metrics, errors: r.errors };
+}
+
+/** The line protocol Parser; per-call options override the constructor's. */
+export class LineProtocolParser implements Parser {
+  private readonly precision: Precision;
+
+  constructor(options: LineProtocolParserOptions = {}) {
+    this.precision = options.precision ?? 'ns';
+  }
+
+  parse(input: Buffer | string, options: ParseOptions = {}): ParseResult {
+    return parseLineProtocol(input, {
+      precision: options.precision ?? this.precision,
+      defaultTime: options.defaultTime,
+    });
+  }
+}

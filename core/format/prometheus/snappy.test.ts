@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { snappyCompress, snappyUncompress } from './snappy.ts';
+
+describe('snappy', () => {
+  const inputs: [string, Buffer][] = [
+    ['empty', Buffer.alloc(0)],
+    ['short', Buffer.from('hello')],
+    ['repetitive', Buffer.from('cpu,host=a usage=1.5 1700000000000000000\n'.repeat(5000))],
+    ['random', randomBytes(200_000)],
+    ['long runs', Buffer.alloc(300_000, 7)],
+    [
+      'mixed',
+      Buffer.concat([
+        randomBytes(1000),
+        Buffer.alloc(70_000, 1),
+        randomBytes(70_000),
+        Buffer.from('abcd'.repeat(20_000)),
+      ]),
+    ],
+  ];
+
+  it.each(inputs)('should round-trip %s input', (_name, input) => {
+    expect(snappyUncompress(snappyCompress(input)).equals(input)).toBe(true);
+  });
+
+  it('should compress repetitive text to a fraction of its size', () => {
+    const input = Buffer.from('cpu,host=a usage=1.5 1700000000000000000\n'.repeat(5000));
+    expect(snappyCompress(input).length).toBeLessThan(input.length / 10);
+  });
+
+  it('should decode the block format as the reference encoder writes it', () => {
+    // "Wikipedia" example: length 9, then one literal of 9 bytes.
+    expect(snappyUncompress(Buffer.from([9, 8 << 2, ...Buffer.from('Wikipedia')])).toString()).toBe(
+      'Wikipedia',
+    );
+    // A literal "abcd" then a 1-byte-offset copy of 8 bytes from offset 4.
+    expect(
+      snappyUncompress(Buffer.from([12, 3 << 2, 97, 98, 99, 100, ((8 - 4) << 2) | 1, 4])).toString(),
+    ).toBe('abcdabcdabcd');
+  });
+});
