@@ -3,7 +3,8 @@
  * the program writes it. The program is restarted with backoff when it dies. At each gather it
  * may be prompted with a newline on stdin or a signal (Telegraf's execd semantics).
  */
-import { LineSplitter, parseLineProtocol } from '../../../core/format/lineprotocol/index.ts';
+import { parseLineProtocol } from '../../../core/format/lineprotocol/index.ts';
+import { LineSplitter, type SplitResult } from '../../../core/listen/splitter.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { Child, truncate } from '../../../core/exec/child.ts';
 import type { ExecdInputConfig } from './config.ts';
@@ -16,7 +17,7 @@ export class ExecdInput implements InputInstance {
 
   constructor(cfg: ExecdInputConfig, ctx: PluginContext) {
     this.cfg = cfg;
-    this.splitter = new LineSplitter({ maxLineBytes: cfg.max_line_size });
+    this.splitter = new LineSplitter(cfg.max_line_size, true);
     const restarts = ctx.metrics.counter('restarts', 'Times the execd child process was restarted');
     this.child = new Child(
       {
@@ -29,7 +30,7 @@ export class ExecdInput implements InputInstance {
       ctx.log,
       {
         onStdout: (chunk) => this.received(this.splitter.push(chunk)),
-        onStdoutEnd: () => this.received(this.splitter.end()),
+        onStdoutEnd: () => this.received(this.splitter.flush()),
         onRestart: () => restarts(),
       },
     );
@@ -53,12 +54,16 @@ export class ExecdInput implements InputInstance {
   }
 
   /** Parses complete lines from the child and pushes them as one batch. */
-  private received(lines: Buffer | null): void {
+  private received(split: SplitResult): void {
     const acc = this.acc;
     if (acc === undefined) return;
-    for (const o of this.splitter.takeOverlong())
-      acc.reject('line too long', { bytes: o.bytes, head: truncate(o.head, 200) });
-    if (lines === null || lines.length === 0) return;
+    if (split.overlong > 0)
+      acc.reject('line too long', { maxLineSize: this.cfg.max_line_size }, split.overlong);
+    for (const region of split.regions) this.parsed(acc, region);
+  }
+
+  private parsed(acc: Accumulator, lines: Buffer): void {
+    if (lines.length === 0) return;
     const { metrics, errors } = parseLineProtocol(lines, { precision: this.cfg.precision });
     if (errors.length > 0) {
       const e = errors[0];

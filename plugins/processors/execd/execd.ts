@@ -5,12 +5,9 @@
  * in order (a line filter that copies empty lines through already does this). No answer within
  * `timeout`, or a dead program: the batch passes on unchanged, and a stuck program is restarted.
  */
-import {
-  LineSplitter,
-  parseLineProtocol,
-  serializeLineProtocol,
-} from '../../../core/format/lineprotocol/index.ts';
+import { parseLineProtocol, serializeLineProtocol } from '../../../core/format/lineprotocol/index.ts';
 import { S_START, scanLines } from '../../../core/format/lineprotocol/linescan.ts';
+import { LineSplitter, type SplitResult } from '../../../core/listen/splitter.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import { Child, truncate } from '../../../core/exec/child.ts';
@@ -35,7 +32,7 @@ export class ExecdProcessor implements ProcessorInstance {
   private readonly cfg: ExecdProcessorConfig;
   private readonly ctx: PluginContext;
   private readonly child: Child;
-  private readonly splitter = new LineSplitter();
+  private readonly splitter = new LineSplitter(16 * 1024 * 1024, true);
   private readonly queue: Pending[] = [];
   /** Lines of the answer being read. */
   private answer: Buffer[] = [];
@@ -60,7 +57,7 @@ export class ExecdProcessor implements ProcessorInstance {
       ctx.log,
       {
         onStdout: (chunk) => this.read(this.splitter.push(chunk)),
-        onStdoutEnd: () => this.read(this.splitter.end()),
+        onStdoutEnd: () => this.read(this.splitter.flush()),
         onSpawn: () => {
           this.discarding = false;
           this.warnedDown = false;
@@ -101,14 +98,18 @@ export class ExecdProcessor implements ProcessorInstance {
   }
 
   /** Splits complete lines into answers: everything up to an empty line answers the oldest batch. */
-  private read(lines: Buffer | null): void {
-    if (lines === null || this.discarding) return;
+  private read(split: SplitResult): void {
+    for (const region of split.regions) this.readRegion(region);
+  }
+
+  private readRegion(lines: Buffer): void {
+    if (this.discarding) return;
     let pos = 0;
     while (pos < lines.length) {
       let end = scanLines(lines, pos, lines.length, { state: S_START }, true);
       if (end === -1) end = lines.length;
       if (blank(lines, pos, end)) this.answered();
-      else this.answer.push(lines.subarray(pos, end));
+      else this.answer.push(Buffer.from(lines.subarray(pos, end)));
       pos = end;
     }
   }
