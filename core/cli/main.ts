@@ -7,6 +7,7 @@ import { Exit, UsageError } from './args.ts';
 import { configCheck } from './config-command.ts';
 import { pluginCommand } from './plugin-command.ts';
 import { pluginsCommand } from './plugins-command.ts';
+import { replayCommand } from './replay-command.ts';
 
 const USAGE = `usage: viva <command> [options]
 
@@ -15,6 +16,7 @@ commands:
   config check -c FILE|DIR                                     validate a config, list every problem
   plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
   plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
+  replay -c FILE|DIR --from DATA [--speed max|N]               run the processors over recorded data in event time
 `;
 
 export interface CliDeps {
@@ -34,6 +36,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         return pluginsCommand(rest, deps.registry);
       case 'plugin':
         return pluginCommand(rest);
+      case 'replay':
+        return await replayCommand(rest, deps.registry);
       case undefined:
       case 'help':
       case '--help':

@@ -2,20 +2,24 @@
  * The built-in outputs, one line each. The composition root (bin/viva.ts) registers them.
  */
 import type { OutputDefinition } from '../../core/plugin/types.ts';
+import { alertmanagerOutput } from './alertmanager/index.ts';
 import { discardOutput } from './discard/index.ts';
 import { execdOutput } from './execd/index.ts';
 import { fileOutput } from './file/index.ts';
 import { httpOutput } from './http/index.ts';
 import { socketWriterOutput } from './socket_writer/index.ts';
 import { stdoutOutput } from './stdout/index.ts';
+import { webhookOutput } from './webhook/index.ts';
 
 const defs: unknown[] = [
+  alertmanagerOutput,
   discardOutput,
   execdOutput,
   fileOutput,
   httpOutput,
   socketWriterOutput,
   stdoutOutput,
+  webhookOutput,
 ];
 
 export const builtinOutputs = defs as OutputDefinition[];

@@ -88,6 +88,16 @@ describe('alert processor', () => {
     });
   });
 
+  it('should name the severity a firing alert replaces when its severity changes', () => {
+    const p = create(levels);
+    const events = [cpu(0, 85), cpu(10, 95), cpu(20, 50)].flatMap((m) => p.process([m]).slice(1));
+    expect(events.map((e) => [e.fields.status, e.tags.severity, e.fields.previous_severity])).toEqual([
+      ['firing', 'warning', undefined],
+      ['firing', 'critical', 'warning'],
+      ['resolved', 'critical', undefined],
+    ]);
+  });
+
   it('should keep a reached level until the value is the hysteresis back past its threshold', () => {
     const p = create({ ...levels, hysteresis: 5 });
     expect(

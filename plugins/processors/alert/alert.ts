@@ -3,14 +3,17 @@
  * alert goes inactive -> pending (condition met) -> firing (after `for`) -> resolved (condition
  * clear for `keep_firing_for`, or its series stale). Only state changes emit `alert` events
  * (firing, a severity change, resolved), plus a re-send of firing alerts every `repeat_interval`,
- * which an alertmanager or webhook output delivers. State survives restarts (`persist`).
+ * which an alertmanager or webhook output delivers. An alert that changes state too often is
+ * flapping: its notifications are held until it settles (flapping.ts). State survives restarts
+ * (`persist`).
  */
 import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
 import { Metric, seriesKey, type Tags } from '../../../core/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
+import { FlapGuard } from './flapping.ts';
 import { compileTemplate, levelFunction, SEVERITY, type LevelOf, type Template } from './levels.ts';
-import { loadAlerts, saveAlerts, type AlertState } from './state.ts';
+import { loadState, saveState, type AlertState } from './state.ts';
 
 const TICK_MS = 1000;
 
@@ -22,6 +25,7 @@ export class AlertProcessor implements ProcessorInstance {
   private readonly labels: [string, Template][];
   private readonly annotations: [string, Template][];
   private readonly alerts: Map<string, AlertState>;
+  private readonly flaps: FlapGuard | undefined;
   private watermark = -Infinity;
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
   private timer: NodeJS.Timeout | undefined;
@@ -35,7 +39,19 @@ export class AlertProcessor implements ProcessorInstance {
     this.labels = Object.entries(cfg.labels ?? {}).map(([k, v]) => [k, compileTemplate(v)]);
     this.annotations = Object.entries(cfg.annotations ?? {}).map(([k, v]) => [k, compileTemplate(v)]);
     this.countSent = ctx.metrics.counter('notifications', 'alert events emitted, by status');
-    this.alerts = cfg.persist ? loadAlerts(cfg, ctx) : new Map();
+    const saved = cfg.persist ? loadState(cfg, ctx) : { alerts: new Map<string, AlertState>(), flaps: [] };
+    this.alerts = saved.alerts;
+    if (cfg.flap_threshold > 0)
+      this.flaps = new FlapGuard(
+        {
+          threshold: cfg.flap_threshold,
+          settle: cfg.flap_settle_threshold ?? Math.floor(cfg.flap_threshold / 2),
+          windowMs: cfg.flap_window,
+          repeatMs: cfg.repeat_interval,
+        },
+        ctx,
+        saved.flaps,
+      );
   }
 
   start(emit: Emit): void {
@@ -73,7 +89,7 @@ export class AlertProcessor implements ProcessorInstance {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.emit = undefined;
-    if (this.cfg.persist) await saveAlerts(this.cfg, this.ctx, this.alerts);
+    if (this.cfg.persist) await saveState(this.cfg, this.ctx, this.alerts, this.flaps?.records);
   }
 
   /** Applies one evaluation to an alert; returns the event it causes, if any. */
@@ -91,11 +107,12 @@ export class AlertProcessor implements ProcessorInstance {
         a.state = 'firing';
         a.startsAt = t;
         a.fired = level;
-        return this.send(a, 'firing', wall, t);
+        return this.notify(a, 'firing', wall, t, true);
       }
       if (a.state === 'firing' && level !== a.fired) {
+        const previous = a.fired;
         a.fired = level;
-        return this.send(a, 'firing', wall, t);
+        return this.notify(a, 'firing', wall, t, false, previous);
       }
       return null;
     }
@@ -115,24 +132,55 @@ export class AlertProcessor implements ProcessorInstance {
     const stale = this.cfg.stale_after;
     for (const a of this.alerts.values()) {
       if (a.state === 'firing') {
+        let ev: Metric | null = null;
         if (a.clearSince !== null && now - a.clearSince >= this.cfg.keep_firing_for)
-          out.push(this.resolve(a, now, wall));
-        else if (stale > 0 && now - a.seen >= stale) out.push(this.resolve(a, now, wall));
-        else if (wall - a.sentAt >= this.cfg.repeat_interval) out.push(this.send(a, 'firing', wall, now));
+          ev = this.resolve(a, now, wall);
+        else if (stale > 0 && now - a.seen >= stale) ev = this.resolve(a, now, wall);
+        else if (wall - a.sentAt >= this.cfg.repeat_interval && this.flaps?.isFlapping(a.key) !== true)
+          ev = this.notify(a, 'firing', wall, now, false);
+        if (ev !== null) out.push(ev);
       } else if (stale > 0 && now - a.seen >= stale) this.alerts.delete(a.key);
+    }
+    for (const n of this.flaps?.sweep(now, wall, (k) => this.alerts.get(k)) ?? []) {
+      out.push(this.send(n.alert, n.status, wall, n.at, n.previous));
+      this.flaps?.sent(n.alert, n.status);
     }
     return out;
   }
 
-  private resolve(a: AlertState, t: number, wall: number): Metric {
+  private resolve(a: AlertState, t: number, wall: number): Metric | null {
     this.alerts.delete(a.key);
     a.state = 'inactive';
     a.endsAt = t;
-    return this.send(a, 'resolved', wall, t);
+    return this.notify(a, 'resolved', wall, t, true);
   }
 
-  /** The `alert` event: labels as tags, annotations as `annotation_*` fields. */
-  private send(a: AlertState, status: 'firing' | 'resolved', wall: number, at: number): Metric {
+  /** Sends a state change or severity change unless the alert is flapping. */
+  private notify(
+    a: AlertState,
+    status: 'firing' | 'resolved',
+    wall: number,
+    at: number,
+    change: boolean,
+    previous?: number,
+  ): Metric | null {
+    if (this.flaps !== undefined && !this.flaps.admit(a, status, change, at)) return null;
+    const m = this.send(a, status, wall, at, previous);
+    this.flaps?.sent(a, status);
+    return m;
+  }
+
+  /**
+   * The `alert` event: labels as tags, annotations as `annotation_*` fields; `previous` is the
+   * severity a firing alert had before (receivers that key alerts by labels resolve that one).
+   */
+  private send(
+    a: AlertState,
+    status: 'firing' | 'resolved',
+    wall: number,
+    at: number,
+    previous?: number,
+  ): Metric {
     a.sentAt = wall;
     const severity = SEVERITY[a.fired];
     const vars = (name: string): string | undefined =>
@@ -152,6 +200,8 @@ export class AlertProcessor implements ProcessorInstance {
     m.setField('value', a.value);
     m.setInt('starts_at', Math.floor(a.startsAt));
     if (status === 'resolved') m.setInt('ends_at', Math.floor(a.endsAt));
+    if (previous !== undefined && previous !== a.fired && previous > 0)
+      m.setField('previous_severity', SEVERITY[previous]);
     for (const [k, tpl] of this.annotations) m.setField('annotation_' + k, tpl(vars));
     this.countSent(1, { status });
     return m;

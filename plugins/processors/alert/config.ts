@@ -65,12 +65,35 @@ export const alertConfig = z
     annotations: templates
       .optional()
       .describe('Annotations (summary, description, runbook_url, ...), templates as for labels.'),
+    flap_threshold: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'An alert with more state changes (firing or resolved) than this within flap_window is flapping: its notifications are held until it settles; 0 disables.',
+      ),
+    flap_settle_threshold: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'A flapping alert settles once its state changes within flap_window fall to this many (default: half of flap_threshold).',
+      ),
+    flap_window: duration
+      .prefault('10m')
+      .describe('Window over which state changes are counted for flapping (in the rule clock).'),
     persist: z
       .boolean()
       .default(true)
       .describe(
         'Keep alert state in the state directory across restarts (no re-alert storm, no missing resolve).',
       ),
+  })
+  .refine((c) => c.flap_settle_threshold === undefined || c.flap_settle_threshold < c.flap_threshold, {
+    message: 'flap_settle_threshold must be below flap_threshold',
+    path: ['flap_settle_threshold'],
   })
   .refine(
     (c) => c.hysteresis === 0 || c.info !== undefined || c.warning !== undefined || c.critical !== undefined,

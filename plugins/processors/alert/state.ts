@@ -1,13 +1,15 @@
 /**
  * Alert state and its persistence: a JSON snapshot in the instance's state directory, written on
  * stop and read on create, so a restart neither re-sends every firing alert as new nor forgets
- * to resolve one. A snapshot of another rule (name, value, by) is ignored with a warning.
+ * to resolve one (flapping records included). A snapshot of another rule (name, value, by) is
+ * ignored with a warning.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Tags } from '../../../core/metric/metric.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
+import type { FlapRecord } from './flapping.ts';
 
 /** One alert (rule x key). Times are in the rule's clock base, except sentAt (wall clock). */
 export interface AlertState {
@@ -36,35 +38,45 @@ function fingerprint(cfg: AlertConfig): string {
   return JSON.stringify({ alert: cfg.alert, value: cfg.value, by: cfg.by });
 }
 
-/** Loads saved alerts, or none. */
-export function loadAlerts(cfg: AlertConfig, ctx: PluginContext): Map<string, AlertState> {
+/** What a snapshot holds. */
+export interface SavedState {
+  alerts: Map<string, AlertState>;
+  flaps: [string, FlapRecord][];
+}
+
+/** Loads saved alerts and flapping records, or none. */
+export function loadState(cfg: AlertConfig, ctx: PluginContext): SavedState {
   const out = new Map<string, AlertState>();
+  const fresh = { alerts: out, flaps: [] };
   const file = path.join(ctx.stateDir, FILE);
-  let snap: { rule: string; alerts: AlertState[] };
+  let snap: { rule: string; alerts: AlertState[]; flaps?: [string, FlapRecord][] };
   try {
     snap = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof snap;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
       ctx.log.warn({ file, err: (e as Error).message }, 'alert state unreadable; starting fresh');
-    return out;
+    return fresh;
   }
   if (snap.rule !== fingerprint(cfg)) {
     ctx.log.warn({ file }, 'alert state belongs to another rule; starting fresh');
-    return out;
+    return fresh;
   }
   for (const a of snap.alerts) out.set(a.key, { ...a, sentAt: a.sentAt ?? -Infinity });
-  ctx.log.info({ file, alerts: out.size }, 'alert state loaded');
-  return out;
+  const flaps = snap.flaps ?? [];
+  ctx.log.info({ file, alerts: out.size, flapping: flaps.length }, 'alert state loaded');
+  return { alerts: out, flaps };
 }
 
-/** Saves every alert (temp file, then rename). */
-export async function saveAlerts(
+/** Saves every alert and flapping record (temp file, then rename). */
+export async function saveState(
   cfg: AlertConfig,
   ctx: PluginContext,
   alerts: Map<string, AlertState>,
+  flaps: Map<string, FlapRecord> | undefined,
 ): Promise<void> {
   const file = path.join(ctx.stateDir, FILE);
   const tmp = file + '.tmp';
-  await fs.promises.writeFile(tmp, JSON.stringify({ rule: fingerprint(cfg), alerts: [...alerts.values()] }));
+  const snap = { rule: fingerprint(cfg), alerts: [...alerts.values()], flaps: [...(flaps ?? [])] };
+  await fs.promises.writeFile(tmp, JSON.stringify(snap));
   await fs.promises.rename(tmp, file);
 }
