@@ -17,10 +17,7 @@ export {
   serializeLineProtocol,
   serializeMetricTo,
 } from './lineprotocol/index.ts';
-export type {
-  LineProtocolParserOptions,
-  LineProtocolSerializerOptions,
-} from './lineprotocol/index.ts';
+export type { LineProtocolParserOptions, LineProtocolSerializerOptions } from './lineprotocol/index.ts';
 export {
   JsonParser,
   JsonSerializer,

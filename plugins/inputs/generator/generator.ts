@@ -45,7 +45,9 @@ export class Generator implements InputInstance {
       const fields: Record<string, number> = { seq: this.seq };
       for (let f = 0; f < keys.length; f++) fields[keys[f]] = Math.sin((this.seq + f) / 50) * 50 + 50;
       this.seq++;
-      out.push(new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, i % 1_000_000, { seq: 'int' }));
+      out.push(
+        new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, i % 1_000_000, { seq: 'int' }),
+      );
     }
     return out;
   }

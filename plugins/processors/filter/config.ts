@@ -3,9 +3,9 @@ import { exprSchema } from '../../../core/expr/index.ts';
 
 /** Config of the filter processor. */
 export const filterConfig = z.strictObject({
-  expression: exprSchema.meta({ example: 'tags.env == "dev"' }).describe(
-    'Expression evaluated per metric, e.g. \'tags.env == "dev" || fields.value < 0\'.',
-  ),
+  expression: exprSchema
+    .meta({ example: 'tags.env == "dev"' })
+    .describe('Expression evaluated per metric, e.g. \'tags.env == "dev" || fields.value < 0\'.'),
   action: z
     .enum(['drop', 'keep'])
     .default('drop')
