@@ -11,8 +11,10 @@ import { generatorInput } from './generator/index.ts';
 import { httpInput } from './http/index.ts';
 import { httpListenerInput } from './http_listener/index.ts';
 import { internalInput } from './internal/index.ts';
+import { kafkaConsumerInput } from './kafka_consumer/index.ts';
 import { kernelInput } from './kernel/index.ts';
 import { memInput } from './mem/index.ts';
+import { mqttConsumerInput } from './mqtt_consumer/index.ts';
 import { netInput } from './net/index.ts';
 import { netstatInput } from './netstat/index.ts';
 import { postgresqlInput } from './postgresql/index.ts';
@@ -35,8 +37,10 @@ const defs: unknown[] = [
   httpInput,
   httpListenerInput,
   internalInput,
+  kafkaConsumerInput,
   kernelInput,
   memInput,
+  mqttConsumerInput,
   netInput,
   netstatInput,
   postgresqlInput,

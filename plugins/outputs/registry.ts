@@ -7,6 +7,12 @@ import { discardOutput } from './discard/index.ts';
 import { execdOutput } from './execd/index.ts';
 import { fileOutput } from './file/index.ts';
 import { httpOutput } from './http/index.ts';
+import { influxdbOutput } from './influxdb/index.ts';
+import { influxdbV2Output } from './influxdb_v2/index.ts';
+import { kafkaOutput } from './kafka/index.ts';
+import { mqttOutput } from './mqtt/index.ts';
+import { prometheusClientOutput } from './prometheus_client/index.ts';
+import { prometheusRemoteWriteOutput } from './prometheus_remote_write/index.ts';
 import { socketWriterOutput } from './socket_writer/index.ts';
 import { stdoutOutput } from './stdout/index.ts';
 import { webhookOutput } from './webhook/index.ts';
@@ -17,6 +23,12 @@ const defs: unknown[] = [
   execdOutput,
   fileOutput,
   httpOutput,
+  influxdbOutput,
+  influxdbV2Output,
+  kafkaOutput,
+  mqttOutput,
+  prometheusClientOutput,
+  prometheusRemoteWriteOutput,
   socketWriterOutput,
   stdoutOutput,
   webhookOutput,

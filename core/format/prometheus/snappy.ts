@@ -90,7 +90,7 @@ function compressBlock(
   for (;;) {
     // Find a 4-byte match, skipping faster the longer nothing matches.
     let skip = 32;
-    let candidate = -1;
+    let candidate: number;
     for (;;) {
       if (ip > limit) return nextEmit < end ? emitLiteral(src, nextEmit, end, out, op) : op;
       const h = hash(load32(src, ip));

@@ -1,0 +1,328 @@
+/**
+ * The kafka_consumer input: a member of a consumer group. Messages are parsed in batches (what one
+ * turn of the event loop received), pushed with one acknowledgement callback, and their offsets are
+ * committed only once the pipeline has delivered or durably buffered the batch — in order per
+ * partition (commits.ts), so a crash re-delivers but never skips. Fetching pauses while
+ * max_undelivered_messages wait for delivery or while the pipeline is saturated.
+ */
+import { Admin, Consumer } from '@platformatic/kafka';
+import type { Message, MessagesStream } from '@platformatic/kafka';
+import type { Parser } from '../../../core/format/types.ts';
+import type { Metric } from '../../../core/metric/metric.ts';
+import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
+import { CommitTracker } from './commits.ts';
+import type { TrackedBatch } from './commits.ts';
+import type { KafkaConsumerConfig } from './config.ts';
+import { kafkaClientOptions } from './connection.ts';
+
+type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/** A pushed batch holds what one turn of the event loop received, up to these bounds. */
+const MAX_BATCH_MESSAGES = 5000;
+const MAX_BATCH_METRICS = 10_000;
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+const LOG_EVERY_MS = 10_000;
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export class KafkaConsumerInput implements InputInstance {
+  private readonly cfg: KafkaConsumerConfig;
+  private readonly parser: Parser;
+  private readonly ctx: PluginContext;
+  private readonly tracker = new CommitTracker();
+  private acc: Accumulator | undefined;
+  private consumer: Consumer | undefined;
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private topics: string[] = [];
+  /** The batch being gathered: parsed metrics, message count, last message of each partition. */
+  private pendingMetrics: Metric[] = [];
+  private pendingMessages = 0;
+  private readonly lastOfPartition = new Map<string, KafkaMessage>();
+  private flushScheduled = false;
+  private undelivered = 0;
+  /** Bumped on every group (re)join: acknowledgements of older batches no longer commit. */
+  private generation = 0;
+  private waitingForCapacity = false;
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly committed: (value?: number) => void;
+  private readonly lost: (value?: number) => void;
+  private lastLostLog = -Infinity;
+  private lostSinceLog = 0;
+
+  constructor(cfg: KafkaConsumerConfig, parser: Parser, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.parser = parser;
+    this.ctx = ctx;
+    this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
+    this.lost = ctx.metrics.counter(
+      'kafka_undelivered_messages',
+      'Messages whose batch the pipeline dropped (committed anyway)',
+    );
+  }
+
+  /** Joins the group in the background: an unreachable broker is retried, never fatal. */
+  start(acc: Accumulator): void {
+    this.acc = acc;
+    this.stopped = false;
+    this.connectSoon(0);
+  }
+
+  private connectSoon(delayMs: number): void {
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect().then(
+        () => (this.attempt = 0),
+        (e: unknown) => {
+          this.attempt++;
+          const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt, 10));
+          this.ctx.log.warn(
+            { err: errText(e), retryInMs: delay, brokers: this.cfg.brokers },
+            'kafka consumer could not start; retrying',
+          );
+          void this.closeClient().finally(() => this.connectSoon(delay));
+        },
+      );
+    }, delayMs);
+  }
+
+  private async connect(): Promise<void> {
+    this.topics = await this.resolveTopics();
+    const consumer = new Consumer({
+      ...kafkaClientOptions(this.cfg),
+      groupId: this.cfg.consumer_group,
+      autocommit: false,
+      sessionTimeout: this.cfg.session_timeout,
+      heartbeatInterval: this.cfg.heartbeat_interval,
+      maxWaitTime: this.cfg.fetch_max_wait,
+      highWaterMark: Math.min(1024, this.cfg.max_undelivered_messages),
+    });
+    this.consumer = consumer;
+    consumer.on('consumer:group:join', () => this.rejoined());
+    if (this.topics.length === 0) {
+      this.ctx.log.warn({ pattern: this.cfg.topic_pattern }, 'no topic matches yet; looking again later');
+    } else {
+      const stream = await consumer.consume({
+        topics: this.topics,
+        mode: 'committed',
+        fallbackMode: this.cfg.offset === 'oldest' ? 'earliest' : 'latest',
+      });
+      if (this.stopped) {
+        await stream.close();
+        return;
+      }
+      this.stream = stream;
+      stream.on('data', (m: KafkaMessage) => this.receive(m));
+      stream.on('error', (e: Error) => this.failed(e));
+      this.ctx.log.info(
+        { topics: this.topics, group: this.cfg.consumer_group },
+        'kafka consumer joined its group',
+      );
+      this.throttle();
+    }
+    if (this.cfg.topic_pattern !== undefined) this.scheduleRefresh();
+  }
+
+  /** Configured topics plus the ones matching topic_pattern, sorted. */
+  private async resolveTopics(): Promise<string[]> {
+    const topics = new Set(this.cfg.topics);
+    if (this.cfg.topic_pattern !== undefined) {
+      const re = new RegExp(this.cfg.topic_pattern);
+      const admin = new Admin(kafkaClientOptions(this.cfg));
+      try {
+        for (const t of await admin.listTopics()) if (re.test(t) && !t.startsWith('__')) topics.add(t);
+      } finally {
+        await admin.close();
+      }
+    }
+    return [...topics].sort();
+  }
+
+  private scheduleRefresh(): void {
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.resolveTopics().then(
+        (topics) => {
+          if (topics.join('\n') === this.topics.join('\n')) this.scheduleRefresh();
+          else this.restart(`topics changed to ${topics.join(', ')}`);
+        },
+        (e: unknown) => {
+          this.ctx.log.warn({ err: errText(e) }, 'could not list topics');
+          this.scheduleRefresh();
+        },
+      );
+    }, this.cfg.topic_refresh_interval);
+  }
+
+  /** A stream or group failure: drop the client and join again; unacked messages come again. */
+  private failed(e: Error): void {
+    if (this.stopped) return;
+    this.ctx.log.warn({ err: e.message }, 'kafka consumer failed; rejoining');
+    this.restart(e.message);
+  }
+
+  private restart(reason: string): void {
+    if (this.stopped) return;
+    this.ctx.log.info({ reason }, 'restarting kafka consumer');
+    this.attempt++;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt, 10));
+    void this.closeClient().finally(() => this.connectSoon(delay));
+  }
+
+  /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
+  private rejoined(): void {
+    this.flush();
+    this.generation++;
+    this.tracker.reset();
+  }
+
+  /** Parses a message into the batch being gathered; flushes it when large enough. */
+  private receive(m: KafkaMessage): void {
+    const acc = this.acc;
+    if (acc === undefined) return;
+    this.pendingMessages++;
+    this.undelivered++;
+    this.parseInto(m, this.pendingMetrics, acc);
+    this.lastOfPartition.set(m.topic + '/' + String(m.partition), m);
+    if (this.pendingMessages >= MAX_BATCH_MESSAGES || this.pendingMetrics.length >= MAX_BATCH_METRICS)
+      this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    this.throttle();
+  }
+
+  /** Pushes the gathered batch with its commit callback. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const acc = this.acc;
+    if (this.pendingMessages === 0 || acc === undefined) return;
+    const metrics = this.pendingMetrics;
+    const batch = this.tracker.begin();
+    batch.messages = this.pendingMessages;
+    for (const [partition, m] of this.lastOfPartition)
+      this.tracker.add(batch, partition, () => this.commit(m));
+    this.pendingMetrics = [];
+    this.pendingMessages = 0;
+    this.lastOfPartition.clear();
+    const generation = this.generation;
+    const open = acc.push(metrics, (delivered) => this.acked(batch, generation, delivered));
+    if (!open) this.waitForCapacity(acc);
+  }
+
+  private parseInto(m: KafkaMessage, out: Metric[], acc: Accumulator): void {
+    if (m.value === undefined || m.value === null || m.value.length === 0) return;
+    const r = this.parser.parse(m.value);
+    for (const e of r.errors) {
+      acc.reject('unparsable message', {
+        topic: m.topic,
+        partition: m.partition,
+        offset: String(m.offset),
+        line: e.line,
+        error: e.message,
+        text: e.text,
+      });
+    }
+    const tag = this.cfg.topic_tag;
+    for (const metric of r.metrics) {
+      if (tag !== undefined) metric.tags[tag] = m.topic;
+      out.push(metric);
+    }
+  }
+
+  private acked(batch: TrackedBatch, generation: number, delivered: boolean): void {
+    this.undelivered -= batch.messages;
+    // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
+    // buffer); reading it again would not change that, and holding the offset would stop all commits.
+    if (!delivered) this.undeliveredBatch(batch.messages);
+    if (generation === this.generation) this.tracker.ack(batch);
+    this.throttle();
+  }
+
+  /** Counts a batch the pipeline dropped; logs at most every LOG_EVERY_MS (overload floods otherwise). */
+  private undeliveredBatch(messages: number): void {
+    this.lost(messages);
+    this.lostSinceLog += messages;
+    const now = this.ctx.clock.monotonic();
+    if (now - this.lastLostLog < LOG_EVERY_MS) return;
+    this.ctx.log.warn(
+      { messages: this.lostSinceLog },
+      'the pipeline dropped batches read from Kafka; their offsets are committed anyway',
+    );
+    this.lastLostLog = now;
+    this.lostSinceLog = 0;
+  }
+
+  private commit(m: KafkaMessage): void {
+    const done = (e?: Error): void => {
+      if (e !== undefined && e !== null)
+        this.ctx.log.warn(
+          { err: e.message, topic: m.topic, partition: m.partition },
+          'offset commit failed; the next one covers it',
+        );
+      else this.committed();
+    };
+    void m.commit(done);
+  }
+
+  private waitForCapacity(acc: Accumulator): void {
+    if (this.waitingForCapacity) return;
+    this.waitingForCapacity = true;
+    this.throttle();
+    acc.waitForCapacity().then(
+      () => {
+        this.waitingForCapacity = false;
+        this.throttle();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Pauses fetching while too much is undelivered or the pipeline is saturated; resumes otherwise. */
+  private throttle(): void {
+    const stream = this.stream;
+    if (stream === undefined) return;
+    const hold =
+      this.stopped || this.waitingForCapacity || this.undelivered >= this.cfg.max_undelivered_messages;
+    if (hold && !stream.isPaused()) stream.pause();
+    else if (!hold && stream.isPaused()) stream.resume();
+  }
+
+  private async closeClient(): Promise<void> {
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    const stream = this.stream;
+    const consumer = this.consumer;
+    this.stream = undefined;
+    this.consumer = undefined;
+    this.flush();
+    this.generation++;
+    this.tracker.reset();
+    try {
+      if (stream !== undefined && !stream.destroyed) await stream.close();
+    } catch (e) {
+      this.ctx.log.debug({ err: errText(e) }, 'closing the kafka stream failed');
+    }
+    try {
+      await consumer?.close();
+    } catch (e) {
+      this.ctx.log.debug({ err: errText(e) }, 'closing the kafka consumer failed');
+    }
+  }
+
+  /**
+   * Stops fetching and leaves the group. Batches still in the pipeline are not committed: after a
+   * restart they are read again (at-least-once).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.closeClient();
+  }
+}

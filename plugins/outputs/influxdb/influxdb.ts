@@ -1,0 +1,234 @@
+/**
+ * The influxdb output: line protocol to the InfluxDB 1.x `/write` API. A write goes to the URL that
+ * answered last and fails over to the next ones in order; the core retries the batch when none
+ * takes it. Responses map onto the core's rules (see README): 400 partial writes accept what was
+ * stored and drop what InfluxDB refused, a missing database is created (unless
+ * skip_database_creation) and the request sent again, 413 halves the batch.
+ */
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
+import type { Serializer } from '../../../core/format/types.ts';
+import type { Metric } from '../../../core/metric/metric.ts';
+import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
+import type { InfluxdbConfig } from './config.ts';
+import { isPartialWrite, rejectedMetrics } from './rejections.ts';
+import { tooLarge, writeHalving } from './split.ts';
+
+const gzip = promisify(gzipCb);
+
+/** Precision as the v1 API spells it. */
+const PRECISION = { ns: 'ns', us: 'u', ms: 'ms', s: 's' } as const;
+
+/** The answer to one request. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+/** The message of an InfluxDB error body (`{"error": "..."}`), or the raw text. */
+function errorText(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    // not JSON: use the text as it is
+  }
+  return text.slice(0, 500);
+}
+
+/** Metrics as InfluxDB 1.x before 1.8 accepts them: unsigned fields become integers (copies, never the shared metric). */
+export function withoutUnsigned(metrics: Metric[]): Metric[] {
+  let out: Metric[] | undefined;
+  for (let i = 0; i < metrics.length; i++) {
+    const types = metrics[i].fieldTypes;
+    if (types === null || !Object.values(types).includes('uint')) continue;
+    out ??= metrics.slice();
+    const copy = metrics[i].clone();
+    for (const [k, t] of Object.entries(types))
+      if (t === 'uint') copy.setInt(k, copy.fields[k] as number | bigint, 'int');
+    out[i] = copy;
+  }
+  return out ?? metrics;
+}
+
+export class InfluxdbOutput implements OutputInstance {
+  private readonly cfg: InfluxdbConfig;
+  private readonly serializer: Serializer;
+  private readonly ctx: PluginContext;
+  private readonly headers: Record<string, string>;
+  private readonly queryHeaders: Record<string, string>;
+  private dispatcher: Agent | undefined;
+  /** Index in urls of the server that answered last. */
+  private current = 0;
+
+  constructor(cfg: InfluxdbConfig, serializer: Serializer, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.serializer = serializer;
+    this.ctx = ctx;
+    const h: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', ...cfg.http_headers };
+    if (cfg.username !== undefined)
+      h.authorization = 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64');
+    this.queryHeaders = { ...h, 'content-type': 'application/x-www-form-urlencoded' };
+    if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
+    this.headers = h;
+  }
+
+  async connect(): Promise<void> {
+    this.dispatcher = new Agent({
+      connectTimeout: this.cfg.timeout,
+      connect: {
+        rejectUnauthorized: !this.cfg.insecure_skip_verify,
+        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
+      },
+    });
+    if (this.cfg.skip_database_creation) return;
+    for (const url of this.cfg.urls) {
+      try {
+        await this.createDatabase(url);
+        return;
+      } catch (e) {
+        this.ctx.log.warn(
+          { err: e instanceof Error ? e.message : String(e), url },
+          'could not create the database yet',
+        );
+      }
+    }
+  }
+
+  async write(metrics: Metric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    const batch = this.cfg.influx_uint_support ? metrics : withoutUnsigned(metrics);
+    await writeHalving(batch, (part) => this.writeFailingOver(part));
+  }
+
+  /** Sends to the URL that answered last, then to the others in order while the failure is retryable. */
+  private async writeFailingOver(metrics: Metric[]): Promise<void> {
+    let body = this.serializer.serialize(metrics);
+    if (body.length === 0) return;
+    if (this.cfg.content_encoding === 'gzip') body = await gzip(body);
+    const n = this.cfg.urls.length;
+    let last: WriteError | undefined;
+    for (let k = 0; k < n; k++) {
+      const index = (this.current + k) % n;
+      const err = await this.writeTo(this.cfg.urls[index], body, metrics);
+      if (err === undefined || err.kind !== 'retryable') {
+        this.current = index;
+        if (err !== undefined) throw err;
+        return;
+      }
+      last = err;
+      if (n > 1)
+        this.ctx.log.warn(
+          { url: this.cfg.urls[index], err: err.message },
+          'influxdb write failed; trying the next url',
+        );
+    }
+    throw last ?? WriteError.retryable('no influxdb url');
+  }
+
+  /** One server: undefined when written; creates a missing database once and sends again. */
+  private async writeTo(url: string, body: Buffer, metrics: Metric[]): Promise<WriteError | undefined> {
+    let answer = await this.post(url, body);
+    if (answer instanceof WriteError) return answer;
+    if (
+      answer.status === 404 &&
+      !this.cfg.skip_database_creation &&
+      errorText(answer.text).includes('database not found')
+    ) {
+      try {
+        await this.createDatabase(url);
+      } catch (e) {
+        return WriteError.retryable(
+          `database "${this.cfg.database}" is missing and could not be created: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      answer = await this.post(url, body);
+      if (answer instanceof WriteError) return answer;
+    }
+    return this.failure(answer, metrics);
+  }
+
+  private writeUrl(base: string): string {
+    const u = new URL('write', base.endsWith('/') ? base : base + '/');
+    u.searchParams.set('db', this.cfg.database);
+    if (this.cfg.retention_policy !== '') u.searchParams.set('rp', this.cfg.retention_policy);
+    u.searchParams.set('precision', PRECISION[this.cfg.precision]);
+    return u.toString();
+  }
+
+  private async post(url: string, body: Buffer): Promise<Answer | WriteError> {
+    try {
+      const res = await request(this.writeUrl(url), {
+        method: 'POST',
+        headers: this.headers,
+        body,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.cfg.timeout,
+        bodyTimeout: this.cfg.timeout,
+      });
+      const text = await res.body.text();
+      const ra = res.headers['retry-after'];
+      return { status: res.statusCode, text, retryAfter: Array.isArray(ra) ? ra[0] : ra };
+    } catch (e) {
+      return WriteError.retryable(
+        `request to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** Maps a response to the WriteError the core understands; undefined when delivered. */
+  private failure(a: Answer, metrics: Metric[]): WriteError | undefined {
+    if (a.status >= 200 && a.status < 300) return undefined;
+    const message = errorText(a.text);
+    const what = `InfluxDB answered ${a.status}${message !== '' ? `: ${message}` : ''}`;
+    switch (a.status) {
+      case 400: {
+        if (!isPartialWrite(message)) return WriteError.permanent(what);
+        const rejected = rejectedMetrics(message, metrics, this.cfg.precision);
+        if (rejected.length === 0) return undefined;
+        if (rejected.length >= metrics.length) return WriteError.permanent(what);
+        return WriteError.partial(what, { rejected });
+      }
+      case 401:
+      case 403:
+        return WriteError.retryable(
+          `${what} (check username and password; retrying until the credentials work)`,
+        );
+      case 413: {
+        const err = WriteError.permanent(`${what} (request too large)`);
+        tooLarge.add(err);
+        return err;
+      }
+      default:
+        return WriteError.retryable(what, { retryAfterMs: parseRetryAfter(a.retryAfter) });
+    }
+  }
+
+  /** CREATE DATABASE (a no-op when it exists). */
+  private async createDatabase(url: string): Promise<void> {
+    const q = `CREATE DATABASE "${this.cfg.database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    const res = await request(new URL('query', url.endsWith('/') ? url : url + '/').toString(), {
+      method: 'POST',
+      headers: this.queryHeaders,
+      body: new URLSearchParams({ q }).toString(),
+      dispatcher: this.dispatcher,
+      headersTimeout: this.cfg.timeout,
+      bodyTimeout: this.cfg.timeout,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200 || text.includes('"error"'))
+      throw new Error(`${q} answered ${res.statusCode}: ${errorText(text)}`);
+    this.ctx.log.info({ url, database: this.cfg.database }, 'database ready');
+  }
+
+  async close(): Promise<void> {
+    const d = this.dispatcher;
+    this.dispatcher = undefined;
+    await d?.close();
+  }
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { duration } from '../../../core/config/duration.ts';
+import { precisionSchema } from '../../../core/format/registry.ts';
+
+/** Config of the influxdb_v2 output. */
+export const influxdbV2Config = z.strictObject({
+  urls: z
+    .array(z.url())
+    .min(1)
+    .default(['http://127.0.0.1:8086'])
+    .describe('InfluxDB 2.x servers; a write goes to the first that answers, failing over to the next.'),
+  token: z
+    .string()
+    .min(1)
+    .meta({ example: 'viva-write-token' })
+    .describe('API token with write permission on the bucket.'),
+  organization: z
+    .string()
+    .min(1)
+    .meta({ example: 'viva' })
+    .describe('Organization name (or id) of the bucket.'),
+  bucket: z.string().min(1).meta({ example: 'metrics' }).describe('Bucket written to.'),
+  precision: precisionSchema.default('ns').describe('Timestamp precision of the written points.'),
+  content_encoding: z
+    .enum(['gzip', 'identity'])
+    .default('gzip')
+    .describe('Compress request bodies with gzip.'),
+  timeout: duration.prefault('5s').describe('Deadline of one HTTP request.'),
+  http_headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
+  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
+  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+});
+
+export type InfluxdbV2Config = z.output<typeof influxdbV2Config>;

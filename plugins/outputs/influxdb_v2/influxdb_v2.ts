@@ -1,0 +1,182 @@
+/**
+ * The influxdb_v2 output: line protocol to the InfluxDB 2.x `/api/v2/write` API with a token.
+ * Plain HTTP (undici) rather than @influxdata/influxdb-client, whose WriteApi batches, buffers and
+ * retries on its own: here the core does all three, and every response maps onto a WriteError
+ * (see README) — partial writes keep what was stored, 413 halves the batch, 429/503 honour
+ * Retry-After, 401/403 are retried until the token works.
+ */
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { Agent, request } from 'undici';
+import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
+import type { Serializer } from '../../../core/format/types.ts';
+import type { Metric } from '../../../core/metric/metric.ts';
+import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
+import type { InfluxdbV2Config } from './config.ts';
+import { rejectedMetrics } from './rejections.ts';
+import { tooLarge, writeHalving } from './split.ts';
+
+const gzip = promisify(gzipCb);
+
+/** The answer to one request. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+/** The message of a v2 error body (`{"code": "...", "message": "..."}`), or the raw text. */
+function errorText(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; code?: unknown };
+    if (typeof body.message === 'string') return body.message;
+    if (typeof body.code === 'string') return body.code;
+  } catch {
+    // not JSON: use the text as it is
+  }
+  return text.slice(0, 500);
+}
+
+export class InfluxdbV2Output implements OutputInstance {
+  private readonly cfg: InfluxdbV2Config;
+  private readonly serializer: Serializer;
+  private readonly ctx: PluginContext;
+  private readonly headers: Record<string, string>;
+  private dispatcher: Agent | undefined;
+  /** Index in urls of the server that answered last. */
+  private current = 0;
+
+  constructor(cfg: InfluxdbV2Config, serializer: Serializer, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.serializer = serializer;
+    this.ctx = ctx;
+    const h: Record<string, string> = {
+      'content-type': 'text/plain; charset=utf-8',
+      ...cfg.http_headers,
+      authorization: `Token ${cfg.token}`,
+    };
+    if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
+    this.headers = h;
+  }
+
+  connect(): Promise<void> {
+    this.dispatcher = new Agent({
+      connectTimeout: this.cfg.timeout,
+      connect: {
+        rejectUnauthorized: !this.cfg.insecure_skip_verify,
+        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
+      },
+    });
+    return Promise.resolve();
+  }
+
+  async write(metrics: Metric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    await writeHalving(metrics, (part) => this.writeFailingOver(part));
+  }
+
+  /** Sends to the URL that answered last, then to the others in order while the failure is retryable. */
+  private async writeFailingOver(metrics: Metric[]): Promise<void> {
+    let body = this.serializer.serialize(metrics);
+    if (body.length === 0) return;
+    if (this.cfg.content_encoding === 'gzip') body = await gzip(body);
+    const n = this.cfg.urls.length;
+    let last: WriteError | undefined;
+    for (let k = 0; k < n; k++) {
+      const index = (this.current + k) % n;
+      const answer = await this.post(this.cfg.urls[index], body);
+      const err = answer instanceof WriteError ? answer : this.failure(answer, metrics);
+      if (err === undefined || err.kind !== 'retryable') {
+        this.current = index;
+        if (err !== undefined) throw err;
+        return;
+      }
+      last = err;
+      if (n > 1)
+        this.ctx.log.warn(
+          { url: this.cfg.urls[index], err: err.message },
+          'influxdb write failed; trying the next url',
+        );
+    }
+    throw last ?? WriteError.retryable('no influxdb url');
+  }
+
+  private writeUrl(base: string): string {
+    const u = new URL('api/v2/write', base.endsWith('/') ? base : base + '/');
+    u.searchParams.set('org', this.cfg.organization);
+    u.searchParams.set('bucket', this.cfg.bucket);
+    u.searchParams.set('precision', this.cfg.precision);
+    return u.toString();
+  }
+
+  private async post(url: string, body: Buffer): Promise<Answer | WriteError> {
+    try {
+      const res = await request(this.writeUrl(url), {
+        method: 'POST',
+        headers: this.headers,
+        body,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.cfg.timeout,
+        bodyTimeout: this.cfg.timeout,
+      });
+      const text = await res.body.text();
+      const ra = res.headers['retry-after'];
+      return { status: res.statusCode, text, retryAfter: Array.isArray(ra) ? ra[0] : ra };
+    } catch (e) {
+      return WriteError.retryable(
+        `request to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** Maps a response to the WriteError the core understands; undefined when delivered. */
+  private failure(a: Answer, metrics: Metric[]): WriteError | undefined {
+    if (a.status >= 200 && a.status < 300) return undefined;
+    const message = errorText(a.text);
+    const what = `InfluxDB answered ${a.status}${message !== '' ? `: ${message}` : ''}`;
+    switch (a.status) {
+      case 400:
+      case 422:
+        return this.refused(what, message, metrics);
+      case 401:
+      case 403:
+        return WriteError.retryable(
+          `${what} (check the token and its write permission on the bucket; retrying until it works)`,
+        );
+      case 404:
+        return WriteError.retryable(`${what} (organization or bucket missing; retrying until it exists)`);
+      case 413: {
+        const err = WriteError.permanent(`${what} (request too large)`);
+        tooLarge.add(err);
+        return err;
+      }
+      default:
+        return WriteError.retryable(what, { retryAfterMs: parseRetryAfter(a.retryAfter) });
+    }
+  }
+
+  /**
+   * 400 and 422. A partial write (`dropped=N`) stored the rest. Without one, the lines quoted as
+   * unparsable are rejected and the rest is sent again: InfluxDB 2.x OSS refuses the whole batch
+   * for one bad line, and where it does not, writing a point twice is harmless (same series and
+   * time is an overwrite).
+   */
+  private refused(what: string, message: string, metrics: Metric[]): WriteError | undefined {
+    const rejected = rejectedMetrics(message, metrics, this.cfg.precision);
+    if (rejected.length >= metrics.length) return WriteError.permanent(what);
+    if (message.includes('dropped='))
+      return rejected.length === 0 ? undefined : WriteError.partial(what, { rejected });
+    if (rejected.length === 0) return WriteError.permanent(what);
+    const bad = new Set(rejected.map((r) => r.index));
+    const retry = metrics.map((_, i) => i).filter((i) => !bad.has(i));
+    return WriteError.partial(what, { rejected, retry });
+  }
+
+  async close(): Promise<void> {
+    const d = this.dispatcher;
+    this.dispatcher = undefined;
+    await d?.close();
+  }
+}
