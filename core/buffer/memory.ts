@@ -15,6 +15,9 @@ interface Chunk {
   bytesPerMetric: number;
 }
 
+/** The metrics of a chunk fully written (shared, never mutated). */
+const SPENT: Metric[] = [];
+
 interface TakenBatch extends BufferBatch {
   /** How many metrics from the front this batch covers. */
   readonly count: number;
@@ -154,6 +157,12 @@ export class MemoryBuffer implements OutputBuffer {
       this.byteCount -= k * c.bytesPerMetric;
       if (c.offset === c.metrics.length) {
         c.delivery?.release(true);
+        // Let the written metrics go now: the spent slot stays until the array is compacted
+        // (up to 1024 chunks later), and holding its metrics that long turns short-lived
+        // objects into old-generation garbage (GC time, RSS).
+        c.metrics = SPENT;
+        c.offset = 0;
+        c.delivery = null;
         this.head++;
       }
     }
@@ -162,6 +171,18 @@ export class MemoryBuffer implements OutputBuffer {
       this.head = 0;
     }
     if (this.whenFull === 'drop_oldest') this.enforceBounds();
+  }
+
+  /** The deliveries of the chunks a taken batch covers (to hold them across a partial retry). */
+  deliveriesOf(batch: BufferBatch): Delivery[] {
+    const out: Delivery[] = [];
+    let n = (batch as TakenBatch).count;
+    for (let i = this.head; n > 0 && i < this.chunks.length; i++) {
+      const c = this.chunks[i];
+      n -= c.metrics.length - c.offset;
+      if (c.delivery !== null) out.push(c.delivery);
+    }
+    return out;
   }
 
   nack(batch: BufferBatch): void {

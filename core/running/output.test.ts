@@ -140,6 +140,29 @@ describe('RunningOutput', () => {
     await out.stop(1000);
   });
 
+  it('should keep the source unacknowledged until the retried part of a partial write is delivered', async () => {
+    let calls = 0;
+    const { out } = running({
+      write: async () => {
+        calls++;
+        if (calls === 1) throw WriteError.partial('partial', { retry: [1] });
+        if (calls === 2) throw WriteError.retryable('still down');
+      },
+    });
+    await out.start();
+    let acked: boolean | undefined;
+    const d = new Delivery((ok) => (acked = ok));
+    d.retain();
+    out.add(metrics(3), d, performance.now());
+    d.release();
+    await until(() => calls >= 2);
+    expect(acked).toBeUndefined();
+    await until(() => acked !== undefined);
+    expect(acked).toBe(true);
+    expect(calls).toBe(3);
+    await out.stop(1000);
+  });
+
   it('should drop the oldest metrics when the buffer is full and count them', async () => {
     let open = false;
     const got: number[] = [];

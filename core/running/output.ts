@@ -10,7 +10,7 @@ import type { BufferBatch, OutputBuffer } from '../buffer/types.ts';
 import { MemoryBuffer } from '../buffer/memory.ts';
 import { compileFilter, type CompiledFilter } from '../filter/filter.ts';
 import type { Metric } from '../metric/metric.ts';
-import type { Delivery } from '../pipeline/delivery.ts';
+import { Delivery } from '../pipeline/delivery.ts';
 import type { OutputInstance, PluginId } from '../plugin/types.ts';
 import { backoffDelay } from './backoff.ts';
 import type { OutputStats } from './stats.ts';
@@ -194,6 +194,10 @@ export class RunningOutput {
     }
     if (err.kind === 'partial') {
       const retry = err.retry.map((i) => batch.metrics[i]).filter((m) => m !== undefined);
+      // The part to retry keeps its sources unacknowledged: hold their deliveries across the ack.
+      const held =
+        retry.length > 0 && this.buffer instanceof MemoryBuffer ? this.buffer.deliveriesOf(batch) : [];
+      for (const d of held) d.retain();
       await this.buffer.ack(batch);
       if (err.rejected.length > 0) {
         this.dropped(err.rejected.length, 'rejected');
@@ -205,7 +209,8 @@ export class RunningOutput {
       const written = batch.metrics.length - err.rejected.length - retry.length;
       if (written > 0) this.delivered(written, start);
       if (retry.length === 0) return true;
-      const r = this.buffer.add(retry, null);
+      const hold = held.length === 0 ? null : new Delivery((ok) => held.forEach((d) => d.release(ok)));
+      const r = this.buffer.add(retry, hold);
       if (r instanceof Promise) await r;
     } else {
       this.buffer.nack(batch);
