@@ -42,12 +42,13 @@ export class Generator implements InputInstance {
     const keys = this.fieldKeys;
     for (let i = 0; i < n && !this.done(); i++) {
       const s = this.seq % this.seriesTags.length;
+      // The sub-millisecond part comes from seq, so no two metrics of a series share a timestamp
+      // (a store such as InfluxDB would keep only one of them).
+      const ns = this.seq % 1_000_000;
       const fields: Record<string, number> = { seq: this.seq };
       for (let f = 0; f < keys.length; f++) fields[keys[f]] = Math.sin((this.seq + f) / 50) * 50 + 50;
       this.seq++;
-      out.push(
-        new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, i % 1_000_000, { seq: 'int' }),
-      );
+      out.push(new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, ns, { seq: 'int' }));
     }
     return out;
   }
