@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { Agent, request } from 'undici';
+import { authHeaders } from '../http/client.ts';
 
 /** Options of an HttpPoller. */
 export interface HttpPollerOptions {
@@ -18,6 +19,54 @@ export interface HttpPollerOptions {
   tlsCa?: string;
   insecureSkipVerify: boolean;
   maxBodySize: number;
+}
+
+/** The snake_case poller keys the polling inputs share in their configs. */
+export interface HttpPollerConfig {
+  response_timeout: number;
+  headers: Record<string, string>;
+  bearer_token?: string;
+  bearer_token_file?: string;
+  username?: string;
+  password?: string;
+  tls_ca?: string;
+  insecure_skip_verify: boolean;
+  max_body_size: number;
+}
+
+/** HttpPoller options from a polling input's config; headers default to the configured ones. */
+export function pollerOptions(cfg: HttpPollerConfig, headers = cfg.headers): HttpPollerOptions {
+  return {
+    timeoutMs: cfg.response_timeout,
+    headers,
+    bearerToken: cfg.bearer_token,
+    bearerTokenFile: cfg.bearer_token_file,
+    username: cfg.username,
+    password: cfg.password,
+    tlsCa: cfg.tls_ca,
+    insecureSkipVerify: cfg.insecure_skip_verify,
+    maxBodySize: cfg.max_body_size,
+  };
+}
+
+/**
+ * Polls every url at once; the good ones are pushed by poll itself, and the failures are thrown
+ * together afterwards (`<what> failed: url: why; ...`) so the gather is counted and logged as failed.
+ */
+export async function pollAll(
+  urls: readonly string[],
+  poll: (url: string) => Promise<void>,
+  what: string,
+): Promise<void> {
+  const failures: string[] = [];
+  await Promise.all(
+    urls.map((url) =>
+      poll(url).catch((e: unknown) => {
+        failures.push(`${url}: ${errorText(e)}`);
+      }),
+    ),
+  );
+  if (failures.length > 0) throw new Error(`${what} failed: ${failures.join('; ')}`);
 }
 
 /** One response, body read whole. */
@@ -50,11 +99,9 @@ export class HttpPoller {
     const o = this.opts;
     if (o.bearerTokenFile !== undefined) {
       h.authorization = `Bearer ${(await fs.promises.readFile(o.bearerTokenFile, 'utf8')).trim()}`;
-    } else if (o.bearerToken !== undefined) h.authorization = `Bearer ${o.bearerToken}`;
-    else if (o.username !== undefined) {
-      h.authorization = 'Basic ' + Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64');
+      return h;
     }
-    return h;
+    return { ...h, ...authHeaders({ token: o.bearerToken, username: o.username, password: o.password }) };
   }
 
   /** Sends one request; throws on network errors, timeouts and oversized bodies. */

@@ -5,7 +5,7 @@
  */
 import type { Parser } from '../../../core/format/types.ts';
 import { recordParser } from '../../../core/listen/format.ts';
-import { HttpPoller, errorText } from '../../../core/listen/http-client.ts';
+import { HttpPoller, pollAll, pollerOptions } from '../../../core/listen/http-client.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { HttpInputConfig } from './config.ts';
 
@@ -18,30 +18,12 @@ export class HttpInput implements InputInstance {
   constructor(cfg: HttpInputConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    this.http = new HttpPoller({
-      timeoutMs: cfg.response_timeout,
-      headers: cfg.headers,
-      bearerToken: cfg.bearer_token,
-      bearerTokenFile: cfg.bearer_token_file,
-      username: cfg.username,
-      password: cfg.password,
-      tlsCa: cfg.tls_ca,
-      insecureSkipVerify: cfg.insecure_skip_verify,
-      maxBodySize: cfg.max_body_size,
-    });
+    this.http = new HttpPoller(pollerOptions(cfg));
     this.parser = recordParser(cfg.data_format, cfg.precision, { ...cfg, measurement: 'http' });
   }
 
   async gather(acc: Accumulator): Promise<void> {
-    const failures: string[] = [];
-    await Promise.all(
-      this.cfg.urls.map((url) =>
-        this.poll(url, acc).catch((e: unknown) => {
-          failures.push(`${url}: ${errorText(e)}`);
-        }),
-      ),
-    );
-    if (failures.length > 0) throw new Error(`request failed: ${failures.join('; ')}`);
+    await pollAll(this.cfg.urls, (url) => this.poll(url, acc), 'request');
   }
 
   private async poll(url: string, acc: Accumulator): Promise<void> {

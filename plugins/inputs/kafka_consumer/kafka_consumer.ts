@@ -13,7 +13,7 @@ import type { Accumulator, InputInstance, PluginContext } from '../../../core/pl
 import { CommitTracker } from './commits.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
-import { kafkaClientOptions } from './connection.ts';
+import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 

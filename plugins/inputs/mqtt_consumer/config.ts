@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dataFormatConfigShape, dataFormatSchema } from '../../../core/format/registry.ts';
-import { mqttConnectionKeys } from './connection.ts';
+import { mqttConnectionKeys } from '../../../core/mqtt/connection.ts';
 
 const topicParsingRule = z.strictObject({
   topic: z.string().min(1).describe('Topic filter the rule applies to (+ and # wildcards).'),

@@ -13,7 +13,7 @@ import type { Parser } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { MqttConsumerConfig } from './config.ts';
-import { backoffReconnects, mqttClientOptions } from './connection.ts';
+import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connection.ts';
 import { applyRule, compileRules, ruleFor } from './topics.ts';
 import type { CompiledRule } from './topics.ts';
 

@@ -2,7 +2,7 @@
  * The prometheus input: scrapes exposition text from each url on every gather and pushes one
  * batch per url. Bad lines are rejected with their line numbers; the rest of the scrape is kept.
  */
-import { HttpPoller, errorText } from '../../../core/listen/http-client.ts';
+import { HttpPoller, pollAll, pollerOptions } from '../../../core/listen/http-client.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { PrometheusConfig } from './config.ts';
 import { parseExposition } from './exposition.ts';
@@ -18,30 +18,11 @@ export class PrometheusInput implements InputInstance {
   constructor(cfg: PrometheusConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    this.http = new HttpPoller({
-      timeoutMs: cfg.response_timeout,
-      headers: { accept: ACCEPT, ...cfg.headers },
-      bearerToken: cfg.bearer_token,
-      bearerTokenFile: cfg.bearer_token_file,
-      username: cfg.username,
-      password: cfg.password,
-      tlsCa: cfg.tls_ca,
-      insecureSkipVerify: cfg.insecure_skip_verify,
-      maxBodySize: cfg.max_body_size,
-    });
+    this.http = new HttpPoller(pollerOptions(cfg, { accept: ACCEPT, ...cfg.headers }));
   }
 
   async gather(acc: Accumulator): Promise<void> {
-    const failures: string[] = [];
-    await Promise.all(
-      this.cfg.urls.map((url) =>
-        this.scrape(url, acc).catch((e: unknown) => {
-          failures.push(`${url}: ${errorText(e)}`);
-        }),
-      ),
-    );
-    // The good scrapes are pushed already; failing the gather gets the others counted and logged.
-    if (failures.length > 0) throw new Error(`scrape failed: ${failures.join('; ')}`);
+    await pollAll(this.cfg.urls, (url) => this.scrape(url, acc), 'scrape');
   }
 
   private async scrape(url: string, acc: Accumulator): Promise<void> {

@@ -7,15 +7,22 @@
  * alert is relative to the wall clock (Alertmanager's), not to the plugin clock, which follows
  * event time during a replay.
  */
-import fs from 'node:fs';
-import { Agent, request } from 'undici';
-import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
+import type { Agent } from 'undici';
+import { request } from 'undici';
+import type { WriteError } from '../../../core/errors/errors.ts';
+import {
+  authHeaders,
+  httpStatusError,
+  requestFailed,
+  retryAfterHeader,
+  tlsDispatcher,
+} from '../../../core/http/client.ts';
+import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { toAlerts, type AlertOptions } from './alerts.ts';
 import type { AlertmanagerConfig } from './config.ts';
 
-const PERMANENT = new Set([400, 413, 422]);
 const API_PATH = 'api/v2/alerts';
 
 /** The alerts endpoint under a base URL (a URL already naming the endpoint is kept). */
@@ -28,11 +35,9 @@ export function alertsUrl(base: string): string {
 
 /** Maps a failed HTTP status to the WriteError the core understands. */
 export function statusError(status: number, body: string, retryAfter: string | undefined): WriteError {
-  const msg = `Alertmanager answered ${status}${body !== '' ? `: ${body.trim().slice(0, 300)}` : ''}`;
-  if (PERMANENT.has(status)) return WriteError.permanent(msg);
-  if (status === 401 || status === 403)
-    return WriteError.retryable(`${msg} (check the credentials; retrying until they work)`);
-  return WriteError.retryable(msg, { retryAfterMs: parseRetryAfter(retryAfter) });
+  return httpStatusError('Alertmanager answered', status, body, retryAfter, {
+    authHint: 'check the credentials; retrying until they work',
+  });
 }
 
 /** Authorization and content headers from the config. */
@@ -42,29 +47,23 @@ export function requestHeaders(cfg: {
   username?: string;
   password?: string;
 }): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': 'application/json', ...cfg.headers };
-  if (cfg.token !== undefined) h.authorization = `Bearer ${cfg.token}`;
-  else if (cfg.username !== undefined)
-    h.authorization = 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64');
-  return h;
+  return { 'content-type': 'application/json', ...cfg.headers, ...authHeaders(cfg) };
 }
 
 export class AlertmanagerOutput implements OutputInstance {
   private readonly cfg: AlertmanagerConfig;
-  private readonly ctx: PluginContext;
   private readonly urls: string[];
   private readonly headers: Record<string, string>;
   private readonly options: AlertOptions;
   private readonly countIgnored: (n?: number) => void;
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
   private dispatcher: Agent | undefined;
-  /** Index in urls of the server that answered last. */
-  private current = 0;
+  private readonly failover: Failover;
 
   constructor(cfg: AlertmanagerConfig, ctx: PluginContext) {
     this.cfg = cfg;
-    this.ctx = ctx;
     this.urls = cfg.urls.map(alertsUrl);
+    this.failover = new Failover(this.urls, ctx.log, 'alertmanager', 'post');
     this.headers = requestHeaders(cfg);
     this.options = {
       externalLabels: cfg.external_labels,
@@ -82,14 +81,7 @@ export class AlertmanagerOutput implements OutputInstance {
   }
 
   private agent(): Agent {
-    this.dispatcher ??= new Agent({
-      connect: {
-        rejectUnauthorized: !this.cfg.insecure_skip_verify,
-        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
-        cert: this.cfg.tls_cert !== undefined ? fs.readFileSync(this.cfg.tls_cert) : undefined,
-        key: this.cfg.tls_key !== undefined ? fs.readFileSync(this.cfg.tls_key) : undefined,
-      },
-    });
+    this.dispatcher ??= tlsDispatcher(this.cfg);
     return this.dispatcher;
   }
 
@@ -98,26 +90,9 @@ export class AlertmanagerOutput implements OutputInstance {
     if (ignored > 0) this.countIgnored(ignored);
     if (alerts.length === 0) return;
     const body = JSON.stringify(alerts);
-    const n = this.urls.length;
-    let last: WriteError | undefined;
-    for (let k = 0; k < n; k++) {
-      const index = (this.current + k) % n;
-      const err = await this.post(this.urls[index], body);
-      if (err === undefined || err.kind !== 'retryable') {
-        this.current = index;
-        if (err !== undefined) throw err;
-        if (resolved > 0) this.countSent(resolved, { status: 'resolved' });
-        if (alerts.length > resolved) this.countSent(alerts.length - resolved, { status: 'firing' });
-        return;
-      }
-      last = err;
-      if (n > 1)
-        this.ctx.log.warn(
-          { url: this.urls[index], err: err.message },
-          'alertmanager post failed; trying the next url',
-        );
-    }
-    throw last ?? WriteError.retryable('no alertmanager url');
+    await this.failover.send((url) => this.post(url, body));
+    if (resolved > 0) this.countSent(resolved, { status: 'resolved' });
+    if (alerts.length > resolved) this.countSent(alerts.length - resolved, { status: 'firing' });
   }
 
   /** One server: undefined when it took the alerts. */
@@ -132,13 +107,9 @@ export class AlertmanagerOutput implements OutputInstance {
       });
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return undefined;
-      const ra = res.headers['retry-after'];
-      return statusError(res.statusCode, text, Array.isArray(ra) ? ra[0] : ra);
+      return statusError(res.statusCode, text, retryAfterHeader(res.headers));
     } catch (e) {
-      return WriteError.retryable(
-        `request to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+      return requestFailed(url, e);
     }
   }
 

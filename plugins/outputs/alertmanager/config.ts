@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { httpAuthKeys, httpTlsKeys } from '../../../core/http/client.ts';
 
 /** Config of the alertmanager output. */
 export const alertmanagerConfig = z.strictObject({
@@ -29,15 +30,10 @@ export const alertmanagerConfig = z.strictObject({
     .describe(
       "A firing alert is sent with endsAt this far ahead, so Alertmanager resolves it by itself when re-sends stop (keep it above the alert processor's repeat_interval); 0 leaves endsAt out (Alertmanager's resolve_timeout applies).",
     ),
-  username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
-  token: z.string().optional().describe('Bearer token (Authorization: Bearer ...).'),
+  ...httpAuthKeys,
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
   timeout: duration.prefault('10s').describe('Request timeout.'),
-  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
-  tls_cert: z.string().optional().describe('PEM client certificate file (mutual TLS).'),
-  tls_key: z.string().optional().describe('PEM client key file (mutual TLS).'),
-  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+  ...httpTlsKeys,
 });
 
 export type AlertmanagerConfig = z.output<typeof alertmanagerConfig>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { httpAuthKeys, httpTlsKeys } from '../../../core/http/client.ts';
 import { dataFormatSchema, precisionSchema } from '../../../core/format/registry.ts';
 
 /** Config of the http output. */
@@ -10,12 +11,10 @@ export const httpConfig = z.strictObject({
   precision: precisionSchema.default('ns').describe('Timestamp precision of line protocol.'),
   content_encoding: z.enum(['identity', 'gzip']).default('identity').describe('Compress bodies with gzip.'),
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
-  username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
-  token: z.string().optional().describe('Bearer token (Authorization: Bearer ...).'),
+  ...httpAuthKeys,
   timeout: duration.prefault('5s').describe('Request timeout.'),
-  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
-  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+  tls_ca: httpTlsKeys.tls_ca,
+  insecure_skip_verify: httpTlsKeys.insecure_skip_verify,
   success_codes: z
     .array(z.number().int())
     .default([200, 201, 202, 204])

@@ -6,7 +6,6 @@ import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 import { withoutUnsigned } from './influxdb.ts';
 import { influxdbOutput } from './index.ts';
-import { rejectedMetrics } from './rejections.ts';
 
 // InfluxDB 1.6 runs for real in test/integration/influxdb.test.ts; the answers it cannot be made
 // to give on this machine (401, 413, 429, 503) are replayed here as the 1.x API documents them.
@@ -42,35 +41,6 @@ const failure = async (p: Promise<void>): Promise<WriteError> => {
   expect(e).toBeInstanceOf(WriteError);
   return e as WriteError;
 };
-
-describe('rejectedMetrics', () => {
-  it('should name the metrics whose lines InfluxDB quotes as unparsable', () => {
-    const batch = metrics(3);
-    const message = "partial write: unable to parse 'm,host=h2 v=2.5 1002000000': invalid number dropped=0";
-    expect(rejectedMetrics(message, batch, 'ns')).toEqual([
-      { index: 2, reason: 'unparsable: invalid number' },
-    ]);
-  });
-
-  it('should name the metrics of a field type conflict by measurement, field and type', () => {
-    const batch = metrics(4);
-    batch[0].setInt('v', 1);
-    batch[3].name = 'other';
-    const message =
-      'partial write: field type conflict: input field "v" on measurement "m" is type float, already exists as type integer dropped=2';
-    expect(rejectedMetrics(message, batch, 'ns').map((r) => r.index)).toEqual([1, 2]);
-  });
-
-  it('should count unidentified drops against the last metrics so the totals stay right', () => {
-    const rejected = rejectedMetrics(
-      'partial write: points beyond retention policy dropped=2',
-      metrics(5),
-      'ns',
-    );
-    expect(rejected.map((r) => r.index)).toEqual([3, 4]);
-    expect(rejected[0].reason).toMatch(/points beyond retention policy .*count only/);
-  });
-});
 
 describe('withoutUnsigned', () => {
   it('should write unsigned fields as integers on copies and leave the shared metrics alone', () => {

@@ -5,17 +5,19 @@
  * stored and drop what InfluxDB refused, a missing database is created (unless
  * skip_database_creation) and the request sent again, 413 halves the batch.
  */
-import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
+import { authHeaders, requestFailed, retryAfterHeader, tlsDispatcher } from '../../../core/http/client.ts';
+import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { InfluxdbConfig } from './config.ts';
-import { isPartialWrite, rejectedMetrics } from './rejections.ts';
-import { tooLarge, writeHalving } from './split.ts';
+import { isPartialWrite, rejectedMetrics } from '../../../core/influx/rejections.ts';
+import { tooLarge, writeHalving } from '../../../core/influx/split.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -62,29 +64,22 @@ export class InfluxdbOutput implements OutputInstance {
   private readonly headers: Record<string, string>;
   private readonly queryHeaders: Record<string, string>;
   private dispatcher: Agent | undefined;
-  /** Index in urls of the server that answered last. */
-  private current = 0;
+  private readonly failover: Failover;
 
   constructor(cfg: InfluxdbConfig, serializer: Serializer, ctx: PluginContext) {
     this.cfg = cfg;
     this.serializer = serializer;
     this.ctx = ctx;
+    this.failover = new Failover(cfg.urls, ctx.log, 'influxdb', 'write');
     const h: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', ...cfg.http_headers };
-    if (cfg.username !== undefined)
-      h.authorization = 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64');
+    Object.assign(h, authHeaders({ username: cfg.username, password: cfg.password }));
     this.queryHeaders = { ...h, 'content-type': 'application/x-www-form-urlencoded' };
     if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
     this.headers = h;
   }
 
   async connect(): Promise<void> {
-    this.dispatcher = new Agent({
-      connectTimeout: this.cfg.timeout,
-      connect: {
-        rejectUnauthorized: !this.cfg.insecure_skip_verify,
-        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
-      },
-    });
+    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
     if (this.cfg.skip_database_creation) return;
     for (const url of this.cfg.urls) {
       try {
@@ -110,24 +105,7 @@ export class InfluxdbOutput implements OutputInstance {
     let body = this.serializer.serialize(metrics);
     if (body.length === 0) return;
     if (this.cfg.content_encoding === 'gzip') body = await gzip(body);
-    const n = this.cfg.urls.length;
-    let last: WriteError | undefined;
-    for (let k = 0; k < n; k++) {
-      const index = (this.current + k) % n;
-      const err = await this.writeTo(this.cfg.urls[index], body, metrics);
-      if (err === undefined || err.kind !== 'retryable') {
-        this.current = index;
-        if (err !== undefined) throw err;
-        return;
-      }
-      last = err;
-      if (n > 1)
-        this.ctx.log.warn(
-          { url: this.cfg.urls[index], err: err.message },
-          'influxdb write failed; trying the next url',
-        );
-    }
-    throw last ?? WriteError.retryable('no influxdb url');
+    await this.failover.send((url) => this.writeTo(url, body, metrics));
   }
 
   /** One server: undefined when written; creates a missing database once and sends again. */
@@ -171,13 +149,9 @@ export class InfluxdbOutput implements OutputInstance {
         bodyTimeout: this.cfg.timeout,
       });
       const text = await res.body.text();
-      const ra = res.headers['retry-after'];
-      return { status: res.statusCode, text, retryAfter: Array.isArray(ra) ? ra[0] : ra };
+      return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
     } catch (e) {
-      return WriteError.retryable(
-        `request to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+      return requestFailed(url, e);
     }
   }
 

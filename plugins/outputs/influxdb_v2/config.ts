@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { httpTlsKeys } from '../../../core/http/client.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
 
 /** Config of the influxdb_v2 output. */
@@ -27,8 +28,8 @@ export const influxdbV2Config = z.strictObject({
     .describe('Compress request bodies with gzip.'),
   timeout: duration.prefault('5s').describe('Deadline of one HTTP request.'),
   http_headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
-  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
-  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+  tls_ca: httpTlsKeys.tls_ca,
+  insecure_skip_verify: httpTlsKeys.insecure_skip_verify,
 });
 
 export type InfluxdbV2Config = z.output<typeof influxdbV2Config>;

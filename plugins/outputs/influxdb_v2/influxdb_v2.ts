@@ -5,17 +5,19 @@
  * (see README) — partial writes keep what was stored, 413 halves the batch, 429/503 honour
  * Retry-After, 401/403 are retried until the token works.
  */
-import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
+import { requestFailed, retryAfterHeader, tlsDispatcher } from '../../../core/http/client.ts';
+import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { InfluxdbV2Config } from './config.ts';
-import { rejectedMetrics } from './rejections.ts';
-import { tooLarge, writeHalving } from './split.ts';
+import { rejectedMetrics } from '../../../core/influx/rejections.ts';
+import { tooLarge, writeHalving } from '../../../core/influx/split.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -41,16 +43,14 @@ function errorText(text: string): string {
 export class InfluxdbV2Output implements OutputInstance {
   private readonly cfg: InfluxdbV2Config;
   private readonly serializer: Serializer;
-  private readonly ctx: PluginContext;
   private readonly headers: Record<string, string>;
   private dispatcher: Agent | undefined;
-  /** Index in urls of the server that answered last. */
-  private current = 0;
+  private readonly failover: Failover;
 
   constructor(cfg: InfluxdbV2Config, serializer: Serializer, ctx: PluginContext) {
     this.cfg = cfg;
     this.serializer = serializer;
-    this.ctx = ctx;
+    this.failover = new Failover(cfg.urls, ctx.log, 'influxdb', 'write');
     const h: Record<string, string> = {
       'content-type': 'text/plain; charset=utf-8',
       ...cfg.http_headers,
@@ -61,13 +61,7 @@ export class InfluxdbV2Output implements OutputInstance {
   }
 
   connect(): Promise<void> {
-    this.dispatcher = new Agent({
-      connectTimeout: this.cfg.timeout,
-      connect: {
-        rejectUnauthorized: !this.cfg.insecure_skip_verify,
-        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
-      },
-    });
+    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
     return Promise.resolve();
   }
 
@@ -81,25 +75,10 @@ export class InfluxdbV2Output implements OutputInstance {
     let body = this.serializer.serialize(metrics);
     if (body.length === 0) return;
     if (this.cfg.content_encoding === 'gzip') body = await gzip(body);
-    const n = this.cfg.urls.length;
-    let last: WriteError | undefined;
-    for (let k = 0; k < n; k++) {
-      const index = (this.current + k) % n;
-      const answer = await this.post(this.cfg.urls[index], body);
-      const err = answer instanceof WriteError ? answer : this.failure(answer, metrics);
-      if (err === undefined || err.kind !== 'retryable') {
-        this.current = index;
-        if (err !== undefined) throw err;
-        return;
-      }
-      last = err;
-      if (n > 1)
-        this.ctx.log.warn(
-          { url: this.cfg.urls[index], err: err.message },
-          'influxdb write failed; trying the next url',
-        );
-    }
-    throw last ?? WriteError.retryable('no influxdb url');
+    await this.failover.send(async (url) => {
+      const answer = await this.post(url, body);
+      return answer instanceof WriteError ? answer : this.failure(answer, metrics);
+    });
   }
 
   private writeUrl(base: string): string {
@@ -121,13 +100,9 @@ export class InfluxdbV2Output implements OutputInstance {
         bodyTimeout: this.cfg.timeout,
       });
       const text = await res.body.text();
-      const ra = res.headers['retry-after'];
-      return { status: res.statusCode, text, retryAfter: Array.isArray(ra) ? ra[0] : ra };
+      return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
     } catch (e) {
-      return WriteError.retryable(
-        `request to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+      return requestFailed(url, e);
     }
   }
 

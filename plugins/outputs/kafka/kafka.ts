@@ -12,7 +12,7 @@ import type { Serializer } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { KafkaOutputConfig } from './config.ts';
-import { kafkaClientOptions } from './connection.ts';
+import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
 import { MessageBuilder, metricIndices } from './messages.ts';
 import type { Outgoing } from './messages.ts';
 

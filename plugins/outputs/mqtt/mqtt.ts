@@ -11,7 +11,7 @@ import type { Serializer } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { MqttOutputConfig } from './config.ts';
-import { backoffReconnects, mqttClientOptions } from './connection.ts';
+import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connection.ts';
 import { compileTopic } from './topic.ts';
 import type { TopicTemplate } from './topic.ts';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { httpTlsKeys } from '../../../core/http/client.ts';
 
 /** Config of the prometheus_remote_write output. */
 export const prometheusRemoteWriteConfig = z.strictObject({
@@ -15,8 +16,8 @@ export const prometheusRemoteWriteConfig = z.strictObject({
     .default({})
     .describe('Extra request headers (e.g. X-Scope-OrgID).'),
   timeout: duration.prefault('10s').describe('Request timeout.'),
-  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
-  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+  tls_ca: httpTlsKeys.tls_ca,
+  insecure_skip_verify: httpTlsKeys.insecure_skip_verify,
 });
 
 export type PrometheusRemoteWriteConfig = z.output<typeof prometheusRemoteWriteConfig>;

@@ -7,10 +7,11 @@
  * old sample when out-of-order ingestion is on): those are recognised by their message and
  * refused for good too, or one bad sample would hold the output back forever.
  */
-import fs from 'node:fs';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import { REMOTE_WRITE_HEADERS, remoteWriteBody } from '../../../core/format/prometheus/remotewrite.ts';
+import { authHeaders, requestFailed, retryAfterHeader, tlsDispatcher } from '../../../core/http/client.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { PrometheusRemoteWriteConfig } from './config.ts';
@@ -41,22 +42,17 @@ export class PrometheusRemoteWriteOutput implements OutputInstance {
   constructor(cfg: PrometheusRemoteWriteConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    const h: Record<string, string> = { ...cfg.headers, ...REMOTE_WRITE_HEADERS, 'user-agent': 'viva' };
-    if (cfg.bearer_token !== undefined) h.authorization = `Bearer ${cfg.bearer_token}`;
-    else if (cfg.username !== undefined)
-      h.authorization = 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64');
-    this.headers = h;
+    this.headers = {
+      ...cfg.headers,
+      ...REMOTE_WRITE_HEADERS,
+      'user-agent': 'viva',
+      ...authHeaders({ token: cfg.bearer_token, username: cfg.username, password: cfg.password }),
+    };
     this.skipped = ctx.metrics.counter('remote_write_skipped_fields', 'String fields left out (not samples)');
   }
 
   connect(): Promise<void> {
-    this.dispatcher = new Agent({
-      connectTimeout: this.cfg.timeout,
-      connect: {
-        rejectUnauthorized: !this.cfg.insecure_skip_verify,
-        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
-      },
-    });
+    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
     return Promise.resolve();
   }
 
@@ -76,15 +72,11 @@ export class PrometheusRemoteWriteOutput implements OutputInstance {
         bodyTimeout: this.cfg.timeout,
       });
     } catch (e) {
-      throw WriteError.retryable(
-        `remote write to ${new URL(this.cfg.url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+      throw requestFailed(this.cfg.url, e, 'remote write');
     }
     const text = await res.body.text();
     if (res.statusCode >= 200 && res.statusCode < 300) return;
-    const ra = res.headers['retry-after'];
-    const err = statusError(res.statusCode, text, Array.isArray(ra) ? ra[0] : ra);
+    const err = statusError(res.statusCode, text, retryAfterHeader(res.headers));
     if (err.kind === 'permanent')
       this.ctx.log.debug({ status: res.statusCode, series: series.length }, 'remote write refused a batch');
     throw err;

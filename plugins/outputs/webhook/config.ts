@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { httpAuthKeys, httpTlsKeys } from '../../../core/http/client.ts';
 
 /** Config of the webhook output. */
 export const webhookConfig = z.strictObject({
@@ -25,15 +26,10 @@ export const webhookConfig = z.strictObject({
     .min(0)
     .default(0)
     .describe('Most alerts in one notification (the rest are counted in truncatedAlerts); 0 = no limit.'),
-  username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
-  token: z.string().optional().describe('Bearer token (Authorization: Bearer ...).'),
+  ...httpAuthKeys,
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
   timeout: duration.prefault('10s').describe('Request timeout.'),
-  tls_ca: z.string().optional().describe('PEM CA file to trust for https.'),
-  tls_cert: z.string().optional().describe('PEM client certificate file (mutual TLS).'),
-  tls_key: z.string().optional().describe('PEM client key file (mutual TLS).'),
-  insecure_skip_verify: z.boolean().default(false).describe('Skip TLS certificate checks (testing only).'),
+  ...httpTlsKeys,
 });
 
 export type WebhookConfig = z.output<typeof webhookConfig>;

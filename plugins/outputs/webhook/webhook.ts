@@ -4,21 +4,24 @@
  * are retried (or dropped, on 400, 413 and 422) while the delivered ones count as written.
  * Metrics other than alert events are ignored (and counted).
  */
-import fs from 'node:fs';
-import { Agent, request } from 'undici';
-import { WriteError, parseRetryAfter, type RejectedMetric } from '../../../core/errors/errors.ts';
+import type { Agent } from 'undici';
+import { request } from 'undici';
+import { WriteError, type RejectedMetric } from '../../../core/errors/errors.ts';
+import {
+  authHeaders,
+  httpStatusError,
+  requestFailed,
+  retryAfterHeader,
+  tlsDispatcher,
+} from '../../../core/http/client.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { WebhookConfig } from './config.ts';
 import { notifications, type GroupOptions } from './payload.ts';
 
-const PERMANENT = new Set([400, 413, 422]);
-
 /** Maps a failed HTTP status to the WriteError the core understands. */
 export function statusError(status: number, body: string, retryAfter: string | undefined): WriteError {
-  const msg = `webhook answered ${status}${body !== '' ? `: ${body.trim().slice(0, 300)}` : ''}`;
-  if (PERMANENT.has(status)) return WriteError.permanent(msg);
-  return WriteError.retryable(msg, { retryAfterMs: parseRetryAfter(retryAfter) });
+  return httpStatusError('webhook answered', status, body, retryAfter);
 }
 
 export class WebhookOutput implements OutputInstance {
@@ -31,11 +34,7 @@ export class WebhookOutput implements OutputInstance {
 
   constructor(cfg: WebhookConfig, ctx: PluginContext) {
     this.cfg = cfg;
-    const h: Record<string, string> = { 'content-type': 'application/json', ...cfg.headers };
-    if (cfg.token !== undefined) h.authorization = `Bearer ${cfg.token}`;
-    else if (cfg.username !== undefined)
-      h.authorization = 'Basic ' + Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64');
-    this.headers = h;
+    this.headers = { 'content-type': 'application/json', ...cfg.headers, ...authHeaders(cfg) };
     this.options = {
       receiver: cfg.receiver,
       externalUrl: cfg.external_url,
@@ -53,14 +52,7 @@ export class WebhookOutput implements OutputInstance {
   }
 
   private agent(): Agent {
-    this.dispatcher ??= new Agent({
-      connect: {
-        rejectUnauthorized: !this.cfg.insecure_skip_verify,
-        ca: this.cfg.tls_ca !== undefined ? fs.readFileSync(this.cfg.tls_ca) : undefined,
-        cert: this.cfg.tls_cert !== undefined ? fs.readFileSync(this.cfg.tls_cert) : undefined,
-        key: this.cfg.tls_key !== undefined ? fs.readFileSync(this.cfg.tls_key) : undefined,
-      },
-    });
+    this.dispatcher ??= tlsDispatcher(this.cfg);
     return this.dispatcher;
   }
 
@@ -114,13 +106,9 @@ export class WebhookOutput implements OutputInstance {
       });
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return undefined;
-      const ra = res.headers['retry-after'];
-      return statusError(res.statusCode, text, Array.isArray(ra) ? ra[0] : ra);
+      return statusError(res.statusCode, text, retryAfterHeader(res.headers));
     } catch (e) {
-      return WriteError.retryable(
-        `request to ${new URL(this.cfg.url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+      return requestFailed(this.cfg.url, e);
     }
   }
 

@@ -8,7 +8,8 @@
  * (`persist`).
  */
 import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
-import { Metric, seriesKey, type Tags } from '../../../core/metric/metric.ts';
+import { groupKey, groupTags } from '../../../core/grouping/by-tags.ts';
+import { Metric, type Tags } from '../../../core/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
 import { FlapGuard } from './flapping.ts';
@@ -65,7 +66,7 @@ export class AlertProcessor implements ProcessorInstance {
     for (const m of metrics) {
       const v = this.value.eval(m);
       if (v === null) continue;
-      const key = this.keyOf(m);
+      const key = groupKey(m, this.cfg.by);
       const a = this.alerts.get(key);
       const level = this.levelOf(v, a?.level ?? 0);
       if (level === null) continue;
@@ -210,7 +211,7 @@ export class AlertProcessor implements ProcessorInstance {
   private newAlert(key: string, m: Metric): AlertState {
     const a: AlertState = {
       key,
-      tags: this.keyTags(m),
+      tags: groupTags(m, this.cfg.by),
       state: 'inactive',
       level: 0,
       fired: 0,
@@ -230,22 +231,6 @@ export class AlertProcessor implements ProcessorInstance {
   private now(wall: number): number {
     const c = this.cfg.clock;
     return c === 'event_time' ? this.watermark : c === 'wall_clock' ? wall : Math.max(wall, this.watermark);
-  }
-
-  private keyOf(m: Metric): string {
-    const by = this.cfg.by;
-    if (by.length === 1 && by[0] === '*') return seriesKey(m);
-    let k = '';
-    for (const t of by) k += (m.tags[t] ?? '\u0000') + '\u0001';
-    return k;
-  }
-
-  private keyTags(m: Metric): Tags {
-    const by = this.cfg.by;
-    if (by.length === 1 && by[0] === '*') return { ...m.tags };
-    const out: Tags = {};
-    for (const t of by) if (m.tags[t] !== undefined) out[t] = m.tags[t];
-    return out;
   }
 
   /** One timer per instance: timeouts and re-sends with no further input. */

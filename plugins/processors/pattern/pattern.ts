@@ -7,7 +7,8 @@
  * (and from the event-time watermark as events arrive), as `clock` says. Events pass on unchanged.
  */
 import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
-import { Metric, seriesKey, type Tags } from '../../../core/metric/metric.ts';
+import { groupKey, groupTags } from '../../../core/grouping/by-tags.ts';
+import { Metric, type Tags } from '../../../core/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { PatternConfig } from './config.ts';
 import { summary, withFirst } from './summary.ts';
@@ -82,7 +83,7 @@ export class PatternMatcher implements ProcessorInstance {
       if (t > this.watermark) this.watermark = t;
       const isFirst = this.first.test(m);
       if (!isFirst && (this.then === null || this.keys.size === 0)) continue;
-      const key = this.keyOf(m);
+      const key = groupKey(m, this.cfg.by);
       let st = this.keys.get(key);
       if (st === undefined) {
         if (!isFirst) continue;
@@ -90,7 +91,7 @@ export class PatternMatcher implements ProcessorInstance {
           overflow++;
           continue;
         }
-        st = { tags: this.keyTags(m), pending: [], seen: -Infinity, fired: false };
+        st = { tags: groupTags(m, this.cfg.by), pending: [], seen: -Infinity, fired: false };
         this.keys.set(key, st);
       }
       const base = this.cfg.clock === 'wall_clock' ? wallBase : t;
@@ -238,22 +239,6 @@ export class PatternMatcher implements ProcessorInstance {
     if (c === 'event_time') return this.watermark;
     const wall = this.ctx.clock.now();
     return c === 'wall_clock' ? wall : Math.max(wall, this.watermark);
-  }
-
-  private keyOf(m: Metric): string {
-    const by = this.cfg.by;
-    if (by.length === 1 && by[0] === '*') return seriesKey(m);
-    let k = '';
-    for (const t of by) k += (m.tags[t] ?? '\u0000') + '\u0001';
-    return k;
-  }
-
-  private keyTags(m: Metric): Tags {
-    const by = this.cfg.by;
-    if (by.length === 1 && by[0] === '*') return { ...m.tags };
-    const out: Tags = {};
-    for (const t of by) if (m.tags[t] !== undefined) out[t] = m.tags[t];
-    return out;
   }
 
   /** One timer per instance: fires timeouts with no further input. */

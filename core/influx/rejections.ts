@@ -7,12 +7,12 @@
  * type — and count the rest of N against the last metrics not identified, so that the written
  * and dropped counts are right even when the identities are a guess.
  *
- * A copy of the influxdb output's rejections.ts (a plugin never imports another plugin): keep both in step.
+ * Shared by the influxdb (v1) and influxdb_v2 outputs: both servers report partial writes this way.
  */
-import type { RejectedMetric } from '../../../core/errors/errors.ts';
-import { serializeMetricTo } from '../../../core/format/lineprotocol/serializer.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
-import type { Precision } from '../../../core/metric/time.ts';
+import type { RejectedMetric } from '../errors/errors.ts';
+import { serializeMetricTo } from '../format/lineprotocol/serializer.ts';
+import type { Metric } from '../metric/metric.ts';
+import type { Precision } from '../metric/time.ts';
 
 const UNPARSABLE = /unable to parse '((?:[^']|'(?!: ))*)': ([^\n]*)/g;
 const TYPE_CONFLICT =

@@ -1,13 +1,13 @@
 /**
  * Broker connection keys (servers, protocol version, client id, auth, TLS, keep-alive, reconnect
- * backoff) and their translation into mqtt.js options. Kept in step with the mqtt_consumer input's copy:
- * a plugin never imports another plugin.
+ * backoff) and their translation into mqtt.js options. Lives in core because the
+ * mqtt_consumer input and the mqtt output connect the same way, and a plugin never imports another.
  */
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { duration } from '../../../core/config/duration.ts';
+import { duration } from '../config/duration.ts';
 
 /** Connection keys shared by the MQTT plugins. */
 export const mqttConnectionKeys = {

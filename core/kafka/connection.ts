@@ -1,14 +1,15 @@
 /**
  * Broker connection keys (brokers, client id, SASL, TLS, timeouts) and their translation into
- * @platformatic/kafka client options. The kafka_consumer input carries the same keys.
+ * @platformatic/kafka client options. Lives in core because both the kafka_consumer input and the
+ * kafka output speak to brokers the same way, and a plugin never imports another plugin.
  */
 import fs from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { BaseOptions } from '@platformatic/kafka';
 import { z } from 'zod';
-import { duration } from '../../../core/config/duration.ts';
+import { duration } from '../config/duration.ts';
 
-/** Connection keys shared by every Kafka client of this plugin. */
+/** Connection keys shared by every Kafka client (kafka_consumer input, kafka output). */
 export const kafkaConnectionKeys = {
   brokers: z
     .array(z.string().regex(/^[^:\s]+:\d+$/, 'use host:port'))

@@ -4,11 +4,11 @@
  * parts are merged into one WriteError over the whole batch: what a part refused for good is
  * rejected, what failed retryably (and every part after it) is handed back to the core to retry.
  *
- * A copy of the influxdb output's split.ts (a plugin never imports another plugin): keep both in step.
+ * Shared by the influxdb (v1) and influxdb_v2 outputs, which handle 413 identically.
  */
-import { WriteError } from '../../../core/errors/errors.ts';
-import type { RejectedMetric } from '../../../core/errors/errors.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { WriteError } from '../errors/errors.ts';
+import type { RejectedMetric } from '../errors/errors.ts';
+import type { Metric } from '../metric/metric.ts';
 
 /** WriteErrors that mean "request entity too large". */
 export const tooLarge = new WeakSet<WriteError>();
