@@ -29,6 +29,7 @@ export class Pipeline implements InputSink {
   private busy = false;
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  private waking = false;
 
   constructor(processors: RunningProcessor[], outputs: RunningOutput[], log: Logger) {
     this.processors = processors;
@@ -52,12 +53,21 @@ export class Pipeline implements InputSink {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Called by outputs when their buffer has room again. */
+  /**
+   * Called by outputs when their buffer has room again. Sources resume on a macrotask: woken from
+   * the output's write loop (a chain of microtasks), a fast source would refill the buffer and
+   * ping-pong with the output forever, starving every socket and timer of the process.
+   */
   capacityAvailable(): void {
-    if (this.saturated) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
+    if (this.saturated || this.waiters.length === 0 || this.waking) return;
+    this.waking = true;
+    setImmediate(() => {
+      this.waking = false;
+      if (this.saturated) return;
+      const w = this.waiters;
+      this.waiters = [];
+      for (const r of w) r();
+    });
   }
 
   push(metrics: Metric[], ack: AckCallback | undefined): boolean {

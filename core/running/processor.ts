@@ -41,6 +41,8 @@ export class RunningProcessor {
       for (const m of metrics) (this.filter.select(m) ? selected : bypass).push(m);
       if (selected.length === 0) return metrics;
     }
+    // Counted before the call: a processor may filter the array it is given in place.
+    const inCount = selected.length;
     let out: Metric[] | Promise<Metric[]>;
     try {
       out = this.instance.process(selected);
@@ -49,11 +51,11 @@ export class RunningProcessor {
     }
     if (out instanceof Promise) {
       return out.then(
-        (r) => this.done(selected.length, r, bypass),
+        (r) => this.done(inCount, r, bypass),
         (e: unknown) => this.failed(e, metrics),
       );
     }
-    return this.done(selected.length, out, bypass);
+    return this.done(inCount, out, bypass);
   }
 
   private done(inCount: number, out: Metric[], bypass: Metric[] | null): Metric[] {

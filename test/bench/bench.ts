@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: runs named scenarios against the real `viva agent` process and prints one
+ * JSON line per scenario (events/s, latency percentiles, CPU per million events, peak RSS,
+ * drops, ...). See BENCHMARKS.md for the method and the results.
+ *
+ *   npm run bench -- --scenario http-pipeline --duration 30 --warmup 5
+ *   npm run bench -- --scenario latency-500k --rate 500000 --json results.jsonl
+ *   npm run bench -- --scenario tcp-passthrough --profile      # node --cpu-prof on the agent
+ *
+ * Everything listens on 127.0.0.1; every loop and process stops by itself.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatSummary, summarize } from './profile.ts';
+import { runScenario } from './run.ts';
+import type { Load } from './scenarios.ts';
+import { SCENARIOS, scenario } from './scenarios.ts';
+
+const USAGE = `usage: node test/bench/bench.ts [options]
+  --scenario NAME     repeatable or comma-separated (default: all but proto-*); --list shows them
+  --duration SECONDS  measured window (default 30)
+  --warmup SECONDS    load before measuring (default 5)
+  --rate N            fixed offered rate in lines/s (default: the scenario's; 0 = max)
+  --batch N           lines per HTTP request / TCP write
+  --connections N     TCP connections or concurrent HTTP requests per load generator
+  --processes N       load generator processes
+  --parse-workers N   worker threads of the prototype listener (proto-* scenarios; default 1)
+  --max-queued-bytes N  prototype: parse on the event loop while every worker has more than N
+                      bytes queued (default 1000000; 0 = always hand bodies to the workers)
+  --output-batch N    metric_batch_size of the latency scenarios' output (default 1000)
+  --points N          points of each series per request (default 1: no series repeats in a request)
+  --no-strings        no string fields in the offered lines (isolates quote-aware splitting)
+  --json FILE         also append the result lines to FILE
+  --profile           run the agent under node --cpu-prof and print where its time goes
+  --node-flag FLAG    extra node flag for the agent (repeatable)
+  --keep              keep the temp dir (config, agent log, profile)
+  --list              list the scenarios`;
+
+const { values: a } = parseArgs({
+  options: {
+    scenario: { type: 'string', multiple: true },
+    duration: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
+    rate: { type: 'string' },
+    batch: { type: 'string' },
+    connections: { type: 'string' },
+    processes: { type: 'string' },
+    'parse-workers': { type: 'string', default: '1' },
+    'max-queued-bytes': { type: 'string', default: '1000000' },
+    'no-strings': { type: 'boolean', default: false },
+    points: { type: 'string' },
+    'output-batch': { type: 'string', default: '1000' },
+    json: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'node-flag': { type: 'string', multiple: true, default: [] },
+    keep: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+async function main(): Promise<number> {
+  if (a.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (a.list) {
+    for (const s of SCENARIOS) console.log(`${s.name.padEnd(28)} ${s.description}`);
+    return 0;
+  }
+  const defaults = SCENARIOS.filter((s) => s.onlyWhenNamed !== true).map((s) => s.name);
+  const names = (a.scenario ?? defaults).flatMap((s) => s.split(',')).filter(Boolean);
+  const scenarios = names.map(scenario);
+  const load: Partial<Load> = {};
+  if (a.rate !== undefined) load.rate = Number(a.rate);
+  if (a.batch !== undefined) load.batch = Number(a.batch);
+  if (a.connections !== undefined) load.connections = Number(a.connections);
+  if (a.processes !== undefined) load.processes = Number(a.processes);
+  if (a['no-strings']) load.strings = false;
+  if (a.points !== undefined) load.points = Number(a.points);
+  const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'viva-bench-prof-')) : '';
+  for (const sc of scenarios) {
+    const nodeFlags = [...(a['node-flag'] ?? [])];
+    const dir = a.profile ? fs.mkdtempSync(path.join(profDir, `${sc.name}-`)) : '';
+    if (a.profile) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    const result = await runScenario(sc, {
+      durationS: Number(a.duration),
+      warmupS: Number(a.warmup),
+      load,
+      nodeFlags,
+      keep: a.keep,
+      parseWorkers: Number(a['parse-workers']),
+      maxQueuedBytes: Number(a['max-queued-bytes']),
+      outputBatch: Number(a['output-batch']),
+    });
+    const line = JSON.stringify({
+      ...result,
+      command: `node test/bench/bench.ts ${process.argv.slice(2).join(' ')}`,
+    });
+    console.log(line);
+    if (a.json !== undefined) fs.appendFileSync(a.json, line + '\n');
+    if (a.profile) {
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
+        const file = path.join(dir, f);
+        console.error(`\n# ${sc.name}: ${file}\n${formatSummary(summarize(file))}\n`);
+      }
+    }
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,208 @@
+/**
+ * The benchmark scenarios: the agent config each one runs and the load it is offered.
+ */
+
+/** Ports and paths a scenario's config needs. */
+export interface Env {
+  adminPort: number;
+  listenPort: number;
+  sinkUrl: string;
+  dir: string;
+  /** Worker threads of the prototype listener (proto-* scenarios). */
+  parseWorkers: number;
+  /** Prototype listener: parse inline when every worker has more than this queued (0 = never). */
+  maxQueuedBytes: number;
+  /** metric_batch_size of the latency scenarios' output (batching is latency). */
+  outputBatch: number;
+}
+
+/** The offered load: none (the agent generates its own), TCP or HTTP line protocol. */
+export interface Load {
+  transport: 'tcp' | 'http';
+  /** TCP connections or concurrent HTTP requests, per load generator process. */
+  connections: number;
+  /** Lines per TCP write or per HTTP request. */
+  batch: number;
+  /** Load generator processes. */
+  processes: number;
+  /** Lines per second in total; 0 = as fast as the agent takes them. */
+  rate: number;
+  /** Some lines carry a string field (default); false: none do. */
+  strings?: boolean;
+  /** Points of each series in one batch (default 1: no series repeats within a request). */
+  points?: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Without a load, the agent's own generator input is the source. */
+  load: Load | null;
+  /** End-to-end latency is read at the sink (the agent's http output writes to it). */
+  sink: boolean;
+  /** Run only when named (prototypes), not in the default set. */
+  onlyWhenNamed?: boolean;
+  config(env: Env): string;
+}
+
+/** [agent] tuned for throughput: large batches, a buffer that absorbs a burst. */
+function agentSection(env: Env, flush = '1s'): string {
+  return `[agent]
+  http_listen = "127.0.0.1:${env.adminPort}"
+  hostname = "bench"
+  flush_interval = "${flush}"
+  metric_batch_size = 5000
+  metric_buffer_limit = 200000
+  data_dir = "${env.dir}/data"
+  watch_config = false
+  log_level = "warn"
+`;
+}
+
+/** A lossless output: a full buffer pushes back (TCP read pause, HTTP 429) instead of dropping. */
+const BLOCK = `  when_full = "block"\n`;
+
+const httpListener = (env: Env): string => `
+[[inputs.http_listener]]
+  service_address = "127.0.0.1:${env.listenPort}"
+  max_body_size = "64MiB"
+`;
+
+const socketListener = (env: Env): string => `
+[[inputs.socket_listener]]
+  service_address = "tcp://127.0.0.1:${env.listenPort}"
+`;
+
+/** PROTOTYPE: the http_listener write path with parsing in worker threads (test/bench/proto). */
+const workersListener = (env: Env): string => `
+[[inputs.http_listener_workers]]
+  service_address = "127.0.0.1:${env.listenPort}"
+  parse_workers = ${env.parseWorkers}
+  max_queued_bytes = ${env.maxQueuedBytes}
+`;
+/** The latency probe output (test/bench/latency-probe.ts), loaded as an external plugin. */
+const PROBE_PLUGIN = `plugins = ["${import.meta.dirname}/latency-probe.ts"]\n`;
+const PROTO_PLUGINS = `plugins = ["${import.meta.dirname}/proto/http-listener-workers.ts"]\n`;
+
+/** The three processors of the design's budget: rename, tags, filter. */
+const PROCESSORS = `
+[[processors.rename]]
+  [[processors.rename.replace]]
+    tag = "dc"
+    dest = "datacenter"
+  [[processors.rename.replace]]
+    field = "usage_user"
+    dest = "user"
+
+[[processors.tags]]
+  [processors.tags.add]
+    team = "sre"
+    pipeline = "bench"
+
+[[processors.filter]]
+  expression = 'name == "health"'
+  action = "drop"
+`;
+
+const httpLoad = (rate = 0, batch = 5000): Load => ({
+  transport: 'http',
+  connections: 4,
+  batch,
+  processes: 1,
+  rate,
+});
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'generator-to-discard',
+    description: 'generator input (no I/O, no parsing) -> discard: the core pipeline upper bound',
+    load: null,
+    sink: false,
+    config: (env) => `${agentSection(env)}
+[[inputs.generator]]
+  rate = 10000000
+  batch_size = 5000
+  series = 100000
+  tag_count = 6
+  field_count = 4
+
+[[outputs.discard]]
+${BLOCK}`,
+  },
+  {
+    name: 'tcp-passthrough',
+    description: 'socket_listener (TCP, 4 connections) -> discard',
+    load: { transport: 'tcp', connections: 4, batch: 500, processes: 1, rate: 0 },
+    sink: false,
+    config: (env) => `${agentSection(env)}${socketListener(env)}
+[[outputs.discard]]
+${BLOCK}`,
+  },
+  {
+    name: 'http-pipeline',
+    description: 'http_listener (4 concurrent POSTs of 5000 lines) -> rename, tags, filter -> discard',
+    load: httpLoad(),
+    sink: false,
+    config: (env) => `${agentSection(env)}${httpListener(env)}${PROCESSORS}
+[[outputs.discard]]
+${BLOCK}`,
+  },
+  {
+    name: 'http-to-file',
+    description: 'http_listener -> file output (line protocol, rotated at 512 MiB) in a temp dir',
+    load: httpLoad(),
+    sink: false,
+    config: (env) => `${agentSection(env)}${httpListener(env)}
+[[outputs.file]]
+  files = ["${env.dir}/metrics.lp"]
+  rotation_max_size = "512MiB"
+  rotation_max_archives = 1
+${BLOCK}`,
+  },
+  {
+    name: 'latency-500k',
+    description:
+      'fixed 500k lines/s over HTTP (POSTs of 1000 lines) -> rename, tags, filter -> latency probe output ' +
+      "(reads each line's send stamp when the output gets it: end-to-end without serializing)",
+    load: httpLoad(500_000, 1000),
+    sink: true,
+    config: (env) => `${PROBE_PLUGIN}${agentSection(env, '100ms')}${httpListener(env)}${PROCESSORS}
+[[outputs.latency_probe]]
+  url = "${env.sinkUrl.replace(/\/write$/, '/histogram')}"
+  metric_batch_size = ${env.outputBatch}
+`,
+  },
+  {
+    name: 'latency-500k-http-out',
+    description:
+      'as latency-500k, the output being the http output (line protocol) to a sink in the bench ' +
+      "that reads each line's send stamp: end-to-end including serializing and a second HTTP hop",
+    load: httpLoad(500_000, 1000),
+    sink: true,
+    config: (env) => `${agentSection(env, '100ms')}${httpListener(env)}${PROCESSORS}
+[[outputs.http]]
+  url = "${env.sinkUrl}"
+  metric_batch_size = ${env.outputBatch}
+`,
+  },
+  {
+    name: 'proto-http-pipeline-workers',
+    description:
+      'as http-pipeline, with the PROTOTYPE listener sharing the parsing between the event loop and ' +
+      'worker threads (--parse-workers, --max-queued-bytes)',
+    load: httpLoad(),
+    sink: false,
+    onlyWhenNamed: true,
+    config: (env) => `${PROTO_PLUGINS}${agentSection(env)}${workersListener(env)}${PROCESSORS}
+[[outputs.discard]]
+${BLOCK}`,
+  },
+];
+
+/** The scenario by name, or an error listing the known ones. */
+export function scenario(name: string): Scenario {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (s === undefined)
+    throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+  return s;
+}
