@@ -186,6 +186,29 @@ ${BLOCK}`,
 `,
   },
   {
+    name: 'generator-to-kafka',
+    description:
+      'generator input -> kafka output (real broker from scripts/services.sh at 127.0.0.1:9092, ' +
+      'batches of metrics per message, lz4, acks=all) with a blocking buffer: the sustained produce rate',
+    load: null,
+    sink: false,
+    onlyWhenNamed: true,
+    config: (env) => `${agentSection(env)}
+[[inputs.generator]]
+  rate = 2000000
+  batch_size = 5000
+  series = 10000
+  tag_count = 4
+  field_count = 4
+
+[[outputs.kafka]]
+  brokers = ["127.0.0.1:9092"]
+  topic = "viva-bench-${Date.now()}"
+  batch_per_message = true
+  compression = "lz4"
+${BLOCK}`,
+  },
+  {
     name: 'proto-http-pipeline-workers',
     description:
       'as http-pipeline, with the PROTOTYPE listener sharing the parsing between the event loop and ' +
