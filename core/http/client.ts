@@ -6,7 +6,7 @@
  * (InfluxDB's partial writes, remote write's sample errors) and passes the rest as parameters.
  */
 import fs from 'node:fs';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { WriteError, parseRetryAfter } from '../errors/errors.ts';
 
@@ -105,4 +105,39 @@ export function requestFailed(url: string, e: unknown, what = 'request'): WriteE
     `${what} to ${new URL(url).host} failed: ${e instanceof Error ? e.message : String(e)}`,
     { cause: e },
   );
+}
+
+/** A server's answer to a POST: status, body text and its Retry-After header. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+/**
+ * POSTs a body and reads the whole answer, within `timeoutMs` for the whole exchange. A request
+ * that gets no answer (refused, reset, timed out) comes back as a retryable WriteError.
+ */
+export async function postBody(
+  url: string,
+  o: {
+    headers: Record<string, string>;
+    body: Buffer | string;
+    dispatcher: Agent | undefined;
+    timeoutMs: number;
+  },
+): Promise<HttpAnswer | WriteError> {
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers: o.headers,
+      body: o.body,
+      dispatcher: o.dispatcher,
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
+  } catch (e) {
+    return requestFailed(url, e);
+  }
 }

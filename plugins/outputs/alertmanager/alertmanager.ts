@@ -8,15 +8,8 @@
  * event time during a replay.
  */
 import type { Agent } from 'undici';
-import { request } from 'undici';
-import type { WriteError } from '../../../core/errors/errors.ts';
-import {
-  authHeaders,
-  httpStatusError,
-  requestFailed,
-  retryAfterHeader,
-  tlsDispatcher,
-} from '../../../core/http/client.ts';
+import { WriteError } from '../../../core/errors/errors.ts';
+import { authHeaders, httpStatusError, tlsDispatcher, postBody } from '../../../core/http/client.ts';
 import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -97,20 +90,15 @@ export class AlertmanagerOutput implements OutputInstance {
 
   /** One server: undefined when it took the alerts. */
   private async post(url: string, body: string): Promise<WriteError | undefined> {
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        dispatcher: this.agent(),
-        signal: AbortSignal.timeout(this.cfg.timeout),
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return undefined;
-      return statusError(res.statusCode, text, retryAfterHeader(res.headers));
-    } catch (e) {
-      return requestFailed(url, e);
-    }
+    const a = await postBody(url, {
+      headers: this.headers,
+      body,
+      dispatcher: this.agent(),
+      timeoutMs: this.cfg.timeout,
+    });
+    if (a instanceof WriteError) return a;
+    if (a.status >= 200 && a.status < 300) return undefined;
+    return statusError(a.status, a.text, a.retryAfter);
   }
 
   async close(): Promise<void> {

@@ -8,10 +8,9 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Agent } from 'undici';
-import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import { requestFailed, retryAfterHeader, tlsDispatcher } from '../../../core/http/client.ts';
+import { tlsDispatcher, postBody, type HttpAnswer } from '../../../core/http/client.ts';
 import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -22,12 +21,6 @@ import { tooLarge, writeHalving } from '../../../core/influx/split.ts';
 const gzip = promisify(gzipCb);
 
 /** The answer to one request. */
-interface Answer {
-  status: number;
-  text: string;
-  retryAfter: string | undefined;
-}
-
 /** The message of a v2 error body (`{"code": "...", "message": "..."}`), or the raw text. */
 function errorText(text: string): string {
   try {
@@ -89,25 +82,13 @@ export class InfluxdbV2Output implements OutputInstance {
     return u.toString();
   }
 
-  private async post(url: string, body: Buffer): Promise<Answer | WriteError> {
-    try {
-      const res = await request(this.writeUrl(url), {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        dispatcher: this.dispatcher,
-        headersTimeout: this.cfg.timeout,
-        bodyTimeout: this.cfg.timeout,
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
-    } catch (e) {
-      return requestFailed(url, e);
-    }
+  private post(url: string, body: Buffer): Promise<HttpAnswer | WriteError> {
+    const o = { headers: this.headers, body, dispatcher: this.dispatcher, timeoutMs: this.cfg.timeout };
+    return postBody(this.writeUrl(url), o);
   }
 
   /** Maps a response to the WriteError the core understands; undefined when delivered. */
-  private failure(a: Answer, metrics: Metric[]): WriteError | undefined {
+  private failure(a: HttpAnswer, metrics: Metric[]): WriteError | undefined {
     if (a.status >= 200 && a.status < 300) return undefined;
     const message = errorText(a.text);
     const what = `InfluxDB answered ${a.status}${message !== '' ? `: ${message}` : ''}`;

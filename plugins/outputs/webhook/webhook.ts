@@ -5,15 +5,8 @@
  * Metrics other than alert events are ignored (and counted).
  */
 import type { Agent } from 'undici';
-import { request } from 'undici';
 import { WriteError, type RejectedMetric } from '../../../core/errors/errors.ts';
-import {
-  authHeaders,
-  httpStatusError,
-  requestFailed,
-  retryAfterHeader,
-  tlsDispatcher,
-} from '../../../core/http/client.ts';
+import { authHeaders, httpStatusError, tlsDispatcher, postBody } from '../../../core/http/client.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { WebhookConfig } from './config.ts';
@@ -96,20 +89,15 @@ export class WebhookOutput implements OutputInstance {
 
   /** One notification: undefined when delivered. */
   private async post(body: string): Promise<WriteError | undefined> {
-    try {
-      const res = await request(this.cfg.url, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        dispatcher: this.agent(),
-        signal: AbortSignal.timeout(this.cfg.timeout),
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return undefined;
-      return statusError(res.statusCode, text, retryAfterHeader(res.headers));
-    } catch (e) {
-      return requestFailed(this.cfg.url, e);
-    }
+    const a = await postBody(this.cfg.url, {
+      headers: this.headers,
+      body,
+      dispatcher: this.agent(),
+      timeoutMs: this.cfg.timeout,
+    });
+    if (a instanceof WriteError) return a;
+    if (a.status >= 200 && a.status < 300) return undefined;
+    return statusError(a.status, a.text, a.retryAfter);
   }
 
   async close(): Promise<void> {
