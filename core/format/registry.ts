@@ -8,7 +8,7 @@ import type { Precision } from '../metric/time.ts';
 import { JsonParser } from './json/parser.ts';
 import { JsonSerializer } from './json/serializer.ts';
 import type { JsonTimeUnit } from './json/time.ts';
-import { LineProtocolParser } from './lineprotocol/parser.ts';
+import { DEFAULT_SERIES_CACHE, LineProtocolParser } from './lineprotocol/parser.ts';
 import { LineProtocolSerializer } from './lineprotocol/serializer.ts';
 import type { Parser, Serializer } from './types.ts';
 
@@ -18,6 +18,8 @@ export interface FormatOptions {
   precision?: Precision;
   /** JSON: unit of numeric timestamps. Parser default auto (guessed), serializer default s. */
   jsonTimestampUnits?: JsonTimeUnit;
+  /** Line protocol parser: series remembered across parse calls (0 = none). */
+  seriesCache?: number;
 }
 
 interface FormatEntry {
@@ -27,7 +29,7 @@ interface FormatEntry {
 
 const FORMATS = {
   influx: {
-    parser: (o) => new LineProtocolParser({ precision: o.precision }),
+    parser: (o) => new LineProtocolParser({ precision: o.precision, seriesCache: o.seriesCache }),
     serializer: (o) => new LineProtocolSerializer({ precision: o.precision }),
   },
   json: {
@@ -61,12 +63,30 @@ export const dataFormatConfigShape = {
     .describe('Unit of JSON numeric timestamps (parser default: guessed; serializer default: s).'),
 };
 
-/** FormatOptions from the config keys of dataFormatConfigShape. */
+/** Config key of an input that parses line protocol from a stream that repeats its series. */
+export const seriesCacheConfigShape = {
+  influx_series_cache: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_SERIES_CACHE)
+    .describe(
+      'Line protocol: series the parser remembers between writes, so a known series is not parsed ' +
+        'again (0 = none; about 0.5 KB each).',
+    ),
+};
+
+/** FormatOptions from the config keys of dataFormatConfigShape (and seriesCacheConfigShape). */
 export function formatOptions(config: {
   precision?: Precision;
   json_timestamp_units?: JsonTimeUnit;
+  influx_series_cache?: number;
 }): FormatOptions {
-  return { precision: config.precision, jsonTimestampUnits: config.json_timestamp_units };
+  return {
+    precision: config.precision,
+    jsonTimestampUnits: config.json_timestamp_units,
+    seriesCache: config.influx_series_cache,
+  };
 }
 
 function entry(format: string): FormatEntry {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Metric } from '../../metric/metric.ts';
 import type { FieldTypes, FieldValue, Fields, Tags } from '../../metric/metric.ts';
-import { parseLineProtocol } from './parser.ts';
+import { LineProtocolParser, parseLineProtocol } from './parser.ts';
 
 interface RefResult {
   metrics: Metric[];
@@ -264,7 +264,17 @@ const line = fc
       l.end,
   );
 
-/** Both parsers agree on `text`, parsed small (no lookup tables) and padded past the table threshold. */
+/**
+ * Parsers that remember series across calls, living across all the runs of a property: one so
+ * small that it turns its generations over all the time, one of the default size.
+ */
+const remembering = [new LineProtocolParser({ seriesCache: 4 }), new LineProtocolParser()];
+
+/**
+ * Both parsers agree on `text`, parsed small (no lookup tables), padded past the table threshold,
+ * and by parsers that remember series from earlier calls. The remembering parsers' metrics are
+ * then changed as a processor would, which must not leak into later calls.
+ */
 function agree(text: string): void {
   const ref = reference(text, [0, 0]);
   const got = parseLineProtocol(text, { defaultTime: [0, 0] });
@@ -273,6 +283,15 @@ function agree(text: string): void {
   const padded = parseLineProtocol('#' + 'pad'.repeat(400) + '\n' + text, { defaultTime: [0, 0] });
   expect(padded.metrics).toEqual(ref.metrics);
   expect(padded.errors.map((e) => e.line - 1)).toEqual(ref.errorLines);
+  for (const parser of remembering) {
+    const cached = parser.parse(text, { defaultTime: [0, 0] });
+    expect(cached.metrics).toEqual(ref.metrics);
+    expect(cached.errors.map((e) => e.line)).toEqual(ref.errorLines);
+    for (const m of cached.metrics) {
+      m.tags.added = 'x';
+      delete m.tags.host;
+    }
+  }
 }
 
 describe('LineProtocolParser against a reference parser', () => {

@@ -10,13 +10,22 @@
 import type { Precision } from '../../metric/time.ts';
 import type { ParseOptions, ParseResult, Parser } from '../types.ts';
 import { Reader } from './reader.ts';
+import { SeriesCache } from './series-cache.ts';
 import type { Bytes } from './strings.ts';
 
 /** Options of a LineProtocolParser: defaults for every parse() call. */
 export interface LineProtocolParserOptions {
   /** Precision of timestamps in the input. Default ns. */
   precision?: Precision;
+  /**
+   * Series remembered across parse() calls (see series-cache.ts); 0 remembers none. Default
+   * DEFAULT_SERIES_CACHE.
+   */
+  seriesCache?: number;
 }
+
+/** Series a LineProtocolParser remembers across calls unless told otherwise. */
+export const DEFAULT_SERIES_CACHE = 100_000;
 
 /** The input as a Buffer without copying bytes, or null for anything else (JavaScript callers). */
 function toBytes(input: unknown): Bytes | null {
@@ -32,23 +41,36 @@ export function parseLineProtocol(input: Buffer | string, options: ParseOptions 
   const bytes = toBytes(input);
   if (bytes === null)
     return { metrics: [], errors: [{ line: 1, message: 'line 1: input is not a Buffer or a string' }] };
-  const r = new Reader(bytes, options.precision ?? 'ns', options.defaultTime);
+  return run(bytes, options, null);
+}
+
+function run(bytes: Bytes, options: ParseOptions, cache: SeriesCache | null): ParseResult {
+  const r = new Reader(bytes, options.precision ?? 'ns', options.defaultTime, cache);
   r.run();
   return { metrics: r.metrics, errors: r.errors };
 }
 
-/** The line protocol Parser; per-call options override the constructor's. */
+/**
+ * The line protocol Parser; per-call options override the constructor's. It remembers the series
+ * it has seen, so a stream that repeats its series (every listener's) parses faster.
+ */
 export class LineProtocolParser implements Parser {
   private readonly precision: Precision;
+  private readonly cache: SeriesCache | null;
 
   constructor(options: LineProtocolParserOptions = {}) {
     this.precision = options.precision ?? 'ns';
+    const size = options.seriesCache ?? DEFAULT_SERIES_CACHE;
+    this.cache = size >= 2 ? new SeriesCache(size) : null;
   }
 
   parse(input: Buffer | string, options: ParseOptions = {}): ParseResult {
-    return parseLineProtocol(input, {
-      precision: options.precision ?? this.precision,
-      defaultTime: options.defaultTime,
-    });
+    const bytes = toBytes(input);
+    if (bytes === null) return parseLineProtocol(input, options);
+    return run(
+      bytes,
+      { precision: options.precision ?? this.precision, defaultTime: options.defaultTime },
+      this.cache,
+    );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One line protocol parse call over a byte buffer: the line loop, the series section (measurement
  * and tags), the fields and the timestamp, and recovery from bad lines. Everything mutable here
- * lives and dies with the call.
+ * lives and dies with the call, except the parser's SeriesCache when it has one.
  */
 import { isUtf8 } from 'node:buffer';
 import { Metric } from '../../metric/metric.ts';
@@ -10,7 +10,8 @@ import type { Precision } from '../../metric/time.ts';
 import type { ParseError } from '../types.ts';
 import { lineEnd } from './linescan.ts';
 import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.ts';
-import { ByteCompare, SeriesEntry, SeriesTable } from './series.ts';
+import type { SeriesCache } from './series-cache.ts';
+import { ByteCompare, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
 import { KEY_ESCAPES, MEASUREMENT_ESCAPES, StringTable, tableSlots, unescape } from './strings.ts';
 import type { Bytes } from './strings.ts';
 import { V_BOOL, V_ERROR, V_FLOAT, V_INT, V_UINT, scalarValue, stringValue } from './values.ts';
@@ -30,11 +31,13 @@ const END_MEAS = 1; // , space \n
 const END_KEY = 2; // , = space \n  (tag keys, tag values, field keys)
 const END_TIME = 4; // space \n \r
 const SLOW = 8; // backslash, bytes >= 0x80
+const SECTION = 16; // space \n backslash: the end of a series section, or a closer look
 const CLASS = new Uint8Array(256);
 for (const c of [COMMA, SP, NL]) CLASS[c] |= END_MEAS;
 for (const c of [COMMA, EQ, SP, NL]) CLASS[c] |= END_KEY;
 for (const c of [SP, NL, CR]) CLASS[c] |= END_TIME;
 CLASS[BACKSLASH] |= SLOW;
+for (const c of [SP, NL, BACKSLASH]) CLASS[c] |= SECTION;
 for (let c = 0x80; c < 0x100; c++) CLASS[c] |= SLOW;
 
 const F_ESC = 1;
@@ -62,6 +65,9 @@ export class Reader implements ValueOut {
   /** Null for small inputs, where a table costs more than the decoding it saves. */
   private readonly strings: StringTable | null;
   private readonly cmp: ByteCompare;
+  private readonly dv: DataView;
+  /** Series known from earlier calls (the parser's), or null: series memoized for this call only. */
+  private readonly cache: SeriesCache | null;
   private readonly series: SeriesTable | null;
   /** The whole input is valid UTF-8, so pieces with high bytes need no check of their own. */
   private readonly utf8: boolean;
@@ -92,13 +98,20 @@ export class Reader implements ValueOut {
   tMs = 0;
   tNs = 0;
 
-  constructor(b: Bytes, precision: Precision, defaultTime: readonly [number, number] | undefined) {
+  constructor(
+    b: Bytes,
+    precision: Precision,
+    defaultTime: readonly [number, number] | undefined,
+    cache: SeriesCache | null = null,
+  ) {
     this.b = b;
     this.n = b.length;
     const slots = tableSlots(b.length);
     this.cmp = new ByteCompare(b);
+    this.dv = this.cmp.dv;
+    this.cache = cache;
     this.strings = slots === 0 ? null : new StringTable(b, this.cmp, slots);
-    this.series = slots === 0 ? null : new SeriesTable(this.cmp, slots);
+    this.series = slots === 0 || cache !== null ? null : new SeriesTable(this.cmp, slots);
     this.utf8 = isUtf8(b);
     this.precision = precisionCode(precision);
     this.defMs = defaultTime === undefined ? Date.now() : defaultTime[0];
@@ -213,7 +226,8 @@ export class Reader implements ValueOut {
 
   /**
    * The series section at `start`: the one predicted by the previous line when its bytes match,
-   * else parsed now and memoized. Sets `fresh` when the tags were just built (no copy needed).
+   * else a known one, else parsed now and memoized. Sets `fresh` when the tags were just built
+   * and the metric may keep them (no copy needed).
    */
   private seriesAt(start: number): SeriesEntry | null {
     const b = this.b;
@@ -222,11 +236,17 @@ export class Reader implements ValueOut {
     const guess = prev === null ? null : prev.next;
     if (guess !== null) {
       const end = start + guess.len;
-      if (end < n && b[end] === SP && this.cmp.equal(guess.start, start, guess.len)) {
+      if (
+        end < n &&
+        b[end] === SP &&
+        bytesEqual(guess.src, guess.off, this.dv, start, guess.len) &&
+        (this.cache === null || this.cache.usable(guess))
+      ) {
         this.fresh = null;
         return guess;
       }
     }
+    if (this.cache !== null) return this.cachedSeriesAt(start);
     const parsed = this.parseSeries(start);
     if (parsed === null) return null;
     const hash = this.hash;
@@ -239,6 +259,51 @@ export class Reader implements ValueOut {
     this.fresh = parsed.tags;
     if (prev !== null) prev.next = entry;
     return entry;
+  }
+
+  /** seriesAt() with a SeriesCache: a known section costs a scan, a hash and a comparison. */
+  private cachedSeriesAt(start: number): SeriesEntry | null {
+    const cache = this.cache as SeriesCache;
+    const end = this.sectionEnd(start);
+    const hash = this.hash;
+    let entry = end === -1 ? null : cache.find(this.dv, start, end - start, hash);
+    if (entry === null) {
+      entry = this.parseSeries(start);
+      if (entry === null) return null;
+      // A section that parses ends at its first unescaped space, where sectionEnd() stopped.
+      cache.add(entry, hash);
+    }
+    this.fresh = null;
+    if (this.prev !== null) this.prev.next = entry;
+    return entry;
+  }
+
+  /**
+   * Where the series section at `start` ends (its first unescaped space), with `hash` set over
+   * its bytes; -1 when a newline or the end of the input comes first.
+   */
+  private sectionEnd(start: number): number {
+    const b = this.b;
+    const n = this.n;
+    let i = start;
+    for (; i < n; i++) {
+      const c = b[i];
+      if ((CLASS[c] & SECTION) === 0) continue;
+      if (c !== BACKSLASH) break;
+      if (i + 1 < n && b[i + 1] !== NL) i++;
+    }
+    if (i === n || b[i] !== SP) return -1;
+    const dv = this.dv;
+    let h = i - start;
+    let x = start;
+    for (const end4 = i - 3; x < end4; x += 4) {
+      h = Math.imul(h ^ dv.getInt32(x, true), 0x9e3779b1);
+      h = (h << 13) | (h >>> 19);
+    }
+    for (; x < i; x++) h = Math.imul(h ^ b[x], 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    this.hash = h ^ (h >>> 13);
+    return i;
   }
 
   /** Parses measurement and tags at `start`, up to the first unescaped space; hash set over them. */
@@ -271,7 +336,7 @@ export class Reader implements ValueOut {
     if (i === n || b[i] !== SP)
       return this.noSeries('missing fields: expected a space and at least one field');
     this.hash = sh;
-    return new SeriesEntry(start, i - start, name, tags);
+    return new SeriesEntry(this.dv, start, i - start, name, tags);
   }
 
   private noSeries(message: string): null {
@@ -285,7 +350,11 @@ export class Reader implements ValueOut {
     const n = this.n;
     if (j < entry.keys.length) {
       const len = entry.keyLen[j];
-      if (i + len < n && b[i + len] === EQ && this.cmp.equal(entry.keyStart[j], i, len)) {
+      if (
+        i + len < n &&
+        b[i + len] === EQ &&
+        bytesEqual(entry.keySrc as DataView, entry.keyOff[j], this.dv, i, len)
+      ) {
         this.end = i + len;
         return entry.keys[j];
       }
@@ -365,7 +434,12 @@ export class Reader implements ValueOut {
   }
 
   private learnKeys(entry: SeriesEntry, count: number): void {
-    entry.keyStart = this.keyStart.slice(0, count);
+    if (this.cache !== null) {
+      this.cache.learnKeys(entry, this.dv, this.keyStart, this.keyLen, this.keys, count);
+      return;
+    }
+    entry.keySrc = this.dv;
+    entry.keyOff = this.keyStart.slice(0, count);
     entry.keyLen = this.keyLen.slice(0, count);
     entry.keys = this.keys.slice(0, count);
   }

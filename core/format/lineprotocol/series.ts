@@ -1,33 +1,46 @@
 /**
- * Per-parse memo of series sections. The bytes before a line's first unescaped space (measurement
- * and tags) repeat for every point of a series, so each distinct section is parsed once per call;
- * later lines compare bytes and copy the tags. Lines of a batch tend to cycle through the same
- * series in the same order, so each entry also predicts the series of the next line, and the field
- * keys of its own line, which then need a byte comparison instead of a scan and a lookup.
+ * Memo of series sections. The bytes before a line's first unescaped space (measurement and tags)
+ * repeat for every point of a series, so each distinct section is parsed once; later lines compare
+ * bytes and copy the tags. Lines tend to cycle through the same series in the same order, so each
+ * entry also predicts the series of the next line, and the field keys of its own line, which then
+ * need a byte comparison instead of a scan and a lookup.
+ *
+ * An entry lives either for one parse call (its bytes are a range of that call's input) or in a
+ * parser's SeriesCache across calls (its bytes are a copy; see series-cache.ts).
  */
 import type { Tags } from '../../metric/metric.ts';
 
-/** One parsed series section: where its bytes are in the input, and what they parse to. */
+/** One parsed series section: where its bytes are, and what they parse to. */
 export class SeriesEntry {
-  readonly start: number;
+  /** The section's bytes: src[off, off+len). */
+  src: DataView;
+  off: number;
   readonly len: number;
   readonly name: string;
   /**
-   * The tags of the series' first line, which that line's metric keeps; later lines get copies.
-   * Nothing mutates them while the parse call runs, and the entry dies with the call.
+   * Tags every metric of the series starts from. Per call, the series' first metric keeps this
+   * very object (nothing mutates it while the call runs); in a cache, every metric gets a copy.
    */
   readonly tags: Tags;
   /** False when a tag key is "__proto__", which Object.assign would not copy as a property. */
   readonly plain: boolean;
+  /** Hash of the section's bytes when the entry is in a SeriesCache. */
+  hash = 0;
+  /** SeriesCache generation holding the entry (0: per call). */
+  gen = 0;
+  /** SeriesCache: looked up again while in the current generation. */
+  seen = false;
   /** The series of the line after the last line of this series. */
   next: SeriesEntry | null = null;
   /** Field keys of the last line of this series: where their bytes are, and their strings. */
-  keyStart: number[] = [];
+  keySrc: DataView | null = null;
+  keyOff: number[] = [];
   keyLen: number[] = [];
   keys: string[] = [];
 
-  constructor(start: number, len: number, name: string, tags: Tags) {
-    this.start = start;
+  constructor(src: DataView, off: number, len: number, name: string, tags: Tags) {
+    this.src = src;
+    this.off = off;
     this.len = len;
     this.name = name;
     this.tags = tags;
@@ -44,51 +57,52 @@ export class SeriesEntry {
   }
 }
 
-/** Byte comparison inside one buffer, four bytes at a time. */
+/** a[x, x+len) equals b[y, y+len), four bytes at a time; both ranges must lie inside their views. */
+export function bytesEqual(a: DataView, x: number, b: DataView, y: number, len: number): boolean {
+  const end4 = x + len - 3;
+  while (x < end4) {
+    if (a.getInt32(x) !== b.getInt32(y)) return false;
+    x += 4;
+    y += 4;
+  }
+  const end = end4 + 3;
+  while (x < end) {
+    if (a.getUint8(x) !== b.getUint8(y)) return false;
+    x++;
+    y++;
+  }
+  return true;
+}
+
+/** Byte comparison inside one buffer. */
 export class ByteCompare {
-  private readonly b: Uint8Array;
-  private readonly dv: DataView;
+  readonly dv: DataView;
 
   constructor(b: Uint8Array) {
-    this.b = b;
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   /** b[x, x+len) equals b[y, y+len); both ranges must lie inside the buffer. */
   equal(x: number, y: number, len: number): boolean {
-    const dv = this.dv;
-    const end4 = x + len - 3;
-    while (x < end4) {
-      if (dv.getInt32(x) !== dv.getInt32(y)) return false;
-      x += 4;
-      y += 4;
-    }
-    const b = this.b;
-    const end = end4 + 3;
-    while (x < end) {
-      if (b[x] !== b[y]) return false;
-      x++;
-      y++;
-    }
-    return true;
+    return bytesEqual(this.dv, x, this.dv, y, len);
   }
 }
 
-/** Direct-mapped table of series entries keyed by the hash of their bytes. */
+/** Direct-mapped table of one call's series entries keyed by the hash of their bytes. */
 export class SeriesTable {
   private readonly mask: number;
   private readonly slots: (SeriesEntry | null)[];
-  private readonly cmp: ByteCompare;
+  private readonly dv: DataView;
 
   constructor(cmp: ByteCompare, slots: number) {
-    this.cmp = cmp;
+    this.dv = cmp.dv;
     this.mask = slots - 1;
     this.slots = new Array<SeriesEntry | null>(slots).fill(null);
   }
 
   find(start: number, len: number, hash: number): SeriesEntry | null {
     const e = this.slots[(hash ^ (hash >>> 13) ^ len) & this.mask];
-    if (e !== null && e.len === len && this.cmp.equal(e.start, start, len)) return e;
+    if (e !== null && e.len === len && bytesEqual(e.src, e.off, this.dv, start, len)) return e;
     return null;
   }
 

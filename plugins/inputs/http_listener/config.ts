@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
+import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { hostPortSchema } from '../../../core/listen/address.ts';
 
 /** Config of the http_listener input. */
@@ -33,6 +34,7 @@ export const httpListenerConfig = z
       .default('')
       .describe('Tag named so carrying the v1 rp= param ("" = none).'),
     bucket_tag: z.string().default('').describe('Tag named so carrying the v2 bucket= param ("" = none).'),
+    ...seriesCacheConfigShape,
     retry_after: duration
       .prefault('1s')
       .describe('Retry-After of a 429 answered while the pipeline pushes back.'),

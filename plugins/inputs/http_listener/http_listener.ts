@@ -38,7 +38,7 @@ export class HttpListener implements InputInstance {
     const clock = this.ctx.clock;
     return {
       acc,
-      lineProtocol: createParser('influx'),
+      lineProtocol: createParser('influx', { seriesCache: this.cfg.influx_series_cache }),
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { dataFormatConfigShape, dataFormatSchema } from '../../../core/format/registry.ts';
+import {
+  dataFormatConfigShape,
+  seriesCacheConfigShape,
+  dataFormatSchema,
+} from '../../../core/format/registry.ts';
 import { mqttConnectionKeys } from '../../../core/mqtt/connection.ts';
 
 const topicParsingRule = z.strictObject({
@@ -51,6 +55,7 @@ export const mqttConsumerConfig = z
       .default(1000)
       .describe('Stop reading while this many messages wait for delivery to the outputs.'),
     ...dataFormatConfigShape,
+    ...seriesCacheConfigShape,
     data_format: z
       .union([dataFormatSchema, z.literal('value')])
       .default('influx')

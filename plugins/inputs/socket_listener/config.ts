@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { socketAddressSchema } from '../../../core/listen/address.ts';
-import { dataFormatConfigShape } from '../../../core/format/registry.ts';
+import { dataFormatConfigShape, seriesCacheConfigShape } from '../../../core/format/registry.ts';
 
 /** Config of the socket_listener input. */
 export const socketListenerConfig = z.strictObject({
@@ -9,6 +9,7 @@ export const socketListenerConfig = z.strictObject({
     .default('tcp://127.0.0.1:8094')
     .describe('Where to listen: tcp://host:port or udp://host:port.'),
   ...dataFormatConfigShape,
+  ...seriesCacheConfigShape,
   max_connections: z
     .number()
     .int()

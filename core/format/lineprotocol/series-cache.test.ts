@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { LineProtocolParser } from './parser.ts';
+import { SeriesCache } from './series-cache.ts';
+import { SeriesEntry } from './series.ts';
+
+function view(text: string): DataView {
+  const b = Buffer.from(text, 'latin1');
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** An entry parsed from `text` (its bytes are the whole text), as the reader makes one. */
+function entry(text: string): SeriesEntry {
+  return new SeriesEntry(view(text), 0, text.length, text.split(',')[0], {});
+}
+
+describe('SeriesCache', () => {
+  it('should find an entry by its bytes, not by its hash alone', () => {
+    const cache = new SeriesCache(100);
+    cache.add(entry('cpu,host=a'), 7);
+    expect(cache.find(view('cpu,host=a'), 0, 10, 7)?.name).toBe('cpu');
+    expect(cache.find(view('cpu,host=b'), 0, 10, 7)).toBeNull();
+    expect(cache.find(view('xxcpu,host=a'), 2, 10, 7)?.name).toBe('cpu');
+  });
+
+  it('should keep its own copy of the bytes, not the input buffer', () => {
+    const cache = new SeriesCache(100);
+    const input = Buffer.from('mem,host=a', 'latin1');
+    cache.add(new SeriesEntry(new DataView(input.buffer, input.byteOffset, 10), 0, 10, 'mem', {}), 1);
+    input.fill(0);
+    expect(cache.find(view('mem,host=a'), 0, 10, 1)?.name).toBe('mem');
+  });
+
+  it('should remember at most its maximum, keeping the series it saw last', () => {
+    const cache = new SeriesCache(10);
+    for (let i = 0; i < 1000; i++) {
+      cache.add(entry(`s,i=${i}`), i);
+      expect(cache.size).toBeLessThanOrEqual(10);
+    }
+    expect(cache.find(view('s,i=999'), 0, 7, 999)).not.toBeNull();
+    expect(cache.find(view('s,i=0'), 0, 5, 0)).toBeNull();
+  });
+
+  it('should keep a series that is looked up while others come and go', () => {
+    const cache = new SeriesCache(10);
+    cache.add(entry('hot,x=1'), 1);
+    for (let i = 0; i < 100; i++) {
+      cache.add(entry(`s,i=${i}`), 1000 + i);
+      expect(cache.find(view('hot,x=1'), 0, 7, 1)?.name).toBe('hot');
+    }
+  });
+});
+
+describe('LineProtocolParser series memory', () => {
+  const lines = (n: number, from = 0): string =>
+    Array.from({ length: n }, (_, i) => `cpu,host=h${from + i},region=eu usage=${i} ${i}\n`).join('');
+
+  it('should parse series it remembers exactly as new ones, through generations turning over', () => {
+    const parser = new LineProtocolParser({ seriesCache: 50 });
+    const fresh = new LineProtocolParser({ seriesCache: 0 });
+    for (let round = 0; round < 5; round++) {
+      for (const text of [lines(40), lines(200, 30), lines(3, 1000)]) {
+        const got = parser.parse(text);
+        expect(got.errors).toEqual([]);
+        expect(got.metrics).toEqual(fresh.parse(text).metrics);
+      }
+    }
+  });
+
+  it('should give every metric tags of its own', () => {
+    const parser = new LineProtocolParser();
+    const a = parser.parse(lines(2)).metrics;
+    a[0].tags.host = 'changed';
+    a[1].tags.extra = 'x';
+    const b = parser.parse(lines(2)).metrics;
+    expect(b.map((m) => m.tags)).toEqual([
+      { host: 'h0', region: 'eu' },
+      { host: 'h1', region: 'eu' },
+    ]);
+  });
+
+  it('should follow a series whose field keys change', () => {
+    const parser = new LineProtocolParser();
+    expect(parser.parse('m,t=1 a=1,b=2 1\n').metrics[0].fields).toEqual({ a: 1, b: 2 });
+    expect(parser.parse('m,t=1 a=1,c=2 1\n').metrics[0].fields).toEqual({ a: 1, c: 2 });
+    expect(parser.parse('m,t=1 a=1 1\nm,t=1 a=1,b=2,c=3 2\n').metrics.map((m) => m.fields)).toEqual([
+      { a: 1 },
+      { a: 1, b: 2, c: 3 },
+    ]);
+  });
+});
