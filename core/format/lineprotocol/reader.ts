@@ -62,8 +62,13 @@ export class Reader implements ValueOut {
   readonly errors: ParseError[] = [];
   private readonly b: Bytes;
   private readonly n: number;
-  /** Null for small inputs, where a table costs more than the decoding it saves. */
-  private readonly strings: StringTable | null;
+  /**
+   * Null for small inputs, where a table costs more than the decoding it saves. With a cache,
+   * made on the first string to decode (most calls find every series known and decode none).
+   */
+  private strings: StringTable | null;
+  /** Slots of the table still to be made (with a cache), or 0. */
+  private stringSlots: number;
   private readonly cmp: ByteCompare;
   private readonly dv: DataView;
   /** Series known from earlier calls (the parser's), or null: series memoized for this call only. */
@@ -110,7 +115,8 @@ export class Reader implements ValueOut {
     this.cmp = new ByteCompare(b);
     this.dv = this.cmp.dv;
     this.cache = cache;
-    this.strings = slots === 0 ? null : new StringTable(b, this.cmp, slots);
+    this.strings = slots === 0 || cache !== null ? null : new StringTable(b, this.cmp, slots);
+    this.stringSlots = cache !== null ? slots : 0;
     this.series = slots === 0 || cache !== null ? null : new SeriesTable(this.cmp, slots);
     this.utf8 = isUtf8(b);
     this.precision = precisionCode(precision);
@@ -205,7 +211,11 @@ export class Reader implements ValueOut {
    */
   private text(s: number, e: number, escapes: Uint8Array): string | null {
     const flags = this.flags;
-    const strings = this.strings;
+    let strings = this.strings;
+    if (strings === null && this.stringSlots !== 0) {
+      strings = this.strings = new StringTable(this.b, this.cmp, this.stringSlots);
+      this.stringSlots = 0;
+    }
     if (flags === 0 && strings !== null) {
       const str = strings.get(s, e, false);
       this.hash = strings.hash;
