@@ -125,3 +125,83 @@ export function lineEnd(b: Uint8Array, start: number, n: number): number {
   const nl = b.indexOf(NL, start);
   return nl === -1 ? n : nl + 1;
 }
+
+/** The state findLastLineEnd() carries: the scanner state, and whether a line held a newline. */
+export interface LineScan {
+  state: number;
+  /**
+   * Set (never cleared) when a complete line found may hold a newline that does not end it (only
+   * a string can; where quotes are dense this is not checked and set anyway). While it is unset
+   * every line found ends at its first newline, so a caller can go over those lines with plain
+   * newline searches instead of scanning them again.
+   */
+  joined: boolean;
+}
+
+/**
+ * Whether quotes come too often to jump between them: `lines` quoted lines found in `bytes`
+ * bytes. A jump costs a few native calls (about as much as scanning 40-50 bytes), so where
+ * nearly every short line holds a quote, scanning every byte is cheaper. Decided on at least 16
+ * lines, so a few quoted lines close together do not turn it on.
+ */
+export function denseQuotes(lines: number, bytes: number): boolean {
+  return lines >= 16 && bytes < lines * 128;
+}
+
+/**
+ * The same as `scanLines(b, from, b.length, scan, false)` (same result, same `scan.state` left),
+ * but byte by byte only over the lines that hold a quote. The state machine differs from a plain
+ * newline split only inside a string, and a string is entered only through a quote byte, so from
+ * a line start every newline before the next quote ends a line: native searches (memchr) find
+ * that quote and the last newline before it, and the scanner runs from that line's start (its
+ * state before the quote decides whether the quote opens a string: a field value, or a tag, a
+ * comment...) to the line's true end. In line protocol with some string fields that is a small
+ * part of the bytes. Where nearly every line holds a quote (denseQuotes) jumping costs more than
+ * it skips, so the rest is scanned whole (as cheap as scanLines, and `joined` is set unchecked).
+ * A line start is any point where the state is S_START; the line that is under way at `from`
+ * (any other state) is first finished the same way.
+ */
+export function findLastLineEnd(b: Buffer, from: number, scan: LineScan): number {
+  const n = b.length;
+  let last = -1;
+  let pos = from;
+  if (scan.state !== S_START) {
+    const nl = b.indexOf(NL, pos);
+    const q = b.indexOf(QUOTE, pos);
+    if (nl !== -1 && !inString(scan.state) && (q === -1 || nl < q)) {
+      last = pos = nl + 1;
+      scan.state = S_START;
+    } else {
+      const end = scanLines(b, pos, n, scan, true);
+      if (end === -1) return -1;
+      if (nl !== end - 1) scan.joined = true;
+      last = pos = end;
+    }
+  }
+  for (let lines = 0; ; lines++) {
+    if (denseQuotes(lines, pos - from)) {
+      // Nearly every line holds a quote: scan the rest whole, not checking for joined lines.
+      scan.joined = true;
+      scan.state = S_START;
+      const end = scanLines(b, pos, n, scan, false);
+      return end === -1 ? last : end;
+    }
+    const q = b.indexOf(QUOTE, pos);
+    if (q === -1) {
+      // No quote left: the last newline ends a line; the quote-free rest is scanned only for
+      // the state it leaves.
+      const nl = b.lastIndexOf(NL);
+      if (nl >= pos) last = pos = nl + 1;
+      scan.state = S_START;
+      scanLines(b, pos, n, scan, false);
+      return last;
+    }
+    const nl = b.lastIndexOf(NL, q);
+    if (nl >= pos) last = pos = nl + 1;
+    scan.state = S_START;
+    const end = scanLines(b, pos, n, scan, true);
+    if (end === -1) return last;
+    if (!scan.joined && b.indexOf(NL, q) !== end - 1) scan.joined = true;
+    last = pos = end;
+  }
+}
