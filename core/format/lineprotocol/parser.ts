@@ -67,10 +67,11 @@ export class LineProtocolParser implements Parser {
   parse(input: Buffer | string, options: ParseOptions = {}): ParseResult {
     const bytes = toBytes(input);
     if (bytes === null) return parseLineProtocol(input, options);
+    const cache = this.cache;
     return run(
       bytes,
       { precision: options.precision ?? this.precision, defaultTime: options.defaultTime },
-      this.cache,
+      cache !== null && cache.engaged(bytes.length) ? cache : null,
     );
   }
 }

@@ -10,6 +10,7 @@ import type { Precision } from '../../metric/time.ts';
 import type { ParseError } from '../types.ts';
 import { lineEnd } from './linescan.ts';
 import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.ts';
+import { FORGOTTEN } from './series-cache.ts';
 import type { SeriesCache } from './series-cache.ts';
 import { ByteCompare, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
 import { KEY_ESCAPES, MEASUREMENT_ESCAPES, StringTable, tableSlots, unescape } from './strings.ts';
@@ -244,15 +245,12 @@ export class Reader implements ValueOut {
     const n = this.n;
     const prev = this.prev;
     const guess = prev === null ? null : prev.next;
-    if (guess !== null) {
+    // A forgotten entry (no longer remembered by the cache) is never used.
+    if (guess !== null && guess.gen !== FORGOTTEN) {
       const end = start + guess.len;
-      if (
-        end < n &&
-        b[end] === SP &&
-        bytesEqual(guess.src, guess.off, this.dv, start, guess.len) &&
-        (this.cache === null || this.cache.usable(guess))
-      ) {
+      if (end < n && b[end] === SP && bytesEqual(guess.src, guess.off, this.dv, start, guess.len)) {
         this.fresh = null;
+        if (guess.gen !== 0) (this.cache as SeriesCache).predicted(guess);
         return guess;
       }
     }
@@ -271,20 +269,26 @@ export class Reader implements ValueOut {
     return entry;
   }
 
-  /** seriesAt() with a SeriesCache: a known section costs a scan, a hash and a comparison. */
+  /**
+   * seriesAt() with a SeriesCache: a known section costs a scan, a hash and a comparison. A new
+   * one the cache does not take stays this call's own (its tags go to the metric uncopied).
+   */
   private cachedSeriesAt(start: number): SeriesEntry | null {
     const cache = this.cache as SeriesCache;
     const end = this.sectionEnd(start);
     const hash = this.hash;
     let entry = end === -1 ? null : cache.find(this.dv, start, end - start, hash);
+    this.fresh = null;
     if (entry === null) {
       entry = this.parseSeries(start);
       if (entry === null) return null;
       // A section that parses ends at its first unescaped space, where sectionEnd() stopped.
-      cache.add(entry, hash);
+      if (end !== -1 && cache.admit()) cache.add(entry, hash);
+      else this.fresh = entry.tags;
     }
-    this.fresh = null;
-    if (this.prev !== null) this.prev.next = entry;
+    // A remembered entry must never predict one that refers to this call's input.
+    const prev = this.prev;
+    if (prev !== null && (entry.gen !== 0 || prev.gen === 0)) prev.next = entry;
     return entry;
   }
 
@@ -444,7 +448,7 @@ export class Reader implements ValueOut {
   }
 
   private learnKeys(entry: SeriesEntry, count: number): void {
-    if (this.cache !== null) {
+    if (this.cache !== null && entry.gen !== 0) {
       this.cache.learnKeys(entry, this.dv, this.keyStart, this.keyLen, this.keys, count);
       return;
     }

@@ -50,6 +50,46 @@ describe('SeriesCache', () => {
   });
 });
 
+describe('SeriesCache bypass', () => {
+  /** A full cache of one series, judged every 1000 bytes. */
+  function full(): SeriesCache {
+    const cache = new SeriesCache(1, 1000);
+    cache.add(entry('cpu,host=a'), 7);
+    return cache;
+  }
+
+  it('should stay engaged while it hits', () => {
+    const cache = full();
+    for (let i = 0; i < 50; i++) {
+      expect(cache.engaged(100)).toBe(true);
+      cache.hits += 9;
+      cache.misses += 1;
+    }
+    expect(cache.bypassedBytes).toBe(0);
+  });
+
+  it('should be bypassed for a while when full and missing, then tried again', () => {
+    const cache = full();
+    for (let i = 0; i < 10; i++) {
+      expect(cache.engaged(100)).toBe(true);
+      cache.misses += 10;
+    }
+    const seen: boolean[] = [];
+    for (let i = 0; i < 81; i++) seen.push(cache.engaged(100));
+    expect(seen.slice(0, 80).every((e) => !e)).toBe(true);
+    expect(seen[80]).toBe(true);
+    expect(cache.bypassedBytes).toBe(8000);
+  });
+
+  it('should never be bypassed while it has room', () => {
+    const cache = new SeriesCache(10, 1000);
+    for (let i = 0; i < 50; i++) {
+      expect(cache.engaged(100)).toBe(true);
+      cache.misses += 10;
+    }
+  });
+});
+
 describe('LineProtocolParser series memory', () => {
   const lines = (n: number, from = 0): string =>
     Array.from({ length: n }, (_, i) => `cpu,host=h${from + i},region=eu usage=${i} ${i}\n`).join('');
@@ -57,13 +97,31 @@ describe('LineProtocolParser series memory', () => {
   it('should parse series it remembers exactly as new ones, through generations turning over', () => {
     const parser = new LineProtocolParser({ seriesCache: 50 });
     const fresh = new LineProtocolParser({ seriesCache: 0 });
+    // Long series make forgotten bytes pile up, so the arena is compacted several times.
+    const long = (from: number): string =>
+      Array.from({ length: 300 }, (_, i) => `m,pad=${'x'.repeat(1000)},i=${from + i} v=${i}i ${i}\n`).join(
+        '',
+      );
     for (let round = 0; round < 5; round++) {
-      for (const text of [lines(40), lines(200, 30), lines(3, 1000)]) {
+      for (const text of [lines(40), lines(200, 30), long(round * 100), lines(3, 1000), long(0)]) {
         const got = parser.parse(text);
         expect(got.errors).toEqual([]);
         expect(got.metrics).toEqual(fresh.parse(text).metrics);
       }
     }
+  });
+
+  it('should keep hitting on part of a stream that cycles through more series than fit', () => {
+    const parser = new LineProtocolParser({ seriesCache: 500 });
+    const cache = (parser as unknown as { cache: SeriesCache }).cache;
+    const text = lines(1000);
+    for (let round = 0; round < 20; round++) parser.parse(text);
+    cache.hits = 0;
+    cache.misses = 0;
+    for (let round = 0; round < 10; round++) parser.parse(text);
+    expect(cache.size).toBe(500);
+    // Half the series fit; an LRU would hit none of them, evicting each just before its turn.
+    expect(cache.hits / (cache.hits + cache.misses)).toBeGreaterThan(0.35);
   });
 
   it('should give every metric tags of its own', () => {

@@ -5,32 +5,46 @@
  * object — is most of the cost of a line. With this cache a known series costs a byte comparison
  * and a copy of its tags, and the next line's series and the line's field keys are predicted.
  *
- * Entries own copies of their bytes (sections and field keys) in arenas, so nothing refers to an
- * input buffer after its call. At most `maxSeries` entries are kept, in two generations: new
- * entries, and entries of the previous generation when they are seen again, go into the current
- * one. When full, the oldest entries of the previous generation are forgotten first, except those
- * seen again while current (one flag set per hit), which move to the current generation instead;
- * when the previous generation is empty, the current one becomes it (its arenas go when it does).
- * That is an LRU approximation (CLOCK-like) without per-hit bookkeeping: a stream whose series all
- * fit never loses one, and a stream cycling through more series than the maximum mostly misses,
- * as with any LRU.
+ * At most `maxSeries` are kept, evicted by CLOCK (second chance): a hit only sets a flag; when
+ * room is needed the hand goes round the slots, clearing flags, and takes the first slot whose
+ * entry was not used since the hand last passed. When full, only one new series in
+ * ADMIT_WHEN_FULL is taken (see admit()), so a stream cycling through more series than fit keeps
+ * a stable part of them cached (that part hits) instead of evicting on every line. Still, a miss
+ * costs more than parsing without the cache (a lookup in a large table, cold memory), so when a
+ * full cache hits less than MIN_HIT_RATIO of the lines of a window of input, the parser does
+ * without it for BYPASS_WINDOWS windows, then tries it again (engaged()).
+ *
+ * Entries own copies of their bytes (section and field keys) in an arena of large chunks, side by
+ * side in the order they were learned (series that follow each other are read together), so
+ * nothing refers to an input buffer after its call. Bytes of forgotten entries are reclaimed by
+ * copying the live ones to new chunks when they outweigh them.
  */
 import { bytesEqual } from './series.ts';
 import type { SeriesEntry } from './series.ts';
 
+/** When full, one new series in this many is remembered (see admit()). */
+const ADMIT_WHEN_FULL = 16;
+/** Input bytes over which the hit ratio is judged. */
+const WINDOW_BYTES = 16 * 1024 * 1024;
+/** A full cache hitting fewer lines than this is bypassed... */
+const MIN_HIT_RATIO = 0.75;
+/** ...for this many windows of input. */
+const BYPASS_WINDOWS = 8;
 /** Bytes per arena chunk. */
 const CHUNK = 256 * 1024;
-/** Arena bytes a generation may hold per series before it turns over anyway. */
-const BYTES_PER_SERIES = 512;
 
-/** Append-only byte storage in fixed chunks; a chunk lives as long as an entry refers to it. */
+/** `gen` of a remembered entry; 0 is an entry of one parse call. */
+const REMEMBERED = 1;
+/** `gen` of a forgotten entry: a prediction may still point at it; it is never used. */
+export const FORGOTTEN = -1;
+const NOTHING = new DataView(new ArrayBuffer(0));
+
+/** Append-only byte storage in chunks. */
 class Arena {
   private buf = new Uint8Array(0);
   private used = 0;
   /** The chunk that the offsets of the last reserve() and copy() calls refer to. */
-  dv = new DataView(new ArrayBuffer(0));
-  /** Bytes handed out. */
-  total = 0;
+  dv = NOTHING;
 
   /** Makes sure the next `len` bytes of copies land in one chunk (`dv`). */
   reserve(len: number): void {
@@ -46,79 +60,126 @@ class Arena {
     const at = this.used;
     this.buf.set(new Uint8Array(src.buffer, src.byteOffset + off, len), at);
     this.used += len;
-    this.total += len;
     return at;
   }
 }
 
-class Generation {
-  readonly id: number;
-  readonly map = new Map<number, SeriesEntry>();
-  readonly arena = new Arena();
-  /** Entries in insertion order, for forgetting the oldest first. */
-  readonly oldest: MapIterator<SeriesEntry>;
-
-  constructor(id: number) {
-    this.id = id;
-    this.oldest = this.map.values();
-  }
-}
-
-/** `gen` of an entry that was forgotten (a prediction may still point at it). */
-const FORGOTTEN = -1;
-
 export class SeriesCache {
   private readonly max: number;
-  private cur: Generation;
-  private prev: Generation;
-  /** Entries of the previous generation neither moved to the current one nor forgotten. */
-  private prevLive = 0;
-  private ids = 2;
+  private readonly window: number;
+  private readonly map = new Map<number, SeriesEntry>();
+  /** The entries, in CLOCK slots. */
+  private readonly slots: SeriesEntry[] = [];
+  private hand = 0;
+  private arena = new Arena();
+  /** Arena bytes of remembered entries, and of forgotten ones (or of keys learned again). */
+  private live = 0;
+  private garbage = 0;
+  /** New series not remembered since the cache was full. */
+  private refused = 0;
+  /** Lines whose series was remembered (predicted or found), and lookups that found nothing. */
+  hits = 0;
+  misses = 0;
+  /** Input bytes parsed without the cache because it hit too little. */
+  bypassedBytes = 0;
+  private windowBytes = 0;
+  private windowHits = 0;
+  private windowMisses = 0;
+  private bypassLeft = 0;
 
-  /** `maxSeries`: at most this many series are remembered (at least 1). */
-  constructor(maxSeries: number) {
+  /**
+   * `maxSeries`: at most this many series are remembered (at least 1). `windowBytes`: input over
+   * which the hit ratio is judged (tests shorten it).
+   */
+  constructor(maxSeries: number, windowBytes = WINDOW_BYTES) {
     this.max = Math.max(1, maxSeries);
-    this.prev = new Generation(1);
-    this.cur = new Generation(2);
+    this.window = windowBytes;
   }
 
   /** Series remembered now. */
   get size(): number {
-    return this.cur.map.size + this.prevLive;
+    return this.map.size;
   }
 
-  /** The entry whose section is src[off, off+len), or null; keeps it current. */
-  find(src: DataView, off: number, len: number, hash: number): SeriesEntry | null {
-    let e = this.cur.map.get(hash);
-    if (e === undefined) {
-      e = this.prev.map.get(hash);
-      if (e === undefined || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) return null;
-      this.keep(e);
-      return e;
+  /** Whether to use the cache for an input of `bytes` bytes (see the top of this file). */
+  engaged(bytes: number): boolean {
+    if (this.bypassLeft > 0) {
+      this.bypassLeft -= bytes;
+      this.bypassedBytes += bytes;
+      return false;
     }
-    if (e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) return null;
-    e.seen = true;
-    return e;
-  }
-
-  /**
-   * Whether a predicted entry may be used; makes it current when it is not. A forgotten entry is
-   * not used (the line then looks its series up), so memory stays bounded by the maximum.
-   */
-  usable(e: SeriesEntry): boolean {
-    if (e.gen === this.cur.id) e.seen = true;
-    else if (e.gen === FORGOTTEN) return false;
-    else this.keep(e);
+    this.windowBytes += bytes;
+    if (this.windowBytes >= this.window) {
+      const hits = this.hits - this.windowHits;
+      const lines = hits + this.misses - this.windowMisses;
+      if (this.slots.length >= this.max && hits < lines * MIN_HIT_RATIO) {
+        this.bypassLeft = BYPASS_WINDOWS * this.window;
+      }
+      this.windowBytes = 0;
+      this.windowHits = this.hits;
+      this.windowMisses = this.misses;
+    }
     return true;
   }
 
-  /** Adds a just-parsed entry whose bytes are src[e.off, e.off+e.len) of the call's input. */
-  add(e: SeriesEntry, hash: number): void {
-    e.hash = hash;
-    this.keep(e);
+  /** The entry whose section is src[off, off+len), or null. */
+  find(src: DataView, off: number, len: number, hash: number): SeriesEntry | null {
+    const e = this.map.get(hash);
+    if (e === undefined || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) {
+      this.misses++;
+      return null;
+    }
+    e.seen = true;
+    this.hits++;
+    return e;
   }
 
-  /** Field keys of an entry's last line, copied from `src` (all into one arena chunk). */
+  /** A remembered entry was used because the line before predicted it. */
+  predicted(e: SeriesEntry): void {
+    e.seen = true;
+    this.hits++;
+  }
+
+  /**
+   * Whether to remember a series just parsed: always while there is room; when full, one in
+   * ADMIT_WHEN_FULL. A stream cycling through more series than fit would otherwise evict on every
+   * line and never hit; this way the cache keeps a stable part of it, and new series still get
+   * in over time while series not seen any more are the first to go.
+   */
+  admit(): boolean {
+    if (this.slots.length < this.max) return true;
+    return ++this.refused % ADMIT_WHEN_FULL === 0;
+  }
+
+  /** Remembers a just-parsed entry whose bytes are a range of the call's input. */
+  add(e: SeriesEntry, hash: number): void {
+    const old = this.map.get(hash);
+    if (old !== undefined) {
+      // A hash collision (or the same bytes added twice): the newer entry takes the slot.
+      this.slots[old.slot] = e;
+      e.slot = old.slot;
+      this.forget(old);
+    } else if (this.slots.length < this.max) {
+      e.slot = this.slots.length;
+      this.slots.push(e);
+    } else {
+      const victim = this.victim();
+      e.slot = victim.slot;
+      this.slots[e.slot] = e;
+      this.map.delete(victim.hash);
+      this.forget(victim);
+    }
+    e.off = this.arena.copy(e.src, e.off, e.len);
+    e.src = this.arena.dv;
+    this.live += e.len;
+    e.hash = hash;
+    e.gen = REMEMBERED;
+    e.seen = false;
+    this.map.set(hash, e);
+    this.compactIfWasteful();
+  }
+
+  /** Field keys of a remembered entry's last line, copied from `src`. */
   learnKeys(
     e: SeriesEntry,
     src: DataView,
@@ -127,78 +188,66 @@ export class SeriesCache {
     keys: string[],
     n: number,
   ): void {
-    const arena = this.cur.arena;
     let total = 0;
     for (let j = 0; j < n; j++) total += lens[j];
+    const arena = this.arena;
     arena.reserve(total);
     const off = new Array<number>(n);
     for (let j = 0; j < n; j++) off[j] = arena.copy(src, starts[j], lens[j]);
+    this.garbage += keyBytes(e);
+    this.live += total - keyBytes(e);
     e.keySrc = arena.dv;
     e.keyOff = off;
     e.keyLen = lens.slice(0, n);
     e.keys = keys.slice(0, n);
+    this.compactIfWasteful();
   }
 
-  /** Puts e in the current generation, its bytes (and known keys) copied into its arena. */
-  private keep(e: SeriesEntry): void {
-    if (e.gen === this.prev.id) this.moved(e);
-    else if (this.cur.map.size + this.prevLive >= this.max) this.makeRoom();
-    const cur = this.cur;
-    if (cur.arena.total >= this.max * BYTES_PER_SERIES) this.turn();
-    e.off = this.cur.arena.copy(e.src, e.off, e.len);
-    e.src = this.cur.arena.dv;
-    if (e.keySrc !== null && e.gen !== 0)
-      this.learnKeys(e, e.keySrc, e.keyOff, e.keyLen, e.keys, e.keys.length);
-    e.gen = this.cur.id;
-    e.seen = false;
-    this.cur.map.set(e.hash, e);
-  }
-
-  /** e leaves the previous generation for the current one. */
-  private moved(e: SeriesEntry): void {
-    if (this.prev.map.get(e.hash) === e) this.prev.map.delete(e.hash);
-    this.prevLive--;
-  }
-
-  /**
-   * Forgets the oldest entry of the previous generation not seen since it was current; turns the
-   * generations over when the previous one has none left.
-   */
-  private makeRoom(): void {
+  /** The entry whose slot the hand takes: the first not used since the hand last passed it. */
+  private victim(): SeriesEntry {
     for (;;) {
-      if (this.prevLive === 0) {
-        if (this.cur.map.size === 0) return;
-        this.turn();
-      }
-      const prev = this.prev;
-      const next = prev.oldest.next();
-      if (next.done === true) {
-        this.prevLive = 0;
-        continue;
-      }
-      const e = next.value;
-      if (e.gen !== prev.id) continue;
-      if (e.seen) {
-        // A second chance: it stays, as a current entry.
-        this.keep(e);
-        continue;
-      }
-      this.moved(e);
-      e.gen = FORGOTTEN;
-      return;
+      const e = this.slots[this.hand];
+      this.hand = this.hand + 1 === this.slots.length ? 0 : this.hand + 1;
+      if (!e.seen) return e;
+      e.seen = false;
     }
   }
 
-  /** The current generation becomes the previous one; the previous one is forgotten. */
-  private turn(): void {
-    const dropped = this.prev.id;
-    this.prev = this.cur;
-    this.prevLive = this.cur.map.size;
-    this.cur = new Generation(++this.ids);
-    // Predictions must not keep forgotten entries (and their arenas) alive.
-    for (const e of this.prev.map.values()) {
-      const n = e.next;
-      if (n !== null && (n.gen === dropped || n.gen === FORGOTTEN)) e.next = null;
-    }
+  /** Marks an entry forgotten and lets go of its bytes (a prediction may still point at it). */
+  private forget(e: SeriesEntry): void {
+    const bytes = e.len + keyBytes(e);
+    this.live -= bytes;
+    this.garbage += bytes;
+    e.gen = FORGOTTEN;
+    e.src = NOTHING;
+    e.keySrc = null;
+    e.keys = [];
+    e.next = null;
   }
+
+  /** When forgotten bytes outweigh live ones, copies the live ones to new chunks. */
+  private compactIfWasteful(): void {
+    if (this.garbage <= this.live + CHUNK) return;
+    const arena = new Arena();
+    for (const e of this.slots) {
+      e.off = arena.copy(e.src, e.off, e.len);
+      e.src = arena.dv;
+      if (e.keySrc !== null) {
+        const src = e.keySrc;
+        const off = e.keyOff;
+        arena.reserve(keyBytes(e));
+        e.keyOff = off.map((o, j) => arena.copy(src, o, e.keyLen[j]));
+        e.keySrc = arena.dv;
+      }
+    }
+    this.arena = arena;
+    this.garbage = 0;
+  }
+}
+
+function keyBytes(e: SeriesEntry): number {
+  if (e.keySrc === null) return 0;
+  let n = 0;
+  for (const l of e.keyLen) n += l;
+  return n;
 }

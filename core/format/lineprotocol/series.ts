@@ -26,10 +26,12 @@ export class SeriesEntry {
   readonly plain: boolean;
   /** Hash of the section's bytes when the entry is in a SeriesCache. */
   hash = 0;
-  /** SeriesCache generation holding the entry (0: per call). */
+  /** SeriesCache state: 0 an entry of one parse call, 1 remembered, -1 forgotten. */
   gen = 0;
-  /** SeriesCache: looked up again while in the current generation. */
+  /** SeriesCache: used since the clock hand last passed it. */
   seen = false;
+  /** SeriesCache: the entry's CLOCK slot. */
+  slot = 0;
   /** The series of the line after the last line of this series. */
   next: SeriesEntry | null = null;
   /** Field keys of the last line of this series: where their bytes are, and their strings. */
