@@ -42,7 +42,8 @@ const durationMs = Number(a.duration) * 1000;
 /** Counters, in lines. */
 const stats = { sent: 0, accepted: 0, refused: 0, failed: 0, requests: 0, maxLagMs: 0, lagSumMs: 0, lagN: 0 };
 
-// Enough batches that one is always free while others are queued or in flight.
+// Enough batches that one is always free while others are queued or in flight. Taken in turn
+// (first in, first out), so every batch of the pool, and with it every series, comes round.
 const poolSize = Math.max(16, connections * 8);
 const pool: Batch[] = buildBatches(poolSize, batchSize, {
   hosts: Number(a.hosts),
@@ -156,7 +157,7 @@ function httpSender(agent: http.Agent): Sender {
 function runMax(senders: Sender[]): void {
   const kick = (s: Sender): void => {
     while (!stopped && s.ready() && free.length > 0) {
-      const b = free.pop() as Batch;
+      const b = free.shift() as Batch;
       prepare(b, undefined);
       s.send(b, () => {
         free.push(b);
@@ -189,7 +190,7 @@ function runPaced(senders: Sender[]): void {
       }
       if (s === undefined) break; // every sender busy: the batch stays due (and its stamp too)
       next = (next + 1) % senders.length;
-      const b = free.pop() as Batch;
+      const b = free.shift() as Batch;
       prepare(b, dueAt);
       scheduled += batchSize;
       s.send(b, () => free.push(b));

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentProcess, cpuSeconds, freePort, machineBusySeconds, memMb, waitForPort } from './agent.ts';
 import { LoadGenerators, type LoadStats } from './loadgen-process.ts';
 import { histogramQuantiles, type Scrape, scrape, total } from './prom.ts';
-import type { Env, Load, Scenario } from './scenarios.ts';
+import type { Env, Load, Prepared, Scenario } from './scenarios.ts';
 import { LatencySink } from './sink.ts';
 
 export interface RunOptions {
@@ -27,6 +27,8 @@ export interface RunOptions {
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output. */
   outputBatch: number;
+  /** influx_series_cache of the inputs that parse line protocol. */
+  seriesCache: number;
 }
 
 type Result = Record<string, unknown>;
@@ -208,29 +210,47 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     parseWorkers: o.parseWorkers,
     maxQueuedBytes: o.maxQueuedBytes,
     outputBatch: o.outputBatch,
+    seriesCache: o.seriesCache,
+    vars: {},
   };
   const load: Load | null = sc.load === null ? null : { ...sc.load, ...o.load };
+  // The scenario's own setup (e.g. filling a Kafka topic) comes before the agent and the window.
+  const prepared: Prepared =
+    (await sc.prepare?.(env, { durationS: o.durationS, warmupS: o.warmupS }).catch(async (e: unknown) => {
+      await sink?.stop();
+      throw e;
+    })) ?? {};
+  env.vars = prepared.vars ?? {};
   const loadavgStart = os.loadavg();
-  const agent = await AgentProcess.start({
-    configText: sc.config(env),
-    dir,
-    adminPort: env.adminPort,
-    nodeFlags: o.nodeFlags,
-  });
   let w: Window;
+  let checked: Awaited<ReturnType<NonNullable<Prepared['check']>>> | undefined;
   try {
-    w = await measure(o, load, env, agent, sink);
+    const agent = await AgentProcess.start({
+      configText: sc.config(env),
+      dir,
+      adminPort: env.adminPort,
+      nodeFlags: o.nodeFlags,
+    });
+    try {
+      w = await measure(o, load, env, agent, sink);
+      checked = await prepared.check?.({ before: w.before.metrics, after: w.after.metrics });
+    } finally {
+      await agent.stop();
+      await sink?.stop();
+    }
   } finally {
-    await agent.stop();
-    await sink?.stop();
+    await prepared.cleanup?.();
   }
   const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'latin1'))?.[1] ?? '?';
   if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
   const proto = sc.name.startsWith('proto-');
   return {
     scenario: sc.name,
+    invalid: checked?.invalid,
     ...throughput(w),
     ...latency(w, sink),
+    ...prepared.fields,
+    ...checked?.fields,
     loadgen_max_lag_ms: load?.rate ? round(w.after.load?.maxLagMs ?? NaN) : undefined,
     warmup_s: o.warmupS,
     offered_rate: load === null ? 'generator' : load.rate === 0 ? 'max' : load.rate,

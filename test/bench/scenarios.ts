@@ -1,6 +1,8 @@
 /**
  * The benchmark scenarios: the agent config each one runs and the load it is offered.
  */
+import { kafkaBrokers, prefilledTopic } from './kafka.ts';
+import type { Scrape } from './prom.ts';
 
 /** Ports and paths a scenario's config needs. */
 export interface Env {
@@ -14,6 +16,37 @@ export interface Env {
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output (batching is latency). */
   outputBatch: number;
+  /** influx_series_cache of the inputs that parse line protocol. */
+  seriesCache: number;
+  /** What the scenario's prepare() set up for this run (topic names...), for its config. */
+  vars: Record<string, string>;
+}
+
+/** The run a scenario prepares for. */
+export interface RunShape {
+  durationS: number;
+  warmupS: number;
+}
+
+/** What the window measured, for a scenario's check. */
+export interface Measured {
+  before: Scrape;
+  after: Scrape;
+}
+
+/** What a scenario's prepare() left for the rest of the run. */
+export interface Prepared {
+  /** Values the config reads as env.vars. */
+  vars?: Record<string, string>;
+  /** Fields added to the result line (how the source was prepared). */
+  fields?: Record<string, unknown>;
+  /**
+   * Runs after the window, the agent still up: more result fields, and `invalid` when the figure
+   * cannot be trusted (e.g. the source ran dry); the bench then prints the line and fails.
+   */
+  check?(m: Measured): Promise<{ fields: Record<string, unknown>; invalid?: string }>;
+  /** Undoes prepare() once the agent has stopped, also after a failed run. */
+  cleanup?(): Promise<void>;
 }
 
 /** The offered load: none (the agent generates its own), TCP or HTTP line protocol. */
@@ -40,8 +73,13 @@ export interface Scenario {
   load: Load | null;
   /** End-to-end latency is read at the sink (the agent's http output writes to it). */
   sink: boolean;
-  /** Run only when named (prototypes), not in the default set. */
+  /** Run only when named (prototypes, scenarios needing scripts/services.sh), not by default. */
   onlyWhenNamed?: boolean;
+  /**
+   * Sets up the source before the agent starts (outside the measured time, e.g. fills a Kafka
+   * topic); what it returns is checked after the window and cleaned up after the run.
+   */
+  prepare?(env: Env, run: RunShape): Promise<Prepared>;
   config(env: Env): string;
 }
 
@@ -66,11 +104,13 @@ const httpListener = (env: Env): string => `
 [[inputs.http_listener]]
   service_address = "127.0.0.1:${env.listenPort}"
   max_body_size = "64MiB"
+  influx_series_cache = ${env.seriesCache}
 `;
 
 const socketListener = (env: Env): string => `
 [[inputs.socket_listener]]
   service_address = "tcp://127.0.0.1:${env.listenPort}"
+  influx_series_cache = ${env.seriesCache}
 `;
 
 /** PROTOTYPE: the http_listener write path with parsing in worker threads (test/bench/proto). */
@@ -135,6 +175,15 @@ ${BLOCK}`,
     load: { transport: 'tcp', connections: 4, batch: 500, processes: 1, rate: 0 },
     sink: false,
     config: (env) => `${agentSection(env)}${socketListener(env)}
+[[outputs.discard]]
+${BLOCK}`,
+  },
+  {
+    name: 'http-to-discard',
+    description: 'http_listener (4 concurrent POSTs of 5000 lines) -> discard: the listener alone',
+    load: httpLoad(),
+    sink: false,
+    config: (env) => `${agentSection(env)}${httpListener(env)}
 [[outputs.discard]]
 ${BLOCK}`,
   },
@@ -206,6 +255,28 @@ ${BLOCK}`,
   topic = "viva-bench-${Date.now()}"
   batch_per_message = true
   compression = "lz4"
+${BLOCK}`,
+  },
+  {
+    name: 'kafka-to-discard',
+    description:
+      'kafka_consumer input (real broker from scripts/services.sh, a fresh 4-partition topic filled ' +
+      'before the agent starts with corpus messages of 1000 lines, lz4) -> discard: the consume rate',
+    load: null,
+    sink: false,
+    onlyWhenNamed: true,
+    prepare: (_env, run) =>
+      prefilledTopic(run, { partitions: 4, lines: 1000, compression: 'lz4', maxRate: 1_500_000 }),
+    config: (env) => `${agentSection(env)}
+[[inputs.kafka_consumer]]
+  brokers = ${JSON.stringify(kafkaBrokers())}
+  topics = ["${env.vars.topic}"]
+  consumer_group = "${env.vars.group}"
+  offset = "oldest"
+  data_format = "influx"
+  influx_series_cache = ${env.seriesCache}
+
+[[outputs.discard]]
 ${BLOCK}`,
   },
   {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { dataFormatConfigShape } from '../../../core/format/registry.ts';
+import { dataFormatConfigShape, seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { checkSasl, kafkaConnectionKeys } from '../../../core/kafka/connection.ts';
 
 /** Config of the kafka_consumer input. */
@@ -28,6 +28,7 @@ export const kafkaConsumerConfig = z
       .default('oldest')
       .describe('Where a group without committed offsets starts reading.'),
     ...dataFormatConfigShape,
+    ...seriesCacheConfigShape,
     topic_tag: z.string().optional().describe('Tag each metric with the topic it came from under this key.'),
     max_undelivered_messages: z
       .number()

@@ -1,9 +1,15 @@
 /**
  * The kafka_consumer input: a member of a consumer group. Messages are parsed in batches (what one
- * turn of the event loop received), pushed with one acknowledgement callback, and their offsets are
+ * turn of the event loop read), pushed with one acknowledgement callback, and their offsets are
  * committed only once the pipeline has delivered or durably buffered the batch — in order per
- * partition (commits.ts), so a crash re-delivers but never skips. Fetching pauses while
+ * partition (commits.ts), so a crash re-delivers but never skips. Reading stops while
  * max_undelivered_messages wait for delivery or while the pipeline is saturated.
+ *
+ * The client's stream is read in paused mode (read() on 'readable'), one full batch per turn of the
+ * event loop: in flowing mode a resume() would emit everything the client buffered in one go (a
+ * whole fetch, up to a million lines with batched messages) before the outputs could run, and
+ * every pause()/resume() starts one more fetch whatever the stream already holds. Read this way,
+ * the client fetches only while its buffer is under its high-water mark.
  */
 import { Admin, Consumer } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
@@ -40,6 +46,7 @@ export class KafkaConsumerInput implements InputInstance {
   private pendingMessages = 0;
   private readonly lastOfPartition = new Map<string, KafkaMessage>();
   private flushScheduled = false;
+  private pullScheduled = false;
   private undelivered = 0;
   /** Bumped on every group (re)join: acknowledgements of older batches no longer commit. */
   private generation = 0;
@@ -116,7 +123,9 @@ export class KafkaConsumerInput implements InputInstance {
         return;
       }
       this.stream = stream;
-      stream.on('data', (m: KafkaMessage) => this.receive(m));
+      stream.on('readable', () => {
+        if (!this.pullScheduled) this.pull();
+      });
       stream.on('error', (e: Error) => this.failed(e));
       this.ctx.log.info(
         { topics: this.topics, group: this.cfg.consumer_group },
@@ -180,21 +189,48 @@ export class KafkaConsumerInput implements InputInstance {
     this.tracker.reset();
   }
 
-  /** Parses a message into the batch being gathered; flushes it when large enough. */
-  private receive(m: KafkaMessage): void {
+  /**
+   * Reads what the client has buffered while nothing holds, until a batch is full: the next one is
+   * read on the next turn of the event loop, after the outputs and timers had theirs.
+   */
+  private pull(): void {
+    this.pullScheduled = false;
+    const stream = this.stream;
+    if (stream === undefined) return;
+    while (!this.holding()) {
+      const m = stream.read() as KafkaMessage | null;
+      // Nothing buffered: 'readable' calls again when the client has more.
+      if (m === null) return;
+      if (this.receive(m)) {
+        this.pullSoon();
+        return;
+      }
+    }
+  }
+
+  private pullSoon(): void {
+    if (this.pullScheduled) return;
+    this.pullScheduled = true;
+    setImmediate(() => this.pull());
+  }
+
+  /** Parses a message into the batch being gathered; flushes it when large enough (returns true). */
+  private receive(m: KafkaMessage): boolean {
     const acc = this.acc;
-    if (acc === undefined) return;
+    if (acc === undefined) return false;
     this.pendingMessages++;
     this.undelivered++;
     this.parseInto(m, this.pendingMetrics, acc);
     this.lastOfPartition.set(m.topic + '/' + String(m.partition), m);
-    if (this.pendingMessages >= MAX_BATCH_MESSAGES || this.pendingMetrics.length >= MAX_BATCH_METRICS)
+    if (this.pendingMessages >= MAX_BATCH_MESSAGES || this.pendingMetrics.length >= MAX_BATCH_METRICS) {
       this.flush();
-    else if (!this.flushScheduled) {
+      return true;
+    }
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    this.throttle();
+    return false;
   }
 
   /** Pushes the gathered batch with its commit callback. */
@@ -283,14 +319,14 @@ export class KafkaConsumerInput implements InputInstance {
     );
   }
 
-  /** Pauses fetching while too much is undelivered or the pipeline is saturated; resumes otherwise. */
+  /** Reading stops while too much is undelivered or the pipeline is saturated. */
+  private holding(): boolean {
+    return this.stopped || this.waitingForCapacity || this.undelivered >= this.cfg.max_undelivered_messages;
+  }
+
+  /** Reads on (next turn) unless something holds; what holds calls again when it lets go. */
   private throttle(): void {
-    const stream = this.stream;
-    if (stream === undefined) return;
-    const hold =
-      this.stopped || this.waitingForCapacity || this.undelivered >= this.cfg.max_undelivered_messages;
-    if (hold && !stream.isPaused()) stream.pause();
-    else if (!hold && stream.isPaused()) stream.resume();
+    if (this.stream !== undefined && !this.holding()) this.pullSoon();
   }
 
   private async closeClient(): Promise<void> {
