@@ -42,9 +42,10 @@ const durationMs = Number(a.duration) * 1000;
 /** Counters, in lines. */
 const stats = { sent: 0, accepted: 0, refused: 0, failed: 0, requests: 0, maxLagMs: 0, lagSumMs: 0, lagN: 0 };
 
-// Enough batches that one is always free while others are queued or in flight. Taken in turn
-// (first in, first out), so every batch of the pool, and with it every series, comes round.
-const poolSize = Math.max(16, connections * 8);
+// Enough batches that one is always free while others are queued or in flight, and that the
+// pool holds about every series of the corpus (8 a host), whatever the batch size. Taken in turn
+// (first in, first out), so every batch, and with it every series, comes round.
+const poolSize = Math.max(16, connections * 8, Math.ceil((Number(a.hosts) * 8) / batchSize));
 const pool: Batch[] = buildBatches(poolSize, batchSize, {
   hosts: Number(a.hosts),
   seed: Number(a.seed),

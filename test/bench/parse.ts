@@ -7,13 +7,19 @@
  * 3-6 fields mixing floats, ints, and now and then a boolean or a string, 19-digit ns timestamps.
  * Parsing goes by 1000-line batches (an agent's metric_batch_size). `lineprotocol.parse.shuffled`
  * parses the same lines in random order, the worst case where consecutive lines share no series.
+ * The `.remembering` variants parse with one LineProtocolParser over and over, as a listener does:
+ * after the warm-up it knows every series of the corpus (influx_series_cache).
  *
  * Prints one JSON line per measurement. `BENCH_SECONDS` sets the time per measurement (default 3).
  * Run: npm run bench:parse
  */
 import os from 'node:os';
 import { parseJson, serializeJson } from '../../core/format/json/index.ts';
-import { parseLineProtocol, serializeLineProtocol } from '../../core/format/lineprotocol/index.ts';
+import {
+  LineProtocolParser,
+  parseLineProtocol,
+  serializeLineProtocol,
+} from '../../core/format/lineprotocol/index.ts';
 import type { Metric } from '../../core/metric/metric.ts';
 
 const LINES = 200_000;
@@ -189,6 +195,17 @@ function main(): void {
   };
   measure('lineprotocol.parse', total(ordered), parse(ordered));
   measure('lineprotocol.parse.shuffled', total(mixed), parse(mixed));
+  // A listener's parser: it remembers the series of earlier writes (influx_series_cache).
+  const remembering = (input: Buffer[]) => {
+    const parser = new LineProtocolParser();
+    return (): number => {
+      let n = 0;
+      for (const b of input) n += parser.parse(b).metrics.length;
+      return n;
+    };
+  };
+  measure('lineprotocol.parse.remembering', total(ordered), remembering(ordered));
+  measure('lineprotocol.parse.shuffled.remembering', total(mixed), remembering(mixed));
 
   measure('lineprotocol.serialize', total(ordered), () => {
     let n = 0;

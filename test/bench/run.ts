@@ -27,8 +27,8 @@ export interface RunOptions {
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output. */
   outputBatch: number;
-  /** influx_series_cache of the inputs that parse line protocol. */
-  seriesCache: number;
+  /** influx_series_cache of the inputs that parse line protocol (undefined: the agent's default). */
+  seriesCache: number | undefined;
 }
 
 type Result = Record<string, unknown>;
@@ -258,6 +258,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     parse_workers: proto ? o.parseWorkers : undefined,
     max_queued_bytes: proto ? o.maxQueuedBytes : undefined,
     output_batch: sc.sink ? o.outputBatch : undefined,
+    series_cache: o.seriesCache ?? 'default',
     loadavg_start: loadavgStart.map((x) => round(x)),
     loadavg_end: os.loadavg().map((x) => round(x)),
     node: process.version,

@@ -16,8 +16,8 @@ export interface Env {
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output (batching is latency). */
   outputBatch: number;
-  /** influx_series_cache of the inputs that parse line protocol. */
-  seriesCache: number;
+  /** influx_series_cache of the inputs that parse line protocol (undefined: the agent's default). */
+  seriesCache: number | undefined;
   /** What the scenario's prepare() set up for this run (topic names...), for its config. */
   vars: Record<string, string>;
 }
@@ -97,6 +97,10 @@ function agentSection(env: Env, flush = '1s'): string {
 `;
 }
 
+/** The influx_series_cache line of an input, when the run sets one. */
+const seriesCache = (env: Env): string =>
+  env.seriesCache === undefined ? '' : `  influx_series_cache = ${env.seriesCache}\n`;
+
 /** A lossless output: a full buffer pushes back (TCP read pause, HTTP 429) instead of dropping. */
 const BLOCK = `  when_full = "block"\n`;
 
@@ -104,14 +108,12 @@ const httpListener = (env: Env): string => `
 [[inputs.http_listener]]
   service_address = "127.0.0.1:${env.listenPort}"
   max_body_size = "64MiB"
-  influx_series_cache = ${env.seriesCache}
-`;
+${seriesCache(env)}`;
 
 const socketListener = (env: Env): string => `
 [[inputs.socket_listener]]
   service_address = "tcp://127.0.0.1:${env.listenPort}"
-  influx_series_cache = ${env.seriesCache}
-`;
+${seriesCache(env)}`;
 
 /** PROTOTYPE: the http_listener write path with parsing in worker threads (test/bench/proto). */
 const workersListener = (env: Env): string => `
@@ -274,8 +276,7 @@ ${BLOCK}`,
   consumer_group = "${env.vars.group}"
   offset = "oldest"
   data_format = "influx"
-  influx_series_cache = ${env.seriesCache}
-
+${seriesCache(env)}
 [[outputs.discard]]
 ${BLOCK}`,
   },

@@ -25,7 +25,7 @@ export interface LineProtocolParserOptions {
 }
 
 /** Series a LineProtocolParser remembers across calls unless told otherwise. */
-export const DEFAULT_SERIES_CACHE = 100_000;
+export const DEFAULT_SERIES_CACHE = 200_000;
 
 /** The input as a Buffer without copying bytes, or null for anything else (JavaScript callers). */
 function toBytes(input: unknown): Bytes | null {
