@@ -139,6 +139,30 @@ files = ["${out}"]
       ].sort(),
     );
 
+    // The parser remembered the series "good" (line 3 of the partial write found it); a write a
+    // second later has the counters reported on /metrics.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await fetch(`http://127.0.0.1:${httpPort}/write`, {
+      method: 'POST',
+      body: 'good n=3i 1700000000000000003\n',
+    });
+    expect(again.status).toBe(204);
+    const counter = async (name: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes('plugin="http_listener"'));
+      return line === undefined ? -1 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    await waitFor(
+      async () => (await counter('viva_input_http_listener_series_cache_hits_total')) === 2,
+      'the series cache hits on /metrics',
+    );
+    // cpu, disk, good, and the bad line's "this" (looked up, never remembered).
+    expect(await counter('viva_input_http_listener_series_cache_misses_total')).toBe(4);
+    // "this" is a well-formed series section (its line fails later, at its fields).
+    expect(await counter('viva_input_http_listener_series_cache_series')).toBe(4);
+
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });

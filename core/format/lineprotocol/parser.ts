@@ -24,6 +24,20 @@ export interface LineProtocolParserOptions {
   seriesCache?: number;
 }
 
+/** What a parser's series cache has done (counters since it was made). */
+export interface SeriesCacheStats {
+  /** Series remembered now, and at most. */
+  size: number;
+  capacity: number;
+  /** Lines whose series was remembered; lookups that found nothing. */
+  hits: number;
+  misses: number;
+  /** Input bytes parsed without the cache because a full cache hit too little. */
+  bypassedBytes: number;
+  /** Hit ratio over the last 16 MiB of input judged. */
+  lastHitRatio: number;
+}
+
 /** Series a LineProtocolParser remembers across calls unless told otherwise. */
 export const DEFAULT_SERIES_CACHE = 200_000;
 
@@ -62,6 +76,20 @@ export class LineProtocolParser implements Parser {
     this.precision = options.precision ?? 'ns';
     const size = options.seriesCache ?? DEFAULT_SERIES_CACHE;
     this.cache = size >= 2 ? new SeriesCache(size) : null;
+  }
+
+  /** The series cache's counters, or null without one. */
+  seriesCacheStats(): SeriesCacheStats | null {
+    const c = this.cache;
+    if (c === null) return null;
+    return {
+      size: c.size,
+      capacity: c.capacity,
+      hits: c.hits,
+      misses: c.misses,
+      bypassedBytes: c.bypassedBytes,
+      lastHitRatio: c.lastHitRatio,
+    };
   }
 
   parse(input: Buffer | string, options: ParseOptions = {}): ParseResult {

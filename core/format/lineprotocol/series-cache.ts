@@ -82,6 +82,8 @@ export class SeriesCache {
   misses = 0;
   /** Input bytes parsed without the cache because it hit too little. */
   bypassedBytes = 0;
+  /** Hit ratio of the last window judged (1 before the first). */
+  lastHitRatio = 1;
   private windowBytes = 0;
   private windowHits = 0;
   private windowMisses = 0;
@@ -101,6 +103,11 @@ export class SeriesCache {
     return this.map.size;
   }
 
+  /** Series it may remember. */
+  get capacity(): number {
+    return this.max;
+  }
+
   /** Whether to use the cache for an input of `bytes` bytes (see the top of this file). */
   engaged(bytes: number): boolean {
     if (this.bypassLeft > 0) {
@@ -112,6 +119,7 @@ export class SeriesCache {
     if (this.windowBytes >= this.window) {
       const hits = this.hits - this.windowHits;
       const lines = hits + this.misses - this.windowMisses;
+      this.lastHitRatio = lines === 0 ? 1 : hits / lines;
       if (this.slots.length >= this.max && hits < lines * MIN_HIT_RATIO) {
         this.bypassLeft = BYPASS_WINDOWS * this.window;
       }

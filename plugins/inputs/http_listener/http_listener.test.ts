@@ -128,6 +128,7 @@ describe('http_listener input', () => {
     const json = JSON.parse(res.text) as { code: string; message: string };
     expect(json.code).toBe('invalid');
     expect(json.message).toMatch(/^partial write: 2 of 5 lines rejected: line 2: .+; line 4: .+/);
+    expect(json.message).not.toMatch(/line 2: line 2:/);
     expect(acc.metrics.map((m) => m.fields.v)).toEqual([1, 2, 3]);
     expect(acc.rejects).toEqual([
       { reason: 'invalid line protocol', count: 2, detail: expect.objectContaining({ lines: [2, 4] }) },

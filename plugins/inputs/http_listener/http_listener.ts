@@ -9,6 +9,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createParser } from '../../../core/format/registry.ts';
+import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
+import type { Parser } from '../../../core/format/types.ts';
 import { authorized, type Credentials } from '../../../core/listen/auth.ts';
 import { splitHostPort } from '../../../core/runtime/admin.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -22,6 +24,8 @@ export class HttpListener implements InputInstance {
   private readonly cfg: HttpListenerConfig;
   private readonly ctx: PluginContext;
   private readonly creds: Credentials;
+  /** One line protocol parser for both write APIs: the series it remembers serve both. */
+  private readonly lineProtocol: Parser;
   private server: http.Server | undefined;
   private v1: WriteContext | undefined;
   private v2: WriteContext | undefined;
@@ -32,13 +36,17 @@ export class HttpListener implements InputInstance {
     this.cfg = cfg;
     this.ctx = ctx;
     this.creds = { token: cfg.token, username: cfg.basic_username, password: cfg.basic_password };
+    this.lineProtocol = withSeriesCacheMetrics(
+      createParser('influx', { seriesCache: cfg.influx_series_cache }),
+      ctx,
+    );
   }
 
   private writeContext(acc: Accumulator, paramTags: [string, string][]): WriteContext {
     const clock = this.ctx.clock;
     return {
       acc,
-      lineProtocol: createParser('influx', { seriesCache: this.cfg.influx_series_cache }),
+      lineProtocol: this.lineProtocol,
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),

@@ -95,7 +95,10 @@ function readBody(req: IncomingMessage, res: ServerResponse, w: WriteContext): P
 
 /** The 400 message naming failing lines: `3 of 10 lines rejected: line 2: ...; line 7: ...`. */
 export function partialMessage(errors: ParseError[], good: number): string {
-  const named = errors.slice(0, MAX_NAMED).map((e) => `line ${e.line}: ${e.message}`);
+  // Parser messages usually start with their line already ("line 2: ..."): say it once.
+  const named = errors
+    .slice(0, MAX_NAMED)
+    .map((e) => (e.message.startsWith(`line ${e.line}:`) ? e.message : `line ${e.line}: ${e.message}`));
   const more = errors.length > MAX_NAMED ? `; and ${errors.length - MAX_NAMED} more` : '';
   const what =
     good > 0

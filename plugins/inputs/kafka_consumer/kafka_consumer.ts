@@ -20,6 +20,7 @@ import { CommitTracker } from './commits.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
 import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
+import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -62,7 +63,7 @@ export class KafkaConsumerInput implements InputInstance {
 
   constructor(cfg: KafkaConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
-    this.parser = parser;
+    this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
     this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
     this.lost = ctx.metrics.counter(

@@ -16,6 +16,7 @@ import type { MqttConsumerConfig } from './config.ts';
 import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connection.ts';
 import { applyRule, compileRules, ruleFor } from './topics.ts';
 import type { CompiledRule } from './topics.ts';
+import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 
 /** Most messages parsed into one pushed batch. */
 const MAX_BATCH_MESSAGES = 5000;
@@ -69,7 +70,7 @@ export class MqttConsumerInput implements InputInstance {
 
   constructor(cfg: MqttConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
-    this.parser = parser;
+    this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
     this.rules = compileRules(cfg.topic_parsing);
     this.lost = ctx.metrics.counter(

@@ -5,6 +5,7 @@
  * datagram is one batch; under pushback datagrams are dropped and counted.
  */
 import { createParser, formatOptions } from '../../../core/format/registry.ts';
+import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { ParseError, Parser } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import { parseSocketAddress } from '../../../core/listen/address.ts';
@@ -24,7 +25,7 @@ export class SocketListener implements InputInstance {
   constructor(cfg: SocketListenerConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    this.parser = createParser(cfg.data_format, formatOptions(cfg));
+    this.parser = withSeriesCacheMetrics(createParser(cfg.data_format, formatOptions(cfg)), ctx);
   }
 
   /** JSON over TCP: one document per line. */
