@@ -124,6 +124,26 @@ describe('LineProtocolParser series memory', () => {
     expect(cache.hits / (cache.hits + cache.misses)).toBeGreaterThan(0.35);
   });
 
+  it('should not be fooled by an input buffer reused for the next input', () => {
+    const parser = new LineProtocolParser();
+    const slab = Buffer.alloc(64);
+    const parse = (text: string) => {
+      slab.write(text);
+      return parser.parse(slab.subarray(0, text.length)).metrics.map((m) => [m.name, m.tags, m.fields]);
+    };
+    expect(parse('a,t=1 v=1 1\nb,t=2 v=2 2\n')).toEqual([
+      ['a', { t: '1' }, { v: 1 }],
+      ['b', { t: '2' }, { v: 2 }],
+    ]);
+    // Same offsets, same lengths: the series after "a" now is "c", where "b" was; then a's field
+    // key changes in place.
+    expect(parse('a,t=1 v=1 1\nc,t=3 v=3 3\n')).toEqual([
+      ['a', { t: '1' }, { v: 1 }],
+      ['c', { t: '3' }, { v: 3 }],
+    ]);
+    expect(parse('a,t=1 w=1 1\n')).toEqual([['a', { t: '1' }, { w: 1 }]]);
+  });
+
   it('should give every metric tags of its own', () => {
     const parser = new LineProtocolParser();
     const a = parser.parse(lines(2)).metrics;
