@@ -87,6 +87,9 @@ export class Reader implements ValueOut {
   private flags = 0;
   /** Hash of the last decoded token, or of the last parsed series section. */
   private hash = 0;
+  /** A new series the cache takes once its line has parsed, and the hash of its bytes. */
+  private admitted: SeriesEntry | null = null;
+  private admittedHash = 0;
   /** Tags built for the current line, or null when they come from a memoized series. */
   private fresh: Tags | null = null;
   /** Field keys of the current line, to teach its series entry when they changed. */
@@ -244,6 +247,7 @@ export class Reader implements ValueOut {
     const b = this.b;
     const n = this.n;
     const prev = this.prev;
+    this.admitted = null;
     const guess = prev === null ? null : prev.next;
     // A forgotten entry (no longer remembered by the cache) is never used.
     if (guess !== null && guess.gen !== FORGOTTEN) {
@@ -282,9 +286,12 @@ export class Reader implements ValueOut {
     if (entry === null) {
       entry = this.parseSeries(start);
       if (entry === null) return null;
-      // A section that parses ends at its first unescaped space, where sectionEnd() stopped.
-      if (end !== -1 && cache.admit()) cache.add(entry, hash);
-      else this.fresh = entry.tags;
+      // A section that parses ends at its first unescaped space, where sectionEnd() stopped. It
+      // is remembered once its whole line has parsed (point()), so bad lines leave no series.
+      if (end !== -1 && cache.admit()) {
+        this.admitted = entry;
+        this.admittedHash = hash;
+      } else this.fresh = entry.tags;
     }
     // A remembered entry must never predict one that refers to this call's input.
     const prev = this.prev;
@@ -442,6 +449,11 @@ export class Reader implements ValueOut {
     const end = this.timestamp(i);
     if (end < 0) return -1;
     const tags = this.fresh ?? entry.copyTags();
+    if (this.admitted === entry) {
+      this.admitted = null;
+      (this.cache as SeriesCache).add(entry, this.admittedHash);
+      if (this.prev !== null) this.prev.next = entry;
+    }
     this.metrics.push(new Metric(entry.name, tags, fields, this.tMs, this.tNs, types));
     this.prev = entry;
     return end;

@@ -144,6 +144,13 @@ describe('LineProtocolParser series memory', () => {
     expect(parse('a,t=1 w=1 1\n')).toEqual([['a', { t: '1' }, { w: 1 }]]);
   });
 
+  it('should remember only series whose line parsed', () => {
+    const parser = new LineProtocolParser();
+    const cache = (parser as unknown as { cache: SeriesCache }).cache;
+    parser.parse('this is not line protocol\nm,t=1 v= 1\nok,t=1 v=1 1\n');
+    expect(cache.size).toBe(1);
+  });
+
   it('should give every metric tags of its own', () => {
     const parser = new LineProtocolParser();
     const a = parser.parse(lines(2)).metrics;

@@ -159,9 +159,10 @@ export class SeriesCache {
     return ++this.refused % ADMIT_WHEN_FULL === 0;
   }
 
-  /** Remembers a just-parsed entry whose bytes are a range of the call's input. */
+  /** Remembers a just-parsed entry whose bytes (section and any field keys) are in the call's input. */
   add(e: SeriesEntry, hash: number): void {
     const old = this.map.get(hash);
+    if (old === e) return;
     if (old !== undefined) {
       // A hash collision (or the same bytes added twice): the newer entry takes the slot.
       this.slots[old.slot] = e;
@@ -184,7 +185,11 @@ export class SeriesCache {
     e.gen = REMEMBERED;
     e.seen = false;
     this.map.set(hash, e);
-    this.compactIfWasteful();
+    const keySrc = e.keySrc;
+    if (keySrc !== null) {
+      e.keySrc = null; // not arena bytes yet: nothing to count as garbage
+      this.learnKeys(e, keySrc, e.keyOff, e.keyLen, e.keys, e.keys.length);
+    } else this.compactIfWasteful();
   }
 
   /** Field keys of a remembered entry's last line, copied from `src`. */
