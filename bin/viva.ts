@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { vivaBin, vivaNodeFlags } from '../helpers/viva.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLK_TCK = 100;
 
 /** A free TCP port on 127.0.0.1 (bound and released; fine on a quiet loopback). */
@@ -99,7 +99,8 @@ export class AgentProcess {
     const log = fs.openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
-      [...o.nodeFlags, path.join(ROOT, 'bin/viva.ts'), 'agent', '-c', cfg],
+      // The flags of the bin's first line, as an installed `viva` runs; --node-flag ones after them win.
+      [...vivaNodeFlags(), ...o.nodeFlags, vivaBin, 'agent', '-c', cfg],
       {
         cwd: o.dir,
         stdio: ['ignore', log, log],

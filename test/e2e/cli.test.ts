@@ -1,10 +1,11 @@
 /**
  * The `viva` command line as an operator uses it: config check, plugins, --test and --once.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, runViva, tempDir } from '../helpers/viva.ts';
+import { repoRoot, runViva, tempDir, vivaBin } from '../helpers/viva.ts';
 
 describe('viva command line', () => {
   it('should pass `config check` on the shipped configs', async () => {
@@ -47,6 +48,15 @@ describe('viva command line', () => {
     const r = await runViva(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('should run as an executable, the way an installed `viva` does (node flags of its first line)', () => {
+    // `env` finds node on PATH: put this node first, as an install puts its node there.
+    const PATH = `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+    const r = spawnSync(vivaBin, ['plugins', 'list'], { env: { ...process.env, PATH }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^inputs:\n(.|\n)*generator/);
   });
 
   it('should list plugins and print a plugin doc generated from its schema', async () => {

@@ -19,9 +19,20 @@ export interface VivaProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `node bin/viva.ts ...args`. */
+/**
+ * The node flags on bin/viva.ts's first line (`#!/usr/bin/env -S node FLAGS`), which an installed
+ * `viva` runs with: tests and the benchmark start it with the same ones.
+ */
+export function vivaNodeFlags(): string[] {
+  const first = fs.readFileSync(vivaBin, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node(?:\s+(.*))?$/.exec(first);
+  if (m === null) throw new Error(`${vivaBin}: expected "#!/usr/bin/env -S node FLAGS" on line 1`);
+  return (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
+/** Starts `node FLAGS bin/viva.ts ...args`, FLAGS from its first line. */
 export function startViva(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): VivaProcess {
-  const child = spawn(process.execPath, [vivaBin, ...args], {
+  const child = spawn(process.execPath, [...vivaNodeFlags(), vivaBin, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
