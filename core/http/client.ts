@@ -1,12 +1,13 @@
 /**
  * The client side shared by the HTTP outputs (http, alertmanager, webhook, influxdb, influxdb_v2,
- * prometheus_remote_write): their auth and TLS config keys, the Authorization header, the undici
- * Agent carrying the TLS options, and the usual mapping of a failed status to a WriteError. It lives
+ * prometheus_remote_write): their auth and TLS config keys, the Authorization header, the sender
+ * (an undici Agent carrying the TLS options, its lifecycle and the request with its timeout), and
+ * the usual mapping of a failed status to a WriteError. It lives
  * in core because a plugin never imports another plugin; each plugin keeps its own special cases
  * (InfluxDB's partial writes, remote write's sample errors) and passes the rest as parameters.
  */
 import fs from 'node:fs';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { WriteError, parseRetryAfter } from '../errors/errors.ts';
 
@@ -107,37 +108,91 @@ export function requestFailed(url: string, e: unknown, what = 'request'): WriteE
   );
 }
 
-/** A server's answer to a POST: status, body text and its Retry-After header. */
+/** A server's answer to a request: status, body text and its Retry-After header. */
 export interface HttpAnswer {
   status: number;
   text: string;
   retryAfter: string | undefined;
 }
 
+/** How one output talks HTTP. */
+export interface HttpSenderOptions {
+  tls: HttpTls;
+  /** Headers of every request (unless a request brings its own). */
+  headers: Record<string, string>;
+  /** Limit of a whole exchange: connect, send, answer read. */
+  timeoutMs: number;
+  /** Also limit the TCP/TLS connect to timeoutMs (undici's own default is 10 s). */
+  connectTimeout?: boolean;
+  /** What a request that gets no answer is called in its error ("remote write to ... failed"). */
+  what?: string;
+}
+
 /**
- * POSTs a body and reads the whole answer, within `timeoutMs` for the whole exchange. A request
- * that gets no answer (refused, reset, timed out) comes back as a retryable WriteError.
+ * One output's HTTP client: an undici Agent carrying the TLS options, made by connect() (which
+ * reads the PEM files, so a missing file fails the connect) or by the first request, and closed by
+ * close(). A request that gets no answer (refused, reset, timed out) comes back as a retryable
+ * WriteError, never as an exception; answerError() turns an answer into the output's verdict.
  */
-export async function postBody(
-  url: string,
-  o: {
-    headers: Record<string, string>;
-    body: Buffer | string;
-    dispatcher: Agent | undefined;
-    timeoutMs: number;
-  },
-): Promise<HttpAnswer | WriteError> {
-  try {
-    const res = await request(url, {
-      method: 'POST',
-      headers: o.headers,
-      body: o.body,
-      dispatcher: o.dispatcher,
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
-  } catch (e) {
-    return requestFailed(url, e);
+export class HttpSender {
+  private readonly o: HttpSenderOptions;
+  private agent: Agent | undefined;
+
+  constructor(o: HttpSenderOptions) {
+    this.o = o;
   }
+
+  connect(): void {
+    this.dispatcher();
+  }
+
+  /** The Agent, for a request this class does not make itself. */
+  dispatcher(): Agent {
+    this.agent ??= tlsDispatcher(this.o.tls, this.o.connectTimeout === true ? this.o.timeoutMs : undefined);
+    return this.agent;
+  }
+
+  /**
+   * Sends a body (POST unless told; with the sender's headers unless given others) and reads the
+   * whole answer within the timeout.
+   */
+  async send(
+    url: string,
+    body: Buffer | string,
+    opts: { method?: Dispatcher.HttpMethod; headers?: Record<string, string> } = {},
+  ): Promise<HttpAnswer | WriteError> {
+    try {
+      const res = await request(url, {
+        method: opts.method ?? 'POST',
+        headers: opts.headers ?? this.o.headers,
+        body,
+        dispatcher: this.dispatcher(),
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, text, retryAfter: retryAfterHeader(res.headers) };
+    } catch (e) {
+      return requestFailed(url, e, this.o.what);
+    }
+  }
+
+  async close(): Promise<void> {
+    const a = this.agent;
+    this.agent = undefined;
+    await a?.close();
+  }
+}
+
+/**
+ * The verdict on an answer: undefined when it is a success (a 2xx, or one of `ok` when given),
+ * else the request's own WriteError or `toError`'s for the status.
+ */
+export function answerError(
+  a: HttpAnswer | WriteError,
+  toError: (status: number, body: string, retryAfter: string | undefined) => WriteError,
+  ok?: readonly number[],
+): WriteError | undefined {
+  if (a instanceof WriteError) return a;
+  if (ok !== undefined ? ok.includes(a.status) : a.status >= 200 && a.status < 300) return undefined;
+  return toError(a.status, a.text, a.retryAfter);
 }

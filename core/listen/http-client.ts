@@ -4,8 +4,8 @@
  * and a bound on the body size read into memory.
  */
 import fs from 'node:fs';
-import { Agent, request } from 'undici';
-import { authHeaders } from '../http/client.ts';
+import { type Agent, request } from 'undici';
+import { authHeaders, tlsDispatcher } from '../http/client.ts';
 
 /** Options of an HttpPoller. */
 export interface HttpPollerOptions {
@@ -85,11 +85,9 @@ export class HttpPoller {
   }
 
   private dispatcher(): Agent {
-    this.agent ??= new Agent({
-      connect: {
-        rejectUnauthorized: !this.opts.insecureSkipVerify,
-        ca: this.opts.tlsCa !== undefined ? fs.readFileSync(this.opts.tlsCa) : undefined,
-      },
+    this.agent ??= tlsDispatcher({
+      tls_ca: this.opts.tlsCa,
+      insecure_skip_verify: this.opts.insecureSkipVerify,
     });
     return this.agent;
   }

@@ -7,9 +7,8 @@
  * alert is relative to the wall clock (Alertmanager's), not to the plugin clock, which follows
  * event time during a replay.
  */
-import type { Agent } from 'undici';
-import { WriteError } from '../../../core/errors/errors.ts';
-import { authHeaders, httpStatusError, tlsDispatcher, postBody } from '../../../core/http/client.ts';
+import type { WriteError } from '../../../core/errors/errors.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
 import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -44,20 +43,15 @@ export function requestHeaders(cfg: {
 }
 
 export class AlertmanagerOutput implements OutputInstance {
-  private readonly cfg: AlertmanagerConfig;
-  private readonly urls: string[];
-  private readonly headers: Record<string, string>;
   private readonly options: AlertOptions;
   private readonly countIgnored: (n?: number) => void;
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
-  private dispatcher: Agent | undefined;
+  private readonly http: HttpSender;
   private readonly failover: Failover;
 
   constructor(cfg: AlertmanagerConfig, ctx: PluginContext) {
-    this.cfg = cfg;
-    this.urls = cfg.urls.map(alertsUrl);
-    this.failover = new Failover(this.urls, ctx.log, 'alertmanager', 'post');
-    this.headers = requestHeaders(cfg);
+    this.failover = new Failover(cfg.urls.map(alertsUrl), ctx.log, 'alertmanager', 'post');
+    this.http = new HttpSender({ tls: cfg, headers: requestHeaders(cfg), timeoutMs: cfg.timeout });
     this.options = {
       externalLabels: cfg.external_labels,
       generatorUrl: cfg.generator_url,
@@ -69,13 +63,8 @@ export class AlertmanagerOutput implements OutputInstance {
   }
 
   connect(): Promise<void> {
-    this.agent();
+    this.http.connect();
     return Promise.resolve();
-  }
-
-  private agent(): Agent {
-    this.dispatcher ??= tlsDispatcher(this.cfg);
-    return this.dispatcher;
   }
 
   async write(metrics: Metric[]): Promise<void> {
@@ -90,20 +79,10 @@ export class AlertmanagerOutput implements OutputInstance {
 
   /** One server: undefined when it took the alerts. */
   private async post(url: string, body: string): Promise<WriteError | undefined> {
-    const a = await postBody(url, {
-      headers: this.headers,
-      body,
-      dispatcher: this.agent(),
-      timeoutMs: this.cfg.timeout,
-    });
-    if (a instanceof WriteError) return a;
-    if (a.status >= 200 && a.status < 300) return undefined;
-    return statusError(a.status, a.text, a.retryAfter);
+    return answerError(await this.http.send(url, body), statusError);
   }
 
-  async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    await d?.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

@@ -5,16 +5,8 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { Agent } from 'undici';
-import { request } from 'undici';
 import type { WriteError } from '../../../core/errors/errors.ts';
-import {
-  authHeaders,
-  httpStatusError,
-  requestFailed,
-  retryAfterHeader,
-  tlsDispatcher,
-} from '../../../core/http/client.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
 import type { Serializer } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
@@ -30,40 +22,30 @@ export function statusError(status: number, body: string, retryAfter: string | u
 export class HttpOutput implements OutputInstance {
   private readonly cfg: HttpConfig;
   private readonly serializer: Serializer;
-  private readonly dispatcher: Agent;
-  private readonly headers: Record<string, string>;
+  private readonly http: HttpSender;
 
   constructor(cfg: HttpConfig, serializer: Serializer) {
     this.cfg = cfg;
     this.serializer = serializer;
-    this.dispatcher = tlsDispatcher(cfg);
     const h: Record<string, string> = { 'content-type': serializer.contentType, ...cfg.headers };
     if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
-    this.headers = { ...h, ...authHeaders(cfg) };
+    this.http = new HttpSender({ tls: cfg, headers: { ...h, ...authHeaders(cfg) }, timeoutMs: cfg.timeout });
+  }
+
+  connect(): Promise<void> {
+    this.http.connect();
+    return Promise.resolve();
   }
 
   async write(metrics: Metric[]): Promise<void> {
     let body = this.serializer.serialize(metrics);
     if (this.cfg.content_encoding === 'gzip') body = await gzip(body);
-    let res;
-    try {
-      res = await request(this.cfg.url, {
-        method: this.cfg.method,
-        headers: this.headers,
-        body,
-        dispatcher: this.dispatcher,
-        headersTimeout: this.cfg.timeout,
-        bodyTimeout: this.cfg.timeout,
-      });
-    } catch (e) {
-      throw requestFailed(this.cfg.url, e);
-    }
-    const text = await res.body.text();
-    if (this.cfg.success_codes.includes(res.statusCode)) return;
-    throw statusError(res.statusCode, text, retryAfterHeader(res.headers));
+    const answer = await this.http.send(this.cfg.url, body, { method: this.cfg.method });
+    const err = answerError(answer, statusError, this.cfg.success_codes);
+    if (err !== undefined) throw err;
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

@@ -7,11 +7,9 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { Agent } from 'undici';
-import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import { authHeaders, tlsDispatcher, postBody, type HttpAnswer } from '../../../core/http/client.ts';
+import { authHeaders, HttpSender, type HttpAnswer } from '../../../core/http/client.ts';
 import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -55,9 +53,8 @@ export class InfluxdbOutput implements OutputInstance {
   private readonly cfg: InfluxdbConfig;
   private readonly serializer: Serializer;
   private readonly ctx: PluginContext;
-  private readonly headers: Record<string, string>;
   private readonly queryHeaders: Record<string, string>;
-  private dispatcher: Agent | undefined;
+  private readonly http: HttpSender;
   private readonly failover: Failover;
 
   constructor(cfg: InfluxdbConfig, serializer: Serializer, ctx: PluginContext) {
@@ -69,11 +66,11 @@ export class InfluxdbOutput implements OutputInstance {
     Object.assign(h, authHeaders({ username: cfg.username, password: cfg.password }));
     this.queryHeaders = { ...h, 'content-type': 'application/x-www-form-urlencoded' };
     if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
-    this.headers = h;
+    this.http = new HttpSender({ tls: cfg, headers: h, timeoutMs: cfg.timeout, connectTimeout: true });
   }
 
   async connect(): Promise<void> {
-    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
+    this.http.connect();
     if (this.cfg.skip_database_creation) return;
     for (const url of this.cfg.urls) {
       try {
@@ -133,8 +130,7 @@ export class InfluxdbOutput implements OutputInstance {
   }
 
   private post(url: string, body: Buffer): Promise<HttpAnswer | WriteError> {
-    const o = { headers: this.headers, body, dispatcher: this.dispatcher, timeoutMs: this.cfg.timeout };
-    return postBody(this.writeUrl(url), o);
+    return this.http.send(this.writeUrl(url), body);
   }
 
   /** Maps a response to the WriteError the core understands; undefined when delivered. */
@@ -168,23 +164,18 @@ export class InfluxdbOutput implements OutputInstance {
   /** CREATE DATABASE (a no-op when it exists). */
   private async createDatabase(url: string): Promise<void> {
     const q = `CREATE DATABASE "${this.cfg.database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-    const res = await request(new URL('query', url.endsWith('/') ? url : url + '/').toString(), {
-      method: 'POST',
-      headers: this.queryHeaders,
-      body: new URLSearchParams({ q }).toString(),
-      dispatcher: this.dispatcher,
-      headersTimeout: this.cfg.timeout,
-      bodyTimeout: this.cfg.timeout,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200 || text.includes('"error"'))
-      throw new Error(`${q} answered ${res.statusCode}: ${errorText(text)}`);
+    const a = await this.http.send(
+      new URL('query', url.endsWith('/') ? url : url + '/').toString(),
+      new URLSearchParams({ q }).toString(),
+      { headers: this.queryHeaders },
+    );
+    if (a instanceof WriteError) throw new Error(`${q}: ${a.message}`);
+    if (a.status !== 200 || a.text.includes('"error"'))
+      throw new Error(`${q} answered ${a.status}: ${errorText(a.text)}`);
     this.ctx.log.info({ url, database: this.cfg.database }, 'database ready');
   }
 
-  async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    await d?.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

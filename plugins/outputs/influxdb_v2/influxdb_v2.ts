@@ -7,10 +7,9 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { Agent } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import { tlsDispatcher, postBody, type HttpAnswer } from '../../../core/http/client.ts';
+import { HttpSender, type HttpAnswer } from '../../../core/http/client.ts';
 import { Failover } from '../../../core/http/failover.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -36,8 +35,7 @@ function errorText(text: string): string {
 export class InfluxdbV2Output implements OutputInstance {
   private readonly cfg: InfluxdbV2Config;
   private readonly serializer: Serializer;
-  private readonly headers: Record<string, string>;
-  private dispatcher: Agent | undefined;
+  private readonly http: HttpSender;
   private readonly failover: Failover;
 
   constructor(cfg: InfluxdbV2Config, serializer: Serializer, ctx: PluginContext) {
@@ -50,11 +48,11 @@ export class InfluxdbV2Output implements OutputInstance {
       authorization: `Token ${cfg.token}`,
     };
     if (cfg.content_encoding === 'gzip') h['content-encoding'] = 'gzip';
-    this.headers = h;
+    this.http = new HttpSender({ tls: cfg, headers: h, timeoutMs: cfg.timeout, connectTimeout: true });
   }
 
   connect(): Promise<void> {
-    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
+    this.http.connect();
     return Promise.resolve();
   }
 
@@ -83,8 +81,7 @@ export class InfluxdbV2Output implements OutputInstance {
   }
 
   private post(url: string, body: Buffer): Promise<HttpAnswer | WriteError> {
-    const o = { headers: this.headers, body, dispatcher: this.dispatcher, timeoutMs: this.cfg.timeout };
-    return postBody(this.writeUrl(url), o);
+    return this.http.send(this.writeUrl(url), body);
   }
 
   /** Maps a response to the WriteError the core understands; undefined when delivered. */
@@ -130,9 +127,7 @@ export class InfluxdbV2Output implements OutputInstance {
     return WriteError.partial(what, { rejected, retry });
   }
 
-  async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    await d?.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

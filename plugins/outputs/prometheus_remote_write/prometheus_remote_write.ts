@@ -7,11 +7,9 @@
  * old sample when out-of-order ingestion is on): those are recognised by their message and
  * refused for good too, or one bad sample would hold the output back forever.
  */
-import type { Agent } from 'undici';
-import { request } from 'undici';
 import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
 import { REMOTE_WRITE_HEADERS, remoteWriteBody } from '../../../core/format/prometheus/remotewrite.ts';
-import { authHeaders, requestFailed, retryAfterHeader, tlsDispatcher } from '../../../core/http/client.ts';
+import { answerError, authHeaders, HttpSender } from '../../../core/http/client.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { PrometheusRemoteWriteConfig } from './config.ts';
@@ -35,24 +33,30 @@ export function statusError(status: number, body: string, retryAfter: string | u
 export class PrometheusRemoteWriteOutput implements OutputInstance {
   private readonly cfg: PrometheusRemoteWriteConfig;
   private readonly ctx: PluginContext;
-  private readonly headers: Record<string, string>;
   private readonly skipped: (value?: number) => void;
-  private dispatcher: Agent | undefined;
+  private readonly http: HttpSender;
 
   constructor(cfg: PrometheusRemoteWriteConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
-    this.headers = {
+    const headers = {
       ...cfg.headers,
       ...REMOTE_WRITE_HEADERS,
       'user-agent': 'viva',
       ...authHeaders({ token: cfg.bearer_token, username: cfg.username, password: cfg.password }),
     };
+    this.http = new HttpSender({
+      tls: cfg,
+      headers,
+      timeoutMs: cfg.timeout,
+      connectTimeout: true,
+      what: 'remote write',
+    });
     this.skipped = ctx.metrics.counter('remote_write_skipped_fields', 'String fields left out (not samples)');
   }
 
   connect(): Promise<void> {
-    this.dispatcher = tlsDispatcher(this.cfg, this.cfg.timeout);
+    this.http.connect();
     return Promise.resolve();
   }
 
@@ -60,31 +64,14 @@ export class PrometheusRemoteWriteOutput implements OutputInstance {
     const { series, skipped } = toTimeSeries(metrics);
     if (skipped > 0) this.skipped(skipped);
     if (series.length === 0) return;
-    const body = remoteWriteBody(series);
-    let res;
-    try {
-      res = await request(this.cfg.url, {
-        method: 'POST',
-        headers: this.headers,
-        body,
-        dispatcher: this.dispatcher,
-        headersTimeout: this.cfg.timeout,
-        bodyTimeout: this.cfg.timeout,
-      });
-    } catch (e) {
-      throw requestFailed(this.cfg.url, e, 'remote write');
-    }
-    const text = await res.body.text();
-    if (res.statusCode >= 200 && res.statusCode < 300) return;
-    const err = statusError(res.statusCode, text, retryAfterHeader(res.headers));
+    const err = answerError(await this.http.send(this.cfg.url, remoteWriteBody(series)), statusError);
+    if (err === undefined) return;
     if (err.kind === 'permanent')
-      this.ctx.log.debug({ status: res.statusCode, series: series.length }, 'remote write refused a batch');
+      this.ctx.log.debug({ err: err.message, series: series.length }, 'remote write refused a batch');
     throw err;
   }
 
-  async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    await d?.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

@@ -4,9 +4,8 @@
  * are retried (or dropped, on 400, 413 and 422) while the delivered ones count as written.
  * Metrics other than alert events are ignored (and counted).
  */
-import type { Agent } from 'undici';
 import { WriteError, type RejectedMetric } from '../../../core/errors/errors.ts';
-import { authHeaders, httpStatusError, tlsDispatcher, postBody } from '../../../core/http/client.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
 import type { Metric } from '../../../core/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { WebhookConfig } from './config.ts';
@@ -18,16 +17,16 @@ export function statusError(status: number, body: string, retryAfter: string | u
 }
 
 export class WebhookOutput implements OutputInstance {
-  private readonly cfg: WebhookConfig;
-  private readonly headers: Record<string, string>;
+  private readonly url: string;
   private readonly options: GroupOptions;
   private readonly countIgnored: (n?: number) => void;
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
-  private dispatcher: Agent | undefined;
+  private readonly http: HttpSender;
 
   constructor(cfg: WebhookConfig, ctx: PluginContext) {
-    this.cfg = cfg;
-    this.headers = { 'content-type': 'application/json', ...cfg.headers, ...authHeaders(cfg) };
+    this.url = cfg.url;
+    const headers = { 'content-type': 'application/json', ...cfg.headers, ...authHeaders(cfg) };
+    this.http = new HttpSender({ tls: cfg, headers, timeoutMs: cfg.timeout });
     this.options = {
       receiver: cfg.receiver,
       externalUrl: cfg.external_url,
@@ -40,13 +39,8 @@ export class WebhookOutput implements OutputInstance {
   }
 
   connect(): Promise<void> {
-    this.agent();
+    this.http.connect();
     return Promise.resolve();
-  }
-
-  private agent(): Agent {
-    this.dispatcher ??= tlsDispatcher(this.cfg);
-    return this.dispatcher;
   }
 
   async write(metrics: Metric[]): Promise<void> {
@@ -89,20 +83,10 @@ export class WebhookOutput implements OutputInstance {
 
   /** One notification: undefined when delivered. */
   private async post(body: string): Promise<WriteError | undefined> {
-    const a = await postBody(this.cfg.url, {
-      headers: this.headers,
-      body,
-      dispatcher: this.agent(),
-      timeoutMs: this.cfg.timeout,
-    });
-    if (a instanceof WriteError) return a;
-    if (a.status >= 200 && a.status < 300) return undefined;
-    return statusError(a.status, a.text, a.retryAfter);
+    return answerError(await this.http.send(this.url, body), statusError);
   }
 
-  async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    await d?.close();
+  close(): Promise<void> {
+    return this.http.close();
   }
 }
