@@ -34,6 +34,9 @@ export type { RejectedMetric } from './errors/errors.ts';
 
 export { duration, size } from './config/duration.ts';
 
+/** For warnings that can recur thousands of times a second: once per key and interval. */
+export { LogThrottle, LOG_EVERY_MS } from './telemetry/log-throttle.ts';
+
 export { createParser, createSerializer } from './format/registry.ts';
 export type { ParseError, ParseOptions, ParseResult, Parser, Serializer } from './format/types.ts';
 

@@ -9,6 +9,7 @@ import { applyFilter, compileFilter, type CompiledFilter } from '../filter/filte
 import type { Metric } from '../metric/metric.ts';
 import type { Accumulator, AckCallback, InputInstance, PluginId } from '../plugin/types.ts';
 import type { InputStats } from './stats.ts';
+import { LogThrottle } from '../telemetry/log-throttle.ts';
 
 /** Where a running input sends its batches: returns false while the pipeline is saturated. */
 export interface InputSink {
@@ -42,12 +43,15 @@ export class RunningInput {
   private gathering: Promise<void> | null = null;
   private stopped = false;
   readonly accumulator: Accumulator;
+  /** A flood of bad input is counted in full but logged once per reason and interval. */
+  private readonly rejectLog: LogThrottle;
 
   constructor(opts: RunningInputOptions, sink: InputSink) {
     this.opts = opts;
     this.id = opts.id;
     this.instance = opts.instance;
     this.sink = sink;
+    this.rejectLog = new LogThrottle(opts.log);
     this.filter = compileFilter(opts.common);
     this.tags = Object.entries({ ...opts.defaultTags, ...(opts.common.tags ?? {}) });
     const sinkOf = (): InputSink => this.sink;
@@ -55,7 +59,7 @@ export class RunningInput {
       push: (metrics, ack) => this.push(metrics, ack),
       reject: (reason, detail, count = 1) => {
         this.opts.stats.rejected(count, reason);
-        this.opts.log.warn({ reason, count, ...detail }, 'input rejected bad data');
+        this.rejectLog.warn(reason, { reason, count, ...detail }, 'input rejected bad data', count);
       },
       get saturated() {
         return sinkOf().saturated;

@@ -14,6 +14,7 @@ import { Delivery } from '../pipeline/delivery.ts';
 import type { OutputInstance, PluginId } from '../plugin/types.ts';
 import { backoffDelay } from './backoff.ts';
 import type { OutputStats } from './stats.ts';
+import { LogThrottle } from '../telemetry/log-throttle.ts';
 
 export interface RunningOutputOptions {
   id: PluginId;
@@ -50,6 +51,7 @@ export class RunningOutput {
   readonly instance: OutputInstance;
   private readonly opts: RunningOutputOptions;
   private readonly log: Logger;
+  private readonly dropLog: LogThrottle;
   private readonly stats: OutputStats;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | null = null;
@@ -66,6 +68,7 @@ export class RunningOutput {
     this.id = opts.id;
     this.instance = opts.instance;
     this.log = opts.log;
+    this.dropLog = new LogThrottle(opts.log);
     this.stats = opts.stats;
     this.filter = compileFilter(opts.common);
     this.buffer =
@@ -80,7 +83,8 @@ export class RunningOutput {
 
   private dropped(n: number, reason: string): void {
     this.stats.dropped(n, reason);
-    this.log.warn({ count: n, reason }, 'output dropped metrics');
+    // Overload drops on every push: counted in full, logged once per reason and interval.
+    this.dropLog.warn(reason, { count: n, reason }, 'output dropped metrics', n);
   }
 
   /** True when block mode asks the sources to wait. */

@@ -168,6 +168,63 @@ files = ["${out}"]
   });
 });
 
+describe('viva agent under a flood of bad input', () => {
+  it('should count every rejected write but log once per interval, then say how many it held back', async () => {
+    const dir = tempDir();
+    const [admin, httpPort] = await Promise.all([freePort(), freePort()]);
+    const file = path.join(dir, 'agent.toml');
+    fs.writeFileSync(
+      file,
+      `${pluginModules(['http_listener'])}[agent]
+flush_interval = "100ms"
+http_listen = "127.0.0.1:${admin}"
+data_dir = "${dir}"
+
+[[inputs.http_listener]]
+service_address = "127.0.0.1:${httpPort}"
+
+[[outputs.discard]]
+`,
+    );
+    const p = startViva(['agent', '-c', file]);
+    running.push(p);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${admin}/ready`)).ok, 'the agent to be ready');
+    const badWrite = async (): Promise<number> =>
+      (await fetch(`http://127.0.0.1:${httpPort}/write`, { method: 'POST', body: 'not line protocol\n' }))
+        .status;
+    const rejectLogs = (): {
+      time: number;
+      count: number;
+      suppressed?: number;
+      suppressed_count?: number;
+    }[] =>
+      p
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"input rejected bad data"'))
+        .map((l) => JSON.parse(l) as { time: number; count: number });
+    const rejected = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('viva_input_rejected_total{'));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+
+    const flood = 300;
+    for (let i = 0; i < flood; i++) expect(await badWrite()).toBe(400);
+    expect(await rejected()).toBe(flood);
+    const first = rejectLogs();
+    expect(first).toHaveLength(1);
+    expect(first[0].count).toBe(1);
+
+    // The interval (10 s) after the first line, the next rejection is logged with what was held back.
+    await new Promise((r) => setTimeout(r, Math.max(0, first[0].time + 10_100 - Date.now())));
+    expect(await badWrite()).toBe(400);
+    await waitFor(() => rejectLogs().length === 2, 'the second log line');
+    expect(rejectLogs()[1]).toMatchObject({ count: 1, suppressed: flood - 1, suppressed_count: flood - 1 });
+    expect(await rejected()).toBe(flood + 1);
+  }, 30_000);
+});
+
 describe('viva agent with tail', () => {
   it('should keep every line through rotation and truncation and not re-read after a restart', async () => {
     const dir = tempDir();

@@ -21,6 +21,7 @@ import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
 import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
+import { LogThrottle } from '../../../core/telemetry/log-throttle.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -29,7 +30,6 @@ const MAX_BATCH_MESSAGES = 5000;
 const MAX_BATCH_METRICS = 10_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
-const LOG_EVERY_MS = 10_000;
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -58,13 +58,14 @@ export class KafkaConsumerInput implements InputInstance {
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly committed: (value?: number) => void;
   private readonly lost: (value?: number) => void;
-  private lastLostLog = -Infinity;
-  private lostSinceLog = 0;
+  /** Drops under overload come with every batch: logged once per interval. */
+  private readonly lostLog: LogThrottle;
 
   constructor(cfg: KafkaConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
     this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
+    this.lostLog = new LogThrottle(ctx.log, { now: () => ctx.clock.monotonic() });
     this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
     this.lost = ctx.metrics.counter(
       'kafka_undelivered_messages',
@@ -281,18 +282,15 @@ export class KafkaConsumerInput implements InputInstance {
     this.throttle();
   }
 
-  /** Counts a batch the pipeline dropped; logs at most every LOG_EVERY_MS (overload floods otherwise). */
+  /** Counts a batch the pipeline dropped, and logs it (at most once per interval). */
   private undeliveredBatch(messages: number): void {
     this.lost(messages);
-    this.lostSinceLog += messages;
-    const now = this.ctx.clock.monotonic();
-    if (now - this.lastLostLog < LOG_EVERY_MS) return;
-    this.ctx.log.warn(
-      { messages: this.lostSinceLog },
+    this.lostLog.warn(
+      'undelivered',
+      { messages },
       'the pipeline dropped batches read from Kafka; their offsets are committed anyway',
+      messages,
     );
-    this.lastLostLog = now;
-    this.lostSinceLog = 0;
   }
 
   private commit(m: KafkaMessage): void {

@@ -17,10 +17,10 @@ import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connect
 import { applyRule, compileRules, ruleFor } from './topics.ts';
 import type { CompiledRule } from './topics.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
+import { LogThrottle } from '../../../core/telemetry/log-throttle.ts';
 
 /** Most messages parsed into one pushed batch. */
 const MAX_BATCH_MESSAGES = 5000;
-const LOG_EVERY_MS = 10_000;
 
 /**
  * Handed to mqtt.js's handleMessage callback to let it read on without sending the PUBACK, which
@@ -65,13 +65,14 @@ export class MqttConsumerInput implements InputInstance {
   private held: (() => void)[] = [];
   private connection = 0;
   private readonly lost: (value?: number) => void;
-  private lastLostLog = -Infinity;
-  private lostSinceLog = 0;
+  /** Drops under overload come with every batch: logged once per interval. */
+  private readonly lostLog: LogThrottle;
 
   constructor(cfg: MqttConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
     this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
+    this.lostLog = new LogThrottle(ctx.log, { now: () => ctx.clock.monotonic() });
     this.rules = compileRules(cfg.topic_parsing);
     this.lost = ctx.metrics.counter(
       'mqtt_undelivered_messages',
@@ -212,18 +213,15 @@ export class MqttConsumerInput implements InputInstance {
     this.resumeReading();
   }
 
-  /** Counts a batch the pipeline dropped; logs at most every LOG_EVERY_MS (overload floods otherwise). */
+  /** Counts a batch the pipeline dropped, and logs it (at most once per interval). */
   private undeliveredBatch(messages: number): void {
     this.lost(messages);
-    this.lostSinceLog += messages;
-    const now = this.ctx.clock.monotonic();
-    if (now - this.lastLostLog < LOG_EVERY_MS) return;
-    this.ctx.log.warn(
-      { messages: this.lostSinceLog },
+    this.lostLog.warn(
+      'undelivered',
+      { messages },
       'the pipeline dropped batches read from MQTT; they are acknowledged anyway',
+      messages,
     );
-    this.lastLostLog = now;
-    this.lostSinceLog = 0;
   }
 
   /**
