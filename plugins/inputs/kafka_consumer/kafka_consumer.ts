@@ -30,6 +30,8 @@ const MAX_BATCH_MESSAGES = 5000;
 const MAX_BATCH_METRICS = 10_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** Longest a stop waits for offset commits already sent. */
+const COMMIT_WAIT_MS = 5000;
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -60,6 +62,8 @@ export class KafkaConsumerInput implements InputInstance {
   private readonly lost: (value?: number) => void;
   /** Drops under overload come with every batch: logged once per interval. */
   private readonly lostLog: LogThrottle;
+  /** Offset commits sent and not answered yet. */
+  private readonly commits = new Set<Promise<void>>();
 
   constructor(cfg: KafkaConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
@@ -294,15 +298,28 @@ export class KafkaConsumerInput implements InputInstance {
   }
 
   private commit(m: KafkaMessage): void {
-    const done = (e?: Error): void => {
-      if (e !== undefined && e !== null)
-        this.ctx.log.warn(
-          { err: e.message, topic: m.topic, partition: m.partition },
-          'offset commit failed; the next one covers it',
-        );
-      else this.committed();
-    };
-    void m.commit(done);
+    const sent = new Promise<void>((resolve) => {
+      void m.commit((e?: Error) => {
+        if (e !== undefined && e !== null)
+          this.ctx.log.warn(
+            { err: e.message, topic: m.topic, partition: m.partition },
+            'offset commit failed; the next one covers it',
+          );
+        else this.committed();
+        resolve();
+      });
+    });
+    this.commits.add(sent);
+    void sent.then(() => this.commits.delete(sent));
+  }
+
+  /** Waits (at most COMMIT_WAIT_MS) for the commits already sent, so a clean stop loses none. */
+  private async commitsSettled(): Promise<void> {
+    if (this.commits.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, COMMIT_WAIT_MS)));
+    await Promise.race([Promise.all(this.commits), late]);
+    clearTimeout(timer);
   }
 
   private waitForCapacity(acc: Accumulator): void {
@@ -338,6 +355,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.flush();
     this.generation++;
     this.tracker.reset();
+    await this.commitsSettled();
     try {
       if (stream !== undefined && !stream.destroyed) await stream.close();
     } catch (e) {
@@ -351,8 +369,9 @@ export class KafkaConsumerInput implements InputInstance {
   }
 
   /**
-   * Stops fetching and leaves the group. Batches still in the pipeline are not committed: after a
-   * restart they are read again (at-least-once).
+   * Stops fetching, waits for the offset commits already sent (those of delivered batches), and
+   * leaves the group. Batches still in the pipeline are not committed: after a restart they are
+   * read again (at-least-once).
    */
   async stop(): Promise<void> {
     this.stopped = true;
