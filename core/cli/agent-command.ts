@@ -19,6 +19,7 @@ import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
 import { loadAndValidate } from '../plugin/external.ts';
 import { Reloader } from '../runtime/reloader.ts';
+import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../runtime/heap.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -111,6 +112,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
   try {
     await admin?.start();
     await agent.start();
+    if (memoryReducerByDefault()) log.info({ execArgv: process.execArgv }, MEMORY_REDUCER_HINT);
     const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
     reloader.start(watchConfig ? configPath : undefined);
   } catch (e) {

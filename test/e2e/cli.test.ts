@@ -1,11 +1,11 @@
 /**
  * The `viva` command line as an operator uses it: config check, plugins, --test and --once.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, runViva, tempDir, vivaBin } from '../helpers/viva.ts';
+import { freePort, repoRoot, runViva, startViva, tempDir, vivaBin, waitFor } from '../helpers/viva.ts';
 
 describe('viva command line', () => {
   it('should pass `config check` on the shipped configs', async () => {
@@ -57,6 +57,42 @@ describe('viva command line', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^inputs:\n(.|\n)*generator/);
+  });
+
+  it('should say how to keep memory flat when node runs the agent without --no-memory-reducer', async () => {
+    const dir = tempDir();
+    const admin = await freePort();
+    const file = path.join(dir, 'agent.toml');
+    fs.writeFileSync(
+      file,
+      `[agent]\nhttp_listen = "127.0.0.1:${admin}"\ndata_dir = "${dir}"\n\n` +
+        `[[inputs.generator]]\nrate = 10\n\n[[outputs.discard]]\n`,
+    );
+    const runUntilReady = async (start: () => { stderr: () => string; stop: () => Promise<unknown> }) => {
+      const p = start();
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${admin}/ready`)).ok, 'the agent to be ready');
+      await waitFor(() => p.stderr().includes('"msg":"agent started"'), 'the start log line');
+      await p.stop();
+      return p.stderr();
+    };
+    // As the bin runs it (the flag of its first line): no hint.
+    const asBin = await runUntilReady(() => {
+      const v = startViva(['agent', '-c', file]);
+      return { stderr: v.stderr, stop: () => (v.child.kill('SIGTERM'), v.exited) };
+    });
+    expect(asBin).not.toContain('memory reducer');
+    // `node bin/viva.ts`: the hint, once.
+    const plain = await runUntilReady(() => {
+      const child = spawn(process.execPath, [vivaBin, 'agent', '-c', file], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      return { stderr: () => err, stop: () => (child.kill('SIGTERM'), exited) };
+    });
+    expect(plain.match(/V8 memory reducer on/g)).toHaveLength(1);
+    expect(plain).toContain('node --no-memory-reducer bin/viva.ts');
   });
 
   it('should list plugins and print a plugin doc generated from its schema', async () => {
