@@ -101,13 +101,7 @@ describe('mqtt through the agent', () => {
 
     const first = startAgent(agentConfig({ ...base, port: await freePort() }), dir, 1);
     // Once subscribed, the persistent session keeps everything published for it.
-    await until(
-      first,
-      () => first.stderr().includes('mqtt consumer connected'),
-      'the consumer connected',
-      30_000,
-    );
-    await sleep(500);
+    await until(first, () => first.stderr().includes('"msg":"mqtt subscribed"'), 'the subscription', 30_000);
     // The stream goes on while the agent is killed and while no agent runs.
     const publishing = publish(0, total);
     await until(

@@ -10,6 +10,7 @@ import { parseConfig, TestAccumulator, testContext } from '../../core/plugin/tes
 import type { InputInstance, OutputInstance } from '../../core/plugin/types.ts';
 import { mqttConsumerInput } from '../../plugins/inputs/mqtt_consumer/index.ts';
 import { mqttOutput } from '../../plugins/outputs/mqtt/index.ts';
+import { waitFor } from '../helpers/viva.ts';
 import { broker, mosquittoPub, mosquittoSub, uniquePrefix } from './support/mqtt.ts';
 
 const open: (InputInstance | OutputInstance)[] = [];
@@ -30,19 +31,23 @@ const lines = (n: number, from = 0): string[] =>
 const seqs = (metrics: Metric[]): number[] => metrics.map((m) => Number(m.fields.seq)).sort((a, b) => a - b);
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
-/** Starts a consumer and waits until it is subscribed (a probe message comes through). */
+/** Starts a consumer and waits until the broker granted its subscriptions (its `subscribed` gauge). */
 async function consume(
   table: Record<string, unknown>,
-): Promise<{ input: InputInstance; acc: TestAccumulator }> {
-  const input = await mqttConsumerInput.create(
-    parseConfig(mqttConsumerInput, { servers: [broker().url], ...table }),
-    testContext(mqttConsumerInput),
-  );
+): Promise<{ input: InputInstance; acc: TestAccumulator; subscribed: () => Promise<number> }> {
+  const cfg = parseConfig(mqttConsumerInput, { servers: [broker().url], ...table });
+  const ctx = testContext(mqttConsumerInput);
+  const input = await mqttConsumerInput.create(cfg, ctx);
   open.push(input);
   const acc = new TestAccumulator();
   await input.start?.(acc);
-  await sleep(400);
-  return { input, acc };
+  const subscribed = async (): Promise<number> =>
+    Number(
+      (await ctx.selfMetrics()).find((m) => m.name === 'viva_input_mqtt_consumer_subscribed')?.fields.value ??
+        0,
+    );
+  await waitFor(async () => (await subscribed()) === cfg.topics.length, 'the subscription');
+  return { input, acc, subscribed };
 }
 
 async function stop(input: InputInstance): Promise<void> {
@@ -119,6 +124,7 @@ describe('mqtt_consumer input', () => {
       await mosquittoPub(`${prefix}/a`, lines(10), 1);
       await first.acc.waitFor(10, 10_000);
       await stop(first.input); // nothing acknowledged
+      expect(await first.subscribed()).toBe(0);
 
       const second = await consume(table);
       await second.acc.waitFor(10, 10_000);

@@ -67,6 +67,7 @@ export class MqttConsumerInput implements InputInstance {
   private readonly lost: (value?: number) => void;
   /** Drops under overload come with every batch: logged once per interval. */
   private readonly lostLog: LogThrottle;
+  private readonly subscribed: (value: number) => void;
 
   constructor(cfg: MqttConsumerConfig, parser: Parser, ctx: PluginContext) {
     this.cfg = cfg;
@@ -78,6 +79,11 @@ export class MqttConsumerInput implements InputInstance {
       'mqtt_undelivered_messages',
       'Messages whose batch the pipeline dropped (acknowledged anyway)',
     );
+    this.subscribed = ctx.metrics.gauge(
+      'subscribed',
+      'Topic filters the broker granted on the current connection (0 while disconnected)',
+    );
+    this.subscribed(0);
   }
 
   start(acc: Accumulator): void {
@@ -100,6 +106,7 @@ export class MqttConsumerInput implements InputInstance {
     client.on('connect', (connack) => this.connected(client, connack.sessionPresent));
     client.on('close', () => {
       this.held = [];
+      this.subscribed(0);
     });
     client.on('offline', () =>
       this.ctx.log.warn({ servers: this.cfg.servers }, 'mqtt broker connection lost; reconnecting'),
@@ -118,6 +125,11 @@ export class MqttConsumerInput implements InputInstance {
       }
       const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
       if (refused.length > 0) this.ctx.log.error({ topics: refused }, 'mqtt broker refused the subscription');
+      const ok = (granted ?? []).filter((g) => g.qos !== 128);
+      if (!client.connected) return; // answered on a connection that is gone
+      this.subscribed(ok.length);
+      if (ok.length > 0)
+        this.ctx.log.info({ topics: ok.map((g) => `${g.topic} (QoS ${g.qos})`) }, 'mqtt subscribed');
     });
     this.ctx.log.info({ servers: this.cfg.servers, sessionPresent }, 'mqtt consumer connected');
   }
