@@ -14,4 +14,4 @@ export function memoryReducerByDefault(execArgv: readonly string[] = process.exe
 
 export const MEMORY_REDUCER_HINT =
   'node runs with V8 memory reducer on: memory grows in steps under steady load; start the agent as ' +
-  'bin/viva.ts (or node --no-memory-reducer bin/viva.ts) for flat memory';
+  'bin/viva.ts (or node --no-memory-reducer bin/viva.ts) for flatter memory';
