@@ -3,7 +3,7 @@
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
  */
-import { main } from '../core/cli/main.ts';
+import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';

@@ -25,17 +25,17 @@ export type {
   ProcessorInstance,
 } from './plugin/types.ts';
 
-export { Metric, seriesKey } from './metric/metric.ts';
-export type { FieldTypes, Fields, FieldValue, IntType, Tags } from './metric/metric.ts';
-export type { Precision } from './metric/time.ts';
+export { Metric, seriesKey } from './model/metric/metric.ts';
+export type { FieldTypes, Fields, FieldValue, IntType, Tags } from './model/metric/metric.ts';
+export type { Precision } from './model/metric/time.ts';
 
-export { WriteError, parseRetryAfter } from './errors/errors.ts';
-export type { RejectedMetric } from './errors/errors.ts';
+export { WriteError, parseRetryAfter } from './model/errors/errors.ts';
+export type { RejectedMetric } from './model/errors/errors.ts';
 
 export { duration, size } from './config/duration.ts';
 
 /** For warnings that can recur thousands of times a second: once per key and interval. */
-export { LogThrottle, LOG_EVERY_MS } from './telemetry/log-throttle.ts';
+export { LogThrottle, LOG_EVERY_MS } from './engine/telemetry/log-throttle.ts';
 
 export { createParser, createSerializer } from './format/registry.ts';
 export type { ParseError, ParseOptions, ParseResult, Parser, Serializer } from './format/types.ts';

@@ -2,7 +2,7 @@
  * Environment substitution in config text: ${VAR}, ${VAR:-default}, ${VAR:?message}; $${ escapes.
  * Runs on the raw text before TOML parsing, like Telegraf, so it works in any value.
  */
-import type { ConfigIssue } from '../errors/errors.ts';
+import type { ConfigIssue } from '../model/errors/errors.ts';
 
 const REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g;
 

@@ -2,7 +2,7 @@
  * Turns zod validation issues into located config issues, with a "did you mean" for typos.
  */
 import type { z } from 'zod';
-import type { ConfigIssue } from '../errors/errors.ts';
+import type { ConfigIssue } from '../model/errors/errors.ts';
 
 function distance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);

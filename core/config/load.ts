@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { ErrorCode } from '../errors/codes.ts';
-import { ConfigError, type ConfigIssue } from '../errors/errors.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
+import { ConfigError, type ConfigIssue } from '../model/errors/errors.ts';
 import type { PluginKind } from '../plugin/types.ts';
 import { substituteEnv } from './env.ts';
 

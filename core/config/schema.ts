@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { z } from 'zod';
-import { filterKeys } from '../filter/filter.ts';
+import { filterKeys } from '../engine/filter/filter.ts';
 import { duration, size } from './duration.ts';
 
 /** The [agent] section. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../errors/errors.ts';
+import { ConfigError } from '../model/errors/errors.ts';
 import { defineInput, defineOutput } from '../plugin/define.ts';
 import { Registry } from '../plugin/registry.ts';
 import { loadConfig } from './load.ts';

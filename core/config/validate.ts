@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorCode } from '../errors/codes.ts';
-import { ConfigError, type ConfigIssue } from '../errors/errors.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
+import { ConfigError, type ConfigIssue } from '../model/errors/errors.ts';
 import { sectionOf, type Registry } from '../plugin/registry.ts';
 import type {
   InputDefinition,

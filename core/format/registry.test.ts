@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { VivaError } from '../errors/index.ts';
-import { Metric } from '../metric/metric.ts';
+import { VivaError } from '../model/errors/index.ts';
+import { Metric } from '../model/metric/metric.ts';
 import {
   DATA_FORMATS,
   createParser,

@@ -3,8 +3,8 @@
  * a format offers a parser, a serializer, or both.
  */
 import { z } from 'zod';
-import { ErrorCode, VivaError } from '../errors/index.ts';
-import type { Precision } from '../metric/time.ts';
+import { ErrorCode, VivaError } from '../model/errors/index.ts';
+import type { Precision } from '../model/metric/time.ts';
 import { JsonParser } from './json/parser.ts';
 import { JsonSerializer } from './json/serializer.ts';
 import type { JsonTimeUnit } from './json/time.ts';

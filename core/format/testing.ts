@@ -3,8 +3,8 @@
  * the characters formats must escape) and a well-formedness check for parser output.
  */
 import fc from 'fast-check';
-import { Metric } from '../metric/metric.ts';
-import type { FieldTypes, Fields, Tags } from '../metric/metric.ts';
+import { Metric } from '../model/metric/metric.ts';
+import type { FieldTypes, Fields, Tags } from '../model/metric/metric.ts';
 
 /** Characters that every text format has to escape or quote somewhere. */
 const SPECIALS = [',', '=', ' ', '"', '\\', '\n', '\r', '#', '\t', "'", '{', '}', ':', 'é', '😀', '\u0000'];

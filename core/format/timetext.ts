@@ -2,8 +2,8 @@
  * Exact decimal text of a metric time in a precision, for every int64-nanosecond time. (Adding
  * ms * 1000 in floating point would lose digits beyond 2^53 microseconds, about the year 2255.)
  */
-import { formatTimeNs } from '../metric/time.ts';
-import type { Precision } from '../metric/time.ts';
+import { formatTimeNs } from '../model/metric/time.ts';
+import type { Precision } from '../model/metric/time.ts';
 
 /** Time (ms, ns-within-ms) as an integer count of `precision` units, floored toward -infinity. */
 export function timeText(timeMs: number, timeNs: number, precision: Precision): string {

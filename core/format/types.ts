@@ -1,8 +1,8 @@
 /**
  * Data formats: parsers fill batches from bytes, serializers turn batches into bytes.
  */
-import type { Metric } from '../metric/metric.ts';
-import type { Precision } from '../metric/time.ts';
+import type { Metric } from '../model/metric/metric.ts';
+import type { Precision } from '../model/metric/time.ts';
 
 /** One rejected line or record: where (1-based line) and why. */
 export interface ParseError {

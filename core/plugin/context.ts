@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { pluginMetrics, type Telemetry } from '../telemetry/telemetry.ts';
+import { pluginMetrics, type Telemetry } from '../engine/telemetry/telemetry.ts';
 import type { Clock, PluginContext, PluginId } from './types.ts';
 
 /** Injection tokens of the core services. */

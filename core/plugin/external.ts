@@ -14,8 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { loadConfig, type RawConfig } from '../config/load.ts';
 import { validateConfig, type ValidConfig } from '../config/validate.ts';
-import { ErrorCode } from '../errors/codes.ts';
-import { ConfigError, type ConfigIssue } from '../errors/errors.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
+import { ConfigError, type ConfigIssue } from '../model/errors/errors.ts';
 import { sectionOf, type Registry } from './registry.ts';
 import type { AnyDefinition, PluginKind } from './types.ts';
 

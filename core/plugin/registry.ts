@@ -2,8 +2,8 @@
  * The plugin registry: one map per kind, filled explicitly by the composition root (bin/) or by
  * the external plugin loader. A duplicate name fails at boot.
  */
-import { ErrorCode } from '../errors/codes.ts';
-import { VivaError } from '../errors/errors.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
+import { VivaError } from '../model/errors/errors.ts';
 import type {
   AnyDefinition,
   InputDefinition,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Metric } from '../metric/metric.ts';
+import { Metric } from '../model/metric/metric.ts';
 import { sampleToml } from './doc.ts';
 import { scaffoldPlugin } from './scaffold.ts';
 import { gatherOnce, parseConfig, runProcessor, testContext } from './testing.ts';

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import type { z } from 'zod';
-import type { Metric } from '../metric/metric.ts';
-import { pluginMetrics, Telemetry } from '../telemetry/telemetry.ts';
+import type { Metric } from '../model/metric/metric.ts';
+import { pluginMetrics, Telemetry } from '../engine/telemetry/telemetry.ts';
 import { sectionOf } from './registry.ts';
 import type {
   Accumulator,

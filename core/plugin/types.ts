@@ -1,11 +1,11 @@
 /**
  * The plugin contract. A plugin is a pure factory: name, config schema, create(config, ctx).
- * The running wrappers (core/running) own scheduling, filters, batching, buffering, retry and
+ * The running wrappers (core/engine/running) own scheduling, filters, batching, buffering, retry and
  * self-metrics; plugins only gather, transform or write.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Metric } from '../metric/metric.ts';
+import type { Metric } from '../model/metric/metric.ts';
 
 export type PluginKind = 'input' | 'processor' | 'output';
 

@@ -5,7 +5,7 @@
  * of serializing. It posts the histogram's new buckets to the bench's sink every 200 ms.
  */
 import { z } from 'zod';
-import type { Metric } from '../../core/metric/metric.ts';
+import type { Metric } from '../../core/model/metric/metric.ts';
 import { defineOutput } from '../../core/plugin/define.ts';
 import { LogHistogram } from './histogram.ts';
 

@@ -20,7 +20,7 @@ import {
   parseLineProtocol,
   serializeLineProtocol,
 } from '../../core/format/lineprotocol/index.ts';
-import type { Metric } from '../../core/metric/metric.ts';
+import type { Metric } from '../../core/model/metric/metric.ts';
 
 const LINES = 200_000;
 const BATCH = 1000;

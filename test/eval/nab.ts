@@ -12,7 +12,7 @@
  * For exploring (not for the reported figures): NAB_DETECTORS=ewma,robust picks detectors and
  * NAB_SET='{"cooldown":0}' overrides config keys of every detector.
  */
-import { Metric } from '../../core/metric/metric.ts';
+import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorInstance } from '../../core/plugin/types.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';

@@ -5,7 +5,7 @@
  * event time; aggregate keeps 10 s tumbling windows (count, min, max, mean, stddev) closed by
  * event time and passes the originals on to anomaly. Metrics are built outside the timed region.
  */
-import { Metric } from '../../core/metric/metric.ts';
+import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorDefinition, ProcessorInstance } from '../../core/plugin/types.ts';
 import { aggregateProcessor } from '../../plugins/processors/aggregate/index.ts';

@@ -3,8 +3,8 @@
  * back with /query, database creation, partial writes and failover.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteError } from '../../core/errors/errors.ts';
-import { Metric } from '../../core/metric/metric.ts';
+import { WriteError } from '../../core/model/errors/errors.ts';
+import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { OutputInstance } from '../../core/plugin/types.ts';
 import { influxdbOutput } from '../../plugins/outputs/influxdb/index.ts';

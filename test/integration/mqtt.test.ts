@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineProtocolParser } from '../../core/format/lineprotocol/parser.ts';
 import { serializeMetricTo } from '../../core/format/lineprotocol/serializer.ts';
-import { Metric } from '../../core/metric/metric.ts';
+import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, TestAccumulator, testContext } from '../../core/plugin/testing.ts';
 import type { InputInstance, OutputInstance } from '../../core/plugin/types.ts';
 import { mqttConsumerInput } from '../../plugins/inputs/mqtt_consumer/index.ts';

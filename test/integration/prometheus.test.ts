@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Metric } from '../../core/metric/metric.ts';
+import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { OutputInstance } from '../../core/plugin/types.ts';
 import { prometheusClientOutput } from '../../plugins/outputs/prometheus_client/index.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, VivaError } from '../../errors/index.ts';
-import { Metric } from '../../metric/metric.ts';
-import type { FieldTypes, Fields, FieldValue, IntType } from '../../metric/metric.ts';
+import { ErrorCode, VivaError } from '../../model/errors/index.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldTypes, Fields, FieldValue, IntType } from '../../model/metric/metric.ts';
 import { BINARY_FORMAT_VERSION, decodeBatch, encodeBatch, peekBatchCount } from './codec.ts';
 
 function roundTrip(metrics: Metric[]): Metric[] {

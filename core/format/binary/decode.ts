@@ -2,9 +2,9 @@
  * Decoder of the binary batch format (layout in wire.ts). Every read is bounds-checked and every
  * loop consumes input, so garbage ends in a VivaError, never in a crash or a hang.
  */
-import { ErrorCode, VivaError } from '../../errors/index.ts';
-import { Metric } from '../../metric/metric.ts';
-import type { FieldTypes, Fields, Tags } from '../../metric/metric.ts';
+import { ErrorCode, VivaError } from '../../model/errors/index.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldTypes, Fields, Tags } from '../../model/metric/metric.ts';
 import {
   FLAGS_MASK,
   HAS_TYPES,

@@ -2,8 +2,8 @@
  * Encoder of the binary batch format (layout in wire.ts). One reusable scratch buffer and string
  * table per process: encoding is synchronous, so a batch never interleaves with another.
  */
-import { ErrorCode, VivaError } from '../../errors/index.ts';
-import type { Metric } from '../../metric/metric.ts';
+import { ErrorCode, VivaError } from '../../model/errors/index.ts';
+import type { Metric } from '../../model/metric/metric.ts';
 import {
   DELTA_LIMIT,
   HAS_TYPES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimeNs } from '../../metric/time.ts';
+import { formatTimeNs } from '../../model/metric/time.ts';
 import { malformations } from '../testing.ts';
 import { CsvParser, createCsvParser, timeParser } from './index.ts';
 

@@ -9,8 +9,8 @@
  * (a file read in chunks, a tailed file); `reset()` starts over. A bad row is one ParseError
  * with its line; the other rows are not affected. Never throws on bad input.
  */
-import { Metric } from '../../metric/metric.ts';
-import type { Fields, Tags } from '../../metric/metric.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { Fields, Tags } from '../../model/metric/metric.ts';
 import type { ParseError, ParseOptions, ParseResult, Parser } from '../types.ts';
 import { timeParser, type TimeParse } from './time.ts';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../metric/metric.ts';
+import { Metric } from '../../model/metric/metric.ts';
 import { anyTime, fieldValue, malformations, text } from '../testing.ts';
 import type { ParseOptions } from '../types.ts';
 import { JsonParser, parseJson } from './parser.ts';

@@ -8,8 +8,8 @@
  * default time. One ParseError per bad record (line = record number), or one for invalid JSON
  * (line of the syntax error). Never throws.
  */
-import { Metric } from '../../metric/metric.ts';
-import type { FieldValue, Fields, Tags } from '../../metric/metric.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldValue, Fields, Tags } from '../../model/metric/metric.ts';
 import type { ParseError, ParseOptions, ParseResult, Parser } from '../types.ts';
 import { timeFromDigits, timeFromNumber, timeFromRfc3339 } from './time.ts';
 import type { JsonTimeUnit } from './time.ts';

@@ -5,8 +5,8 @@
  * their exact digits. NaN and ±Infinity cannot be JSON numbers: such fields are skipped and counted,
  * and a metric left without fields is skipped.
  */
-import type { Metric } from '../../metric/metric.ts';
-import type { Precision } from '../../metric/time.ts';
+import type { Metric } from '../../model/metric/metric.ts';
+import type { Precision } from '../../model/metric/time.ts';
 import { timeText } from '../timetext.ts';
 import type { SerializeResult, Serializer } from '../types.ts';
 

@@ -2,7 +2,7 @@
  * JSON timestamps to exact (ms, ns-within-ms): numbers in a given or guessed unit, digit strings,
  * and RFC 3339 strings with up to nanosecond fractions.
  */
-import type { Precision } from '../../metric/time.ts';
+import type { Precision } from '../../model/metric/time.ts';
 
 /** Unit of numeric JSON timestamps; 'auto' guesses from the magnitude (see guessUnit). */
 export type JsonTimeUnit = Precision | 'auto';

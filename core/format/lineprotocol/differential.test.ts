@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../metric/metric.ts';
-import type { FieldTypes, FieldValue, Fields, Tags } from '../../metric/metric.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldTypes, FieldValue, Fields, Tags } from '../../model/metric/metric.ts';
 import { LineProtocolParser, parseLineProtocol } from './parser.ts';
 
 interface RefResult {

@@ -1,7 +1,7 @@
 /**
  * Where a line protocol line ends. A newline ends a line except inside a quoted string field
  * value, which may hold raw newlines; a quote only opens a string right after a field's `=`.
- * The parser uses this to skip a bad line whole; core/listen/splitter.ts uses it to cut a stream into
+ * The parser uses this to skip a bad line whole; core/lib/listen/splitter.ts uses it to cut a stream into
  * complete lines. Both must agree, so both use this one state machine.
  */
 

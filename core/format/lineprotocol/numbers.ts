@@ -5,7 +5,7 @@
  * exact integer times or divided by an exact power of ten, which IEEE 754 rounds correctly (the
  * classic fast path); anything else goes through Number() on the decoded token.
  */
-import type { Precision } from '../../metric/time.ts';
+import type { Precision } from '../../model/metric/time.ts';
 
 const MINUS = 45;
 const PLUS = 43;

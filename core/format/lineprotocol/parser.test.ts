@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../metric/metric.ts';
-import { formatTimeNs } from '../../metric/time.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import { formatTimeNs } from '../../model/metric/time.ts';
 import type { ParseOptions } from '../types.ts';
 import { LineProtocolParser, parseLineProtocol } from './parser.ts';
 

@@ -7,7 +7,7 @@
  * A quoted string may hold raw newlines. Comments (`#`), blank lines and CRLF are accepted.
  * A bad line yields one ParseError and parsing goes on with the next line; nothing throws.
  */
-import type { Precision } from '../../metric/time.ts';
+import type { Precision } from '../../model/metric/time.ts';
 import type { ParseOptions, ParseResult, Parser } from '../types.ts';
 import { Reader } from './reader.ts';
 import { SeriesCache } from './series-cache.ts';

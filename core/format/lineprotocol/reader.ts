@@ -4,9 +4,9 @@
  * lives and dies with the call, except the parser's SeriesCache when it has one.
  */
 import { isUtf8 } from 'node:buffer';
-import { Metric } from '../../metric/metric.ts';
-import type { FieldTypes, FieldValue, Fields, Tags } from '../../metric/metric.ts';
-import type { Precision } from '../../metric/time.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldTypes, FieldValue, Fields, Tags } from '../../model/metric/metric.ts';
+import type { Precision } from '../../model/metric/time.ts';
 import type { ParseError } from '../types.ts';
 import { lineEnd } from './linescan.ts';
 import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.ts';

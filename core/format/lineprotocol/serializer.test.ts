@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../metric/metric.ts';
-import type { FieldTypes, Fields, Tags } from '../../metric/metric.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import type { FieldTypes, Fields, Tags } from '../../model/metric/metric.ts';
 import { parseLineProtocol } from './parser.ts';
 import { LineProtocolSerializer, serializeLineProtocol, serializeMetricTo } from './serializer.ts';
 

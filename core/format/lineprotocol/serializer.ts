@@ -5,8 +5,8 @@
  * fields, empty keys, empty tag values, integers outside int64/uint64, and whole metrics with an
  * empty name, a name starting with `#` (it would read as a comment) or no field left.
  */
-import type { Metric } from '../../metric/metric.ts';
-import type { Precision } from '../../metric/time.ts';
+import type { Metric } from '../../model/metric/metric.ts';
+import type { Precision } from '../../model/metric/time.ts';
 import { timeText } from '../timetext.ts';
 import type { SerializeResult, Serializer } from '../types.ts';
 import { ByteWriter, KEY, MEASUREMENT } from './writer.ts';

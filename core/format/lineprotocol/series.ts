@@ -8,7 +8,7 @@
  * An entry lives either for one parse call (its bytes are a range of that call's input) or in a
  * parser's SeriesCache across calls (its bytes are a copy; see series-cache.ts).
  */
-import type { Tags } from '../../metric/metric.ts';
+import type { Tags } from '../../model/metric/metric.ts';
 
 /** One parsed series section: where its bytes are, and what they parse to. */
 export class SeriesEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../metric/metric.ts';
-import { readVarint } from '../../protobuf/wire.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import { readVarint } from '../protobuf/wire.ts';
 import { renderExposition } from './exposition.ts';
 import { escapeLabelValue, formatValue, labelName, metricName } from './names.ts';
 import { encodeWriteRequest, remoteWriteBody } from './remotewrite.ts';

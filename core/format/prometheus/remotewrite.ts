@@ -18,7 +18,7 @@ import {
   writeDouble,
   writeStringField,
   writeVarint,
-} from '../../protobuf/wire.ts';
+} from '../protobuf/wire.ts';
 import { snappyCompress } from './snappy.ts';
 
 /** Headers every remote write request carries. */

@@ -5,7 +5,7 @@
  * Strings cannot be samples and are left out; booleans are 1 or 0; integers beyond 2^53 lose
  * precision as Prometheus values are doubles.
  */
-import type { Metric } from '../../metric/metric.ts';
+import type { Metric } from '../../model/metric/metric.ts';
 import { labelName, metricName } from './names.ts';
 
 /** The measurement whose fields are already full Prometheus names. */

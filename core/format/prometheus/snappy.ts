@@ -5,7 +5,7 @@
  * skipping ahead faster through data that does not compress. The decompressor is for tests and
  * for receivers.
  */
-import { readVarint, writeVarint } from '../../protobuf/wire.ts';
+import { readVarint, writeVarint } from '../protobuf/wire.ts';
 
 const BLOCK = 1 << 16;
 const TABLE_BITS = 14;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { fakeTree } from '../../../core/host/testing.ts';
+import { fakeTree } from '../../../core/lib/host/testing.ts';
 import { parseConfig, TestAccumulator, testContext } from '../../../core/plugin/testing.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import { cpuInput } from './index.ts';
 
 const USAGE = ['user', 'system', 'idle', 'nice', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'];

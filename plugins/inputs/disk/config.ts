@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostProcOption } from '../../../core/host/root.ts';
+import { hostProcOption } from '../../../core/lib/host/root.ts';
 
 /** Pseudo, virtual and read-only image filesystems that hold no user data. */
 const PSEUDO_FS = [

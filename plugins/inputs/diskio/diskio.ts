@@ -3,9 +3,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hostRoot } from '../../../core/host/root.ts';
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { hostRoot } from '../../../core/lib/host/root.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { DiskioConfig } from './config.ts';
 

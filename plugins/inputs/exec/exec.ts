@@ -5,7 +5,7 @@
  * except after an overflow.
  */
 import type { Parser } from '../../../core/format/types.ts';
-import { recordParser } from '../../../core/listen/format.ts';
+import { recordParser } from '../../../core/lib/listen/format.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { ExecConfig } from './config.ts';
 import { runCommand, type RunResult } from './run.ts';

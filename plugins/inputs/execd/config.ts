@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { size } from '../../../core/config/duration.ts';
-import { childKeys } from '../../../core/exec/child.ts';
+import { childKeys } from '../../../core/lib/exec/child.ts';
 
 /** Config of the execd input. */
 export const execdInputConfig = z.strictObject({

@@ -4,9 +4,9 @@
  * may be prompted with a newline on stdin or a signal (Telegraf's execd semantics).
  */
 import { parseLineProtocol } from '../../../core/format/lineprotocol/index.ts';
-import { LineSplitter, type SplitResult } from '../../../core/listen/splitter.ts';
+import { LineSplitter, type SplitResult } from '../../../core/lib/listen/splitter.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
-import { Child, truncate } from '../../../core/exec/child.ts';
+import { Child, truncate } from '../../../core/lib/exec/child.ts';
 import type { ExecdInputConfig } from './config.ts';
 
 export class ExecdInput implements InputInstance {

@@ -3,7 +3,7 @@
  * `seq` integer field, unique and increasing per instance, so a test can check that each one
  * arrives exactly once. At a set rate it paces itself by the clock and honours backpressure.
  */
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { GeneratorConfig } from './config.ts';
 

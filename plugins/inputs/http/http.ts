@@ -4,8 +4,8 @@
  * with their line or record number; a failed request or an unexpected status fails the gather.
  */
 import type { Parser } from '../../../core/format/types.ts';
-import { recordParser } from '../../../core/listen/format.ts';
-import { HttpPoller, pollAll, pollerOptions } from '../../../core/listen/http-client.ts';
+import { recordParser } from '../../../core/lib/listen/format.ts';
+import { HttpPoller, pollAll, pollerOptions } from '../../../core/lib/listen/http-client.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { HttpInputConfig } from './config.ts';
 

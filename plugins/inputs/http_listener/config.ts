@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
-import { hostPortSchema } from '../../../core/listen/address.ts';
+import { hostPortSchema } from '../../../core/lib/listen/address.ts';
 
 /** Config of the http_listener input. */
 export const httpListenerConfig = z

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { ParseError, Parser } from '../../../core/format/types.ts';
-import type { Precision } from '../../../core/metric/time.ts';
+import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
 
 const gunzip = promisify(gunzipCb);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatherOnce, testContext } from '../../../core/plugin/testing.ts';
-import { Telemetry } from '../../../core/telemetry/telemetry.ts';
+import { Telemetry } from '../../../core/engine/telemetry/telemetry.ts';
 import { internalInput } from './index.ts';
 
 describe('internal input', () => {

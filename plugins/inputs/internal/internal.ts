@@ -2,7 +2,7 @@
  * The internal input: VIVA's own self-metrics (per-plugin counters, buffer sizes, latencies)
  * plus process memory, as metrics in the pipeline, like Telegraf's internal input.
  */
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 
 export class Internal implements InputInstance {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
 import { dataFormatConfigShape, seriesCacheConfigShape } from '../../../core/format/registry.ts';
-import { checkSasl, kafkaConnectionKeys } from '../../../core/kafka/connection.ts';
+import { checkSasl, kafkaConnectionKeys } from '../../../core/lib/kafka/connection.ts';
 
 /** Config of the kafka_consumer input. */
 export const kafkaConsumerConfig = z

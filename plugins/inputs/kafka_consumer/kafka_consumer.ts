@@ -14,14 +14,14 @@
 import { Admin, Consumer } from '@platformatic/kafka';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import type { Parser } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { CommitTracker } from './commits.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
-import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
+import { kafkaClientOptions } from '../../../core/lib/kafka/connection.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
-import { LogThrottle } from '../../../core/telemetry/log-throttle.ts';
+import { LogThrottle } from '../../../core/engine/telemetry/log-throttle.ts';
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 

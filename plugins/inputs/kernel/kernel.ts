@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readText } from '../../../core/host/proc.ts';
-import { hostRoot } from '../../../core/host/root.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { readText } from '../../../core/lib/host/proc.ts';
+import { hostRoot } from '../../../core/lib/host/root.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { KernelConfig } from './config.ts';
 

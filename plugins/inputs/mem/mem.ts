@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseKeyed } from '../../../core/host/proc.ts';
-import { hostRoot } from '../../../core/host/root.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { parseKeyed } from '../../../core/lib/host/proc.ts';
+import { hostRoot } from '../../../core/lib/host/root.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { MemConfig } from './config.ts';
 

@@ -4,7 +4,7 @@ import {
   seriesCacheConfigShape,
   dataFormatSchema,
 } from '../../../core/format/registry.ts';
-import { mqttConnectionKeys } from '../../../core/mqtt/connection.ts';
+import { mqttConnectionKeys } from '../../../core/lib/mqtt/connection.ts';
 
 const topicParsingRule = z.strictObject({
   topic: z.string().min(1).describe('Topic filter the rule applies to (+ and # wildcards).'),

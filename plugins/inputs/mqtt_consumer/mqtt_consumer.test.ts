@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig } from '../../../core/plugin/testing.ts';
 import { mqttConsumerInput } from './index.ts';
 import { applyRule, compileRules, ruleFor, topicMatches } from './topics.ts';

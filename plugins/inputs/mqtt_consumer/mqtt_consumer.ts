@@ -10,14 +10,14 @@
 import { connect } from 'mqtt';
 import type { IClientOptions, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import type { Parser } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { MqttConsumerConfig } from './config.ts';
-import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connection.ts';
+import { backoffReconnects, mqttClientOptions } from '../../../core/lib/mqtt/connection.ts';
 import { applyRule, compileRules, ruleFor } from './topics.ts';
 import type { CompiledRule } from './topics.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
-import { LogThrottle } from '../../../core/telemetry/log-throttle.ts';
+import { LogThrottle } from '../../../core/engine/telemetry/log-throttle.ts';
 
 /** Most messages parsed into one pushed batch. */
 const MAX_BATCH_MESSAGES = 5000;

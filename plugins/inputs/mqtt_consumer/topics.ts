@@ -5,7 +5,7 @@
  * name takes the segment under that name (`tags = "_/site/_/device"` on `plant/north/temp/d7`
  * gives site=north, device=d7). Field values are converted by `types` (int, float, bool, string).
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { TopicParsingRule } from './config.ts';
 
 /** A rule with its patterns split into segments once. */

@@ -3,7 +3,7 @@
  * often publish. It becomes one metric named `mqtt_consumer` with one field.
  */
 import type { ParseResult, Parser } from '../../../core/format/types.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 
 const INTEGER = /^[+-]?\d+$/;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostProcOption, hostSysOption } from '../../../core/host/root.ts';
+import { hostProcOption, hostSysOption } from '../../../core/lib/host/root.ts';
 
 /** Config of the net input. */
 export const netConfig = z.strictObject({

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { fakeTree } from '../../../core/host/testing.ts';
+import { fakeTree } from '../../../core/lib/host/testing.ts';
 import { gatherOnce } from '../../../core/plugin/testing.ts';
 import { netstatInput } from './index.ts';
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type tls from 'node:tls';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { DEFAULT_QUERY, type PostgresqlConfig, type QueryConfig } from './config.ts';
 import { columnTime, setColumnField } from './values.ts';

@@ -3,7 +3,7 @@
  * 2^53 as bigint), floats and numeric become floats, bool a boolean, timestamps a time, the
  * rest strings.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 const BOOL = 16;
 const INT8 = 20;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fakeTree } from '../../../core/host/testing.ts';
+import { fakeTree } from '../../../core/lib/host/testing.ts';
 import { gatherOnce } from '../../../core/plugin/testing.ts';
 import { processesInput } from './index.ts';
 

@@ -3,10 +3,10 @@
  * run, from /proc/[pid]/stat of every process.
  */
 import path from 'node:path';
-import { parsePidStat } from '../../../core/host/pidstat.ts';
-import { listPids, readText } from '../../../core/host/proc.ts';
-import { hostRoot } from '../../../core/host/root.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { parsePidStat } from '../../../core/lib/host/pidstat.ts';
+import { listPids, readText } from '../../../core/lib/host/proc.ts';
+import { hostRoot } from '../../../core/lib/host/root.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { ProcessesConfig } from './config.ts';
 

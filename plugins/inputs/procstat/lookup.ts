@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listPids, readText } from '../../../core/host/proc.ts';
+import { listPids, readText } from '../../../core/lib/host/proc.ts';
 import type { ProcstatConfig } from './config.ts';
 
 /** The pids found, or why the lookup failed. */

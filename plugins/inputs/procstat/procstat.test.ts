@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clockTicks, pageSize } from '../../../core/host/proc.ts';
-import { fakeTree } from '../../../core/host/testing.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { clockTicks, pageSize } from '../../../core/lib/host/proc.ts';
+import { fakeTree } from '../../../core/lib/host/testing.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Clock } from '../../../core/plugin/types.ts';
 import { gatherOnce, parseConfig, TestAccumulator, testContext } from '../../../core/plugin/testing.ts';
 import { procstatInput } from './index.ts';

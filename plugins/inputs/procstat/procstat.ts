@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import { parsePidStat, type PidStat } from '../../../core/host/pidstat.ts';
+import { parsePidStat, type PidStat } from '../../../core/lib/host/pidstat.ts';
 import {
   clockTicks,
   isAbsent,
@@ -14,9 +14,9 @@ import {
   parseKeyed,
   readBootTime,
   readText,
-} from '../../../core/host/proc.ts';
-import { hostRoot } from '../../../core/host/root.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+} from '../../../core/lib/host/proc.ts';
+import { hostRoot } from '../../../core/lib/host/root.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { ProcstatConfig } from './config.ts';
 import { pidLookup, readCmdline, type LookupResult } from './lookup.ts';

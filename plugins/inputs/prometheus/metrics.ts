@@ -4,7 +4,7 @@
  * buckets are `<name>_bucket` fields with an `le` tag, summary quantiles are `<name>` fields with
  * a `quantile` tag, and a family's `_sum` and `_count` with the same labels share one metric.
  */
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { Sample } from './exposition.ts';
 
 /** Options of the conversion. */

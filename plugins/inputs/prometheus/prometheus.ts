@@ -2,7 +2,7 @@
  * The prometheus input: scrapes exposition text from each url on every gather and pushes one
  * batch per url. Bad lines are rejected with their line numbers; the rest of the scrape is kept.
  */
-import { HttpPoller, pollAll, pollerOptions } from '../../../core/listen/http-client.ts';
+import { HttpPoller, pollAll, pollerOptions } from '../../../core/lib/listen/http-client.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { PrometheusConfig } from './config.ts';
 import { parseExposition } from './exposition.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
-import { socketAddressSchema } from '../../../core/listen/address.ts';
+import { socketAddressSchema } from '../../../core/lib/listen/address.ts';
 import { dataFormatConfigShape, seriesCacheConfigShape } from '../../../core/format/registry.ts';
 
 /** Config of the socket_listener input. */

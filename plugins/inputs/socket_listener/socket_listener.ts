@@ -7,10 +7,10 @@
 import { createParser, formatOptions } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { ParseError, Parser } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
-import { parseSocketAddress } from '../../../core/listen/address.ts';
-import { TcpLineServer } from '../../../core/listen/tcp.ts';
-import { UdpServer } from '../../../core/listen/udp.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
+import { parseSocketAddress } from '../../../core/lib/listen/address.ts';
+import { TcpLineServer } from '../../../core/lib/listen/tcp.ts';
+import { UdpServer } from '../../../core/lib/listen/udp.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { SocketListenerConfig } from './config.ts';
 

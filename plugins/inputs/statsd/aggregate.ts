@@ -3,7 +3,7 @@
  * counters sum (scaled by 1/sample rate), gauges keep the last value or add deltas, sets count
  * distinct members, timings keep running statistics and a bounded sample for percentiles.
  */
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { StatEvent, StatKind } from './parse.ts';
 import type { NameMapper } from './template.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
-import { socketAddressSchema } from '../../../core/listen/address.ts';
+import { socketAddressSchema } from '../../../core/lib/listen/address.ts';
 import { NameMapper } from './template.ts';
 
 /** Config of the statsd input. */

@@ -4,9 +4,9 @@
  * datagram or chunk read; series beyond max_series are rejected too, so a flood of distinct
  * names cannot grow memory without bound.
  */
-import { parseSocketAddress } from '../../../core/listen/address.ts';
-import { TcpLineServer } from '../../../core/listen/tcp.ts';
-import { UdpServer } from '../../../core/listen/udp.ts';
+import { parseSocketAddress } from '../../../core/lib/listen/address.ts';
+import { TcpLineServer } from '../../../core/lib/listen/tcp.ts';
+import { UdpServer } from '../../../core/lib/listen/udp.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { StatsdAggregator } from './aggregate.ts';
 import type { StatsdConfig } from './config.ts';

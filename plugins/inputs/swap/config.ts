@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostProcOption } from '../../../core/host/root.ts';
+import { hostProcOption } from '../../../core/lib/host/root.ts';
 
 /** Config of the swap input. */
 export const swapConfig = z.strictObject({

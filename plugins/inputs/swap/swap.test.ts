@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pageSize } from '../../../core/host/proc.ts';
-import { fakeTree } from '../../../core/host/testing.ts';
+import { pageSize } from '../../../core/lib/host/proc.ts';
+import { fakeTree } from '../../../core/lib/host/testing.ts';
 import { gatherOnce } from '../../../core/plugin/testing.ts';
 import { swapInput } from './index.ts';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
-import { recordFormatSchema } from '../../../core/listen/format.ts';
-import { jsonObjectKeys } from '../../../core/listen/json-objects.ts';
+import { recordFormatSchema } from '../../../core/lib/listen/format.ts';
+import { jsonObjectKeys } from '../../../core/lib/listen/json-objects.ts';
 
 /** Config of the tail input. */
 export const tailConfig = z.strictObject({

@@ -4,7 +4,7 @@
  * earlier batch of the file is acknowledged, so a restart resumes after the last delivered line.
  */
 import fs from 'node:fs';
-import { LineSplitter } from '../../../core/listen/splitter.ts';
+import { LineSplitter } from '../../../core/lib/listen/splitter.ts';
 import type { PositionStore } from './positions.ts';
 
 const CHUNK = 64 * 1024;

@@ -8,8 +8,8 @@
  */
 import fs from 'node:fs';
 import type { Parser } from '../../../core/format/types.ts';
-import { recordParser } from '../../../core/listen/format.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { recordParser } from '../../../core/lib/listen/format.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { TailConfig } from './config.ts';
 import { Follower } from './follower.ts';

@@ -7,10 +7,10 @@
  * alert is relative to the wall clock (Alertmanager's), not to the plugin clock, which follows
  * event time during a replay.
  */
-import type { WriteError } from '../../../core/errors/errors.ts';
-import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
-import { Failover } from '../../../core/http/failover.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { WriteError } from '../../../core/model/errors/errors.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/lib/http/client.ts';
+import { Failover } from '../../../core/lib/http/failover.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { toAlerts, type AlertOptions } from './alerts.ts';
 import type { AlertmanagerConfig } from './config.ts';

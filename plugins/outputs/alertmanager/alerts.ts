@@ -5,7 +5,7 @@
  * ahead); a resolved one ends when it resolved. Within a batch only the latest state of each
  * label set is sent, and a severity change also resolves the alert under its old severity.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** One alert as POST /api/v2/alerts takes it. */
 export interface PostableAlert {

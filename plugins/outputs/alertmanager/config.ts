@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { httpAuthKeys, httpTlsKeys } from '../../../core/http/client.ts';
+import { httpAuthKeys, httpTlsKeys } from '../../../core/lib/http/client.ts';
 
 /** Config of the alertmanager output. */
 export const alertmanagerConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { childKeys } from '../../../core/exec/child.ts';
+import { childKeys } from '../../../core/lib/exec/child.ts';
 
 /** Config of the execd output. */
 export const execdOutputConfig = z.strictObject({

@@ -3,11 +3,11 @@
  * program is restarted with backoff when it dies; meanwhile writes fail as retryable so the
  * core keeps the batches buffered and retries them.
  */
-import { WriteError } from '../../../core/errors/errors.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
 import { serializeLineProtocol } from '../../../core/format/lineprotocol/index.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
-import { Child } from '../../../core/exec/child.ts';
+import { Child } from '../../../core/lib/exec/child.ts';
 import type { ExecdOutputConfig } from './config.ts';
 
 /** How long a closing child may take to finish what it read before it is terminated. */

@@ -3,7 +3,7 @@
  * with rotation by size and age.
  */
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 import { writeStream } from '../stdout/stdout.ts';
 import type { FileConfig } from './config.ts';

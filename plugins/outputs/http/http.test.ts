@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteError } from '../../../core/errors/errors.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import { httpOutput } from './index.ts';
 

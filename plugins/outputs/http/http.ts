@@ -5,10 +5,10 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { WriteError } from '../../../core/errors/errors.ts';
-import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
+import type { WriteError } from '../../../core/model/errors/errors.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/lib/http/client.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 import type { HttpConfig } from './config.ts';
 

@@ -7,15 +7,15 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
+import { WriteError, parseRetryAfter } from '../../../core/model/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import { authHeaders, HttpSender, type HttpAnswer } from '../../../core/http/client.ts';
-import { Failover } from '../../../core/http/failover.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { authHeaders, HttpSender, type HttpAnswer } from '../../../core/lib/http/client.ts';
+import { Failover } from '../../../core/lib/http/failover.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { InfluxdbConfig } from './config.ts';
-import { isPartialWrite, rejectedMetrics } from '../../../core/influx/rejections.ts';
-import { tooLarge, writeHalving } from '../../../core/influx/split.ts';
+import { isPartialWrite, rejectedMetrics } from '../../../core/lib/influx/rejections.ts';
+import { tooLarge, writeHalving } from '../../../core/lib/influx/split.ts';
 
 const gzip = promisify(gzipCb);
 

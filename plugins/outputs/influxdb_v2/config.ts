@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { httpTlsKeys } from '../../../core/http/client.ts';
+import { httpTlsKeys } from '../../../core/lib/http/client.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
 
 /** Config of the influxdb_v2 output. */

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteError } from '../../../core/errors/errors.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 import { influxdbV2Output } from './index.ts';

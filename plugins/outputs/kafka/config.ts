@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { size } from '../../../core/config/duration.ts';
 import { dataFormatConfigShape } from '../../../core/format/registry.ts';
-import { checkSasl, kafkaConnectionKeys } from '../../../core/kafka/connection.ts';
+import { checkSasl, kafkaConnectionKeys } from '../../../core/lib/kafka/connection.ts';
 
 /** Config of the kafka output. */
 export const kafkaOutputConfig = z

@@ -7,12 +7,12 @@
  * within one write, where the idempotent producer lets the broker drop the copies.
  */
 import { Producer, ProduceAcks, compatibilityPartitioner } from '@platformatic/kafka';
-import { WriteError } from '../../../core/errors/errors.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { KafkaOutputConfig } from './config.ts';
-import { kafkaClientOptions } from '../../../core/kafka/connection.ts';
+import { kafkaClientOptions } from '../../../core/lib/kafka/connection.ts';
 import { MessageBuilder, metricIndices } from './messages.ts';
 import type { Outgoing } from './messages.ts';
 

@@ -5,8 +5,8 @@
  */
 import type { MessageToProduce } from '@platformatic/kafka';
 import type { Serializer } from '../../../core/format/types.ts';
-import { seriesKey } from '../../../core/metric/metric.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { seriesKey } from '../../../core/model/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { KafkaOutputConfig } from './config.ts';
 
 /** Per-record overhead counted on top of key and value when sizing a produce request. */

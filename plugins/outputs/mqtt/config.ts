@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dataFormatConfigShape } from '../../../core/format/registry.ts';
-import { mqttConnectionKeys } from '../../../core/mqtt/connection.ts';
+import { mqttConnectionKeys } from '../../../core/lib/mqtt/connection.ts';
 
 /** Config of the mqtt output. */
 export const mqttOutputConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig } from '../../../core/plugin/testing.ts';
 import { mqttOutput } from './index.ts';
 import { compileTopic } from './topic.ts';

@@ -6,12 +6,12 @@
  */
 import { connect } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { WriteError } from '../../../core/errors/errors.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { MqttOutputConfig } from './config.ts';
-import { backoffReconnects, mqttClientOptions } from '../../../core/mqtt/connection.ts';
+import { backoffReconnects, mqttClientOptions } from '../../../core/lib/mqtt/connection.ts';
 import { compileTopic } from './topic.ts';
 import type { TopicTemplate } from './topic.ts';
 

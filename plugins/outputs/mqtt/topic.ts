@@ -3,7 +3,7 @@
  * KEY (empty when the metric has no such tag). The template is compiled once into parts.
  * Characters a topic name may not contain (`+`, `#`, NUL) are replaced by `_`.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** One part of a topic template: literal text, the metric name, or a tag. */
 type Part = { text: string } | { name: true } | { tag: string };

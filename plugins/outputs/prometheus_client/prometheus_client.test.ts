@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileGlobs } from '../../../core/filter/glob.ts';
+import { compileGlobs } from '../../../core/engine/filter/glob.ts';
 import { renderExposition } from '../../../core/format/prometheus/exposition.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Clock } from '../../../core/plugin/types.ts';
 import { prometheusClientOutput } from './index.ts';

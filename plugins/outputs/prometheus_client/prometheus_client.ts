@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { compileGlobs } from '../../../core/filter/glob.ts';
+import { compileGlobs } from '../../../core/engine/filter/glob.ts';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../../../core/format/prometheus/exposition.ts';
-import { authorized } from '../../../core/listen/auth.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { authorized } from '../../../core/lib/listen/auth.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
-import { splitHostPort } from '../../../core/runtime/admin.ts';
+import { splitHostPort } from '../../../core/app/admin.ts';
 import type { PrometheusClientConfig } from './config.ts';
 import { SeriesRegistry } from './series.ts';
 

@@ -4,10 +4,10 @@
  * samples are named `<base>_bucket` with an `le` label is a histogram: `<base>_sum` and
  * `<base>_count` join it, and buckets are ordered by `le`.
  */
-import type { GlobSet } from '../../../core/filter/glob.ts';
+import type { GlobSet } from '../../../core/engine/filter/glob.ts';
 import type { Family, FamilyType, Sample } from '../../../core/format/prometheus/exposition.ts';
 import { labelPairs, sampleName, sampleValue } from '../../../core/format/prometheus/samples.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** One series' latest sample. */
 interface Entry extends Sample {

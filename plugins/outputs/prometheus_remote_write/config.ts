@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { httpTlsKeys } from '../../../core/http/client.ts';
+import { httpTlsKeys } from '../../../core/lib/http/client.ts';
 
 /** Config of the prometheus_remote_write output. */
 export const prometheusRemoteWriteConfig = z.strictObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { statusError } from './prometheus_remote_write.ts';
 import { toTimeSeries } from './series.ts';
 

@@ -7,10 +7,10 @@
  * old sample when out-of-order ingestion is on): those are recognised by their message and
  * refused for good too, or one bad sample would hold the output back forever.
  */
-import { WriteError, parseRetryAfter } from '../../../core/errors/errors.ts';
+import { WriteError, parseRetryAfter } from '../../../core/model/errors/errors.ts';
 import { REMOTE_WRITE_HEADERS, remoteWriteBody } from '../../../core/format/prometheus/remotewrite.ts';
-import { answerError, authHeaders, HttpSender } from '../../../core/http/client.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { answerError, authHeaders, HttpSender } from '../../../core/lib/http/client.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { PrometheusRemoteWriteConfig } from './config.ts';
 import { toTimeSeries } from './series.ts';

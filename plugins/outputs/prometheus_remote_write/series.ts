@@ -5,7 +5,7 @@
  */
 import type { TimeSeries } from '../../../core/format/prometheus/remotewrite.ts';
 import { labelPairs, sampleName, sampleValue } from '../../../core/format/prometheus/samples.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 interface Building {
   labels: [string, string][];

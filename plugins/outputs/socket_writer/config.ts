@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { dataFormatConfigShape } from '../../../core/format/registry.ts';
-import { socketAddressSchema } from '../../../core/listen/address.ts';
+import { socketAddressSchema } from '../../../core/lib/listen/address.ts';
 
 /** Config of the socket_writer output. */
 export const socketWriterConfig = z.strictObject({

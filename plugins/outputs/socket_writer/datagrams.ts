@@ -4,7 +4,7 @@
  * for any datagram is left out and reported by its index.
  */
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** Datagrams to send, and indices of metrics that fit in none. */
 export interface Packed {

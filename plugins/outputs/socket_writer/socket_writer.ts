@@ -7,10 +7,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { WriteError } from '../../../core/errors/errors.ts';
+import { WriteError } from '../../../core/model/errors/errors.ts';
 import type { Serializer } from '../../../core/format/types.ts';
-import { parseSocketAddress, type SocketAddress } from '../../../core/listen/address.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { parseSocketAddress, type SocketAddress } from '../../../core/lib/listen/address.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 import type { SocketWriterConfig } from './config.ts';
 import { packDatagrams } from './datagrams.ts';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSerializer } from '../../../core/format/registry.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { StdoutOutput } from './stdout.ts';
 
 describe('stdout output', () => {

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Serializer } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance } from '../../../core/plugin/types.ts';
 
 /** Writes a buffer and resolves once the stream accepted it (after 'drain' when needed). */

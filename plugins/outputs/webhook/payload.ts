@@ -5,7 +5,7 @@
  * only the latest state of each label set counts, and a severity change also resolves the alert
  * under its old severity, as Alertmanager would see it.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** One alert of a notification. */
 export interface WebhookAlert {

@@ -4,9 +4,9 @@
  * are retried (or dropped, on 400, 413 and 422) while the delivered ones count as written.
  * Metrics other than alert events are ignored (and counted).
  */
-import { WriteError, type RejectedMetric } from '../../../core/errors/errors.ts';
-import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/http/client.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { WriteError, type RejectedMetric } from '../../../core/model/errors/errors.ts';
+import { answerError, authHeaders, httpStatusError, HttpSender } from '../../../core/lib/http/client.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { WebhookConfig } from './config.ts';
 import { notifications, type GroupOptions } from './payload.ts';

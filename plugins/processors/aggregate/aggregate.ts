@@ -8,12 +8,12 @@
  * instance's single timer. A metric whose earliest window has already closed is late: counted, then
  * dropped or passed on. Groups beyond `max_series` per window are counted as overflow.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import { Metric, type IntType, type Tags } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import { Metric, type IntType, type Tags } from '../../../core/model/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AggregateConfig } from './config.ts';
 import { FieldStats, quantileSuffix, type StatPlan } from './field-stats.ts';
-import { FieldMap, SeriesIndex } from '../../../core/metric/series-index.ts';
+import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 
 /** Longest sleep of the closing timer, so a clock that jumps is noticed soon enough. */
 const MAX_TIMER_MS = 1000;

@@ -3,7 +3,7 @@
  * sum, min/max, first/last by event time and, when quantiles are asked for, a DDSketch.
  */
 import { DDSketch } from '@datadog/sketches-js';
-import type { IntType, Metric } from '../../../core/metric/metric.ts';
+import type { IntType, Metric } from '../../../core/model/metric/metric.ts';
 import type { StatName } from './config.ts';
 
 /** Which outputs to write; computed once from the config. */

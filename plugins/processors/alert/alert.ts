@@ -7,9 +7,9 @@
  * flapping: its notifications are held until it settles (flapping.ts). State survives restarts
  * (`persist`).
  */
-import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
-import { groupKey, groupTags } from '../../../core/grouping/by-tags.ts';
-import { Metric, type Tags } from '../../../core/metric/metric.ts';
+import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
+import { groupKey, groupTags } from '../../../core/lib/grouping/by-tags.ts';
+import { Metric, type Tags } from '../../../core/model/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
 import { FlapGuard } from './flapping.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { exprSchema } from '../../../core/expr/index.ts';
+import { exprSchema } from '../../../core/lib/expr/index.ts';
 
 const templates = z.record(z.string().min(1), z.string());
 

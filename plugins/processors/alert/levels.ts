@@ -1,8 +1,8 @@
 /**
  * Levels with hysteresis and label/annotation templates of the alert processor.
  */
-import type { Value } from '../../../core/expr/index.ts';
-import { truthy } from '../../../core/expr/index.ts';
+import type { Value } from '../../../core/lib/expr/index.ts';
+import { truthy } from '../../../core/lib/expr/index.ts';
 import type { AlertConfig } from './config.ts';
 
 /** Severity names by level (0 = condition not met). */

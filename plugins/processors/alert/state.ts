@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Tags } from '../../../core/metric/metric.ts';
+import type { Tags } from '../../../core/model/metric/metric.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
 import type { FlapRecord } from './flapping.ts';

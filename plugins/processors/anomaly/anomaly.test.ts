@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AnomalyProcessor } from './anomaly.ts';

@@ -5,12 +5,12 @@
  * Series are capped (`max_series`, counted overflow), forgotten after `expire_after` of silence
  * on the instance's single timer, and optionally persisted to the state directory across restarts.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import { Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AnomalyConfig } from './config.ts';
 import { loadState, saveState } from './persist.ts';
-import { FieldMap, SeriesIndex } from '../../../core/metric/series-index.ts';
+import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
 

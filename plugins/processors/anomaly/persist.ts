@@ -9,7 +9,7 @@ import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AnomalyConfig } from './config.ts';
 import type { DetectorState } from './detectors.ts';
 import { Calibrator } from './score.ts';
-import { FieldMap, SeriesIndex } from '../../../core/metric/series-index.ts';
+import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 
 const FILE = 'anomaly-state.json';

@@ -1,7 +1,7 @@
 /**
  * Per-series state of the anomaly processor and the detector factory.
  */
-import type { Tags } from '../../../core/metric/metric.ts';
+import type { Tags } from '../../../core/model/metric/metric.ts';
 import type { AnomalyConfig } from './config.ts';
 import {
   EwmaDetector,
@@ -11,7 +11,7 @@ import {
   type DetectorState,
 } from './detectors.ts';
 import type { Calibrator } from './score.ts';
-import type { FieldMap } from '../../../core/metric/series-index.ts';
+import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
 /** State of one series and field. */
 export interface FieldState {

@@ -3,7 +3,7 @@
  * (truncated), booleans from Go's ParseBool spellings; undefined when a value cannot convert.
  * Integers beyond 2^53 come out as bigint so they stay exact.
  */
-import type { FieldValue, IntType } from '../../../core/metric/metric.ts';
+import type { FieldValue, IntType } from '../../../core/model/metric/metric.ts';
 
 const INT_MIN = -(2n ** 63n);
 const INT_MAX = 2n ** 63n - 1n;

@@ -5,8 +5,8 @@
  * fields: measurement, tag, float, integer, unsigned, string, boolean). Tags are converted first.
  * A value that cannot convert stays where it was and is counted.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { ConverterConfig } from './config.ts';
 import { toBoolean, toFloat, toInteger, toText } from './convert.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import { dedupProcessor } from './index.ts';

@@ -5,7 +5,7 @@
  * Memory is bounded: expired series are swept once per interval, and beyond max_series the
  * series first seen longest ago is forgotten.
  */
-import { seriesKey, type FieldTypes, type Fields, type Metric } from '../../../core/metric/metric.ts';
+import { seriesKey, type FieldTypes, type Fields, type Metric } from '../../../core/model/metric/metric.ts';
 import type { Clock, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { DedupConfig } from './config.ts';
 

@@ -4,8 +4,8 @@
  * field becomes an integer, to a tag its string form. Unmapped values take `default` when set and
  * are otherwise left alone, with no dest written.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import type { FieldValue, Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import type { FieldValue, Metric } from '../../../core/model/metric/metric.ts';
 import type { ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { EnumConfig } from './config.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { childKeys } from '../../../core/exec/child.ts';
+import { childKeys } from '../../../core/lib/exec/child.ts';
 
 /** Config of the execd processor. */
 export const execdProcessorConfig = z.strictObject({

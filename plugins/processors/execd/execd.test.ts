@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, runProcessor, testContext } from '../../../core/plugin/testing.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import { execdProcessor } from './index.ts';

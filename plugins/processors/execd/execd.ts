@@ -7,10 +7,10 @@
  */
 import { parseLineProtocol, serializeLineProtocol } from '../../../core/format/lineprotocol/index.ts';
 import { S_START, scanLines } from '../../../core/format/lineprotocol/linescan.ts';
-import { LineSplitter, type SplitResult } from '../../../core/listen/splitter.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { LineSplitter, type SplitResult } from '../../../core/lib/listen/splitter.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
-import { Child, truncate } from '../../../core/exec/child.ts';
+import { Child, truncate } from '../../../core/lib/exec/child.ts';
 import type { ExecdProcessorConfig } from './config.ts';
 
 const END_OF_BATCH = Buffer.from('\n');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exprSchema } from '../../../core/expr/index.ts';
+import { exprSchema } from '../../../core/lib/expr/index.ts';
 
 const computed = z.strictObject({
   name: z.string().min(1).describe('Field to set.'),

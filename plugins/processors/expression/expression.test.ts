@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { runProcessor, testContext } from '../../../core/plugin/testing.ts';
 import { expressionProcessor } from './index.ts';
 

@@ -3,8 +3,13 @@
  * order (a later field can use an earlier one). A null result (missing input, division by zero)
  * or one that does not fit the type leaves the field unset, and is counted.
  */
-import { compileExpression, truthy, type CompiledExpression, type Value } from '../../../core/expr/index.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import {
+  compileExpression,
+  truthy,
+  type CompiledExpression,
+  type Value,
+} from '../../../core/lib/expr/index.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { ExpressionConfig } from './config.ts';
 

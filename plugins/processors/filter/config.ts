@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exprSchema } from '../../../core/expr/index.ts';
+import { exprSchema } from '../../../core/lib/expr/index.ts';
 
 /** Config of the filter processor. */
 export const filterConfig = z.strictObject({

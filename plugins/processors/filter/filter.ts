@@ -2,8 +2,8 @@
  * The filter processor: drops (or keeps only) the metrics for which an expression is true.
  * null, false, 0 and "" count as false, so a metric missing a referenced key does not match.
  */
-import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { FilterConfig } from './config.ts';
 

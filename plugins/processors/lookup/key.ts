@@ -1,7 +1,7 @@
 /**
  * Lookup keys: a template like "{{dc}}/{{host}}" compiled once into literal and tag parts.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** Alternating parts: even indexes are literals, odd ones tag keys. */
 export type KeyTemplate = string[];

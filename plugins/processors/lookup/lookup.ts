@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { LookupConfig } from './config.ts';
 import { compileTemplate, keyOf, tagsTemplate, type KeyTemplate } from './key.ts';

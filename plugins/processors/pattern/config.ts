@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-import { exprSchema } from '../../../core/expr/index.ts';
+import { exprSchema } from '../../../core/lib/expr/index.ts';
 
 /** Config of the pattern processor: one rule per instance (several instances for several rules). */
 export const patternConfig = z

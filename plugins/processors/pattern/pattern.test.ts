@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Clock, PluginContext } from '../../../core/plugin/types.ts';
 import { patternProcessor } from './index.ts';

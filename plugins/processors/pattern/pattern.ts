@@ -6,9 +6,9 @@
  * event). Absence and deadman fire from the instance's single timer when no further input comes
  * (and from the event-time watermark as events arrive), as `clock` says. Events pass on unchanged.
  */
-import { compileExpression, type CompiledExpression } from '../../../core/expr/index.ts';
-import { groupKey, groupTags } from '../../../core/grouping/by-tags.ts';
-import { Metric, type Tags } from '../../../core/metric/metric.ts';
+import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
+import { groupKey, groupTags } from '../../../core/lib/grouping/by-tags.ts';
+import { Metric, type Tags } from '../../../core/model/metric/metric.ts';
 import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { PatternConfig } from './config.ts';
 import { summary, withFirst } from './summary.ts';

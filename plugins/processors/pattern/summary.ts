@@ -2,8 +2,8 @@
  * Helpers of the pattern processor: a one-line summary of a matched event, and the view of an
  * event that lets `then` refer to the first event of a match.
  */
-import { Metric } from '../../../core/metric/metric.ts';
-import { formatTimeNs } from '../../../core/metric/time.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
+import { formatTimeNs } from '../../../core/model/metric/time.ts';
 
 /** `name,tag=v field=1,other="x" <ns time>`: enough to tell which event matched. */
 export function summary(m: Metric): string {

@@ -3,8 +3,8 @@
  * field keys and measurement names with pattern + replacement, in that order. A value the pattern
  * does not match is left alone (and no result_key is written). Every match is replaced.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { RegexConfig } from './config.ts';
 import { toRegExp, toReplacement } from './pattern.ts';

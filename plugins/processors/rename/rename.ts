@@ -2,7 +2,7 @@
  * The rename processor: replaces measurement names, tag keys and field keys, in config order.
  * A renamed tag or field overwrites one already under the new key; a field keeps its type.
  */
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { RenameConfig } from './config.ts';
 

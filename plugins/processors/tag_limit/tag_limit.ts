@@ -4,8 +4,8 @@
  * `max_values_per_tag` remembers the first N distinct values of each capped tag key; a new value
  * beyond that is replaced, its tag dropped, or its metric dropped — all counted.
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { TagLimitConfig } from './config.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Metric } from '../../../core/metric/metric.ts';
+import { Metric } from '../../../core/model/metric/metric.ts';
 import { runProcessor } from '../../../core/plugin/testing.ts';
 import { tagsProcessor } from './index.ts';
 

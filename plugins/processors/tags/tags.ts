@@ -2,8 +2,8 @@
  * The tags processor: removes tags by glob, then sets `overwrite` tags, then adds `add` and
  * `from_env` tags where absent. Environment variables are read once, at create().
  */
-import { compileGlobs, type GlobSet } from '../../../core/filter/glob.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { TagsConfig } from './config.ts';
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createParser } from '../../../core/format/registry.ts';
 import type { ParseError } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 import { defineInput } from '../../../core/plugin/define.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { ParsePool } from './parse-pool.ts';

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { decodeBatch } from '../../../core/format/binary/index.ts';
 import type { ParseError } from '../../../core/format/types.ts';
-import type { Metric } from '../../../core/metric/metric.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
 
 /** What a worker answers for one body. */
 export interface WorkerReply {

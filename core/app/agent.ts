@@ -1,0 +1,151 @@
+/**
+ * The agent runtime: builds the pipeline from a validated config, starts it outputs-first,
+ * stops it inputs-first (drain processors, flush outputs within the deadline).
+ */
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { agentHostname } from '../config/schema.ts';
+import type { ValidConfig } from '../config/validate.ts';
+import {
+  buildInput,
+  buildOutput,
+  buildProcessor,
+  type Built,
+  type DiskBufferFactory,
+} from '../engine/pipeline/build.ts';
+import { Pipeline } from '../engine/pipeline/pipeline.ts';
+import type { RunningInput } from '../engine/running/input.ts';
+import type { RunningOutput } from '../engine/running/output.ts';
+import type { RunningProcessor } from '../engine/running/processor.ts';
+
+export interface AgentServices {
+  container: DependencyContainer;
+  log: Logger;
+  openDisk: DiskBufferFactory;
+}
+
+/** Default tags of every input: global tags plus the host tag. */
+export function defaultTags(config: ValidConfig): Record<string, string> {
+  const tags = { ...config.globalTags };
+  if (!config.agent.omit_hostname && !('host' in tags)) tags.host = agentHostname(config.agent);
+  return tags;
+}
+
+export class Agent {
+  config: ValidConfig;
+  readonly pipeline: Pipeline;
+  inputs: Built<RunningInput>[] = [];
+  processors: Built<RunningProcessor>[] = [];
+  outputs: Built<RunningOutput>[] = [];
+  private readonly services: AgentServices;
+  private started = false;
+
+  constructor(config: ValidConfig, services: AgentServices) {
+    this.config = config;
+    this.services = services;
+    this.pipeline = new Pipeline([], [], services.log);
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Builds and starts everything; on failure stops what started and rethrows. */
+  async start(opts: { startInputs?: boolean; outputs?: Built<RunningOutput>[] } = {}): Promise<void> {
+    const { container } = this.services;
+    const cfg = this.config;
+    try {
+      if (opts.outputs !== undefined) this.outputs = opts.outputs;
+      else
+        for (const spec of cfg.outputs)
+          this.outputs.push(
+            await buildOutput(container, spec, cfg.agent, this.services.openDisk, () =>
+              this.pipeline.capacityAvailable(),
+            ),
+          );
+      for (const o of this.outputs) await o.node.start();
+      for (const spec of cfg.processors) this.processors.push(await buildProcessor(container, spec));
+      this.rewire();
+      for (const p of this.processors) await this.startProcessor(p.node);
+      const tags = defaultTags(cfg);
+      for (const spec of cfg.inputs)
+        this.inputs.push(await buildInput(container, spec, cfg.agent, tags, this.pipeline));
+      if (opts.startInputs !== false) for (const i of this.inputs) await i.node.start();
+      this.started = true;
+      this.services.log.info(
+        { inputs: this.inputs.length, processors: this.processors.length, outputs: this.outputs.length },
+        'agent started',
+      );
+    } catch (e) {
+      await this.stop().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Starts a stateful processor; what it emits enters the chain after its current position. */
+  async startProcessor(p: RunningProcessor): Promise<void> {
+    if (p.instance.start === undefined) return;
+    await p.instance.start((metrics) => {
+      const at = this.processors.findIndex((b) => b.node === p);
+      this.pipeline.emitFrom(at === -1 ? this.processors.length - 1 : at, metrics);
+    });
+  }
+
+  /** Stops a processor and sends what it still held to the rest of the chain. */
+  async stopProcessor(p: Built<RunningProcessor>, at: number): Promise<void> {
+    p.abort.abort();
+    const stop = p.node.instance.stop;
+    if (stop === undefined) return;
+    try {
+      const rest = await stop.call(p.node.instance);
+      if (Array.isArray(rest)) this.pipeline.emitFrom(at, rest);
+      await this.pipeline.idle();
+    } catch (e) {
+      this.services.log.warn(
+        { plugin: p.node.id.label, err: e instanceof Error ? e.message : String(e) },
+        'processor stop failed',
+      );
+    }
+  }
+
+  /** Services the runtime was built with (used by live reload). */
+  get deps(): AgentServices {
+    return this.services;
+  }
+
+  /** Points the pipeline at the current processors and outputs. */
+  rewire(): void {
+    this.pipeline.rewire(
+      this.processors.map((p) => p.node),
+      this.outputs.map((o) => o.node),
+    );
+  }
+
+  /** Gathers every polling input once (for --once and --test). */
+  async gatherOnce(): Promise<void> {
+    await Promise.all(this.inputs.map((i) => i.node.gatherOnce()));
+  }
+
+  /** Stops inputs, drains processors into the outputs, flushes outputs within the deadline. */
+  async stop(): Promise<void> {
+    const log = this.services.log;
+    for (const i of this.inputs) {
+      i.abort.abort();
+      await i.node.stop();
+    }
+    await this.pipeline.idle();
+    for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k);
+    const deadline = this.config.agent.shutdown_timeout;
+    await Promise.all(
+      this.outputs.map(async (o) => {
+        await o.node.stop(deadline);
+        o.abort.abort();
+      }),
+    );
+    this.inputs = [];
+    this.processors = [];
+    this.outputs = [];
+    this.started = false;
+    log.info('agent stopped');
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `viva agent -c FILE`: runs the agent until SIGTERM/SIGINT. `--test` gathers once and prints
+ * what inputs and processors produce (no outputs); `--once` gathers once, flushes, exits.
+ */
+import path from 'node:path';
+import { createSerializer } from '../../format/registry.ts';
+import { openDiskBuffer } from '../../engine/buffer/disk/index.ts';
+import { Telemetry } from '../../engine/telemetry/telemetry.ts';
+import { createContainer } from '../../plugin/context.ts';
+import type { Registry } from '../../plugin/registry.ts';
+import { Agent } from '../agent.ts';
+import { AdminServer } from '../admin.ts';
+import { createLogger } from '../logger.ts';
+import { RunningOutput } from '../../engine/running/output.ts';
+import { OutputStats } from '../../engine/running/stats.ts';
+import { outputCommonSchema } from '../../config/schema.ts';
+import { StdoutWriter } from './stdout-writer.ts';
+import { Exit, parse, UsageError } from './args.ts';
+import { loadValid } from './config-command.ts';
+import { loadAndValidate } from '../../plugin/external.ts';
+import { Reloader } from '../reloader.ts';
+import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
+
+export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
+  const { values } = parse(argv, {
+    config: { type: 'string', short: 'c' },
+    test: { type: 'boolean', default: false },
+    once: { type: 'boolean', default: false },
+    'watch-config': { type: 'string', default: 'true' },
+    'log-level': { type: 'string' },
+  });
+  if (values.config === undefined) throw new UsageError('viva agent needs -c FILE|DIR');
+  const cfg = await loadValid(values.config, registry);
+  if (cfg === undefined) return Exit.CONFIG;
+
+  const log = createLogger(values['log-level'] ?? cfg.agent.log_level);
+  const telemetry = new Telemetry('viva-agent');
+  const dataDir = path.resolve(cfg.agent.data_dir);
+  const container = createContainer({ logger: log, telemetry, dataDir });
+  const agent = new Agent(cfg, { container, log, openDisk: openDiskBuffer });
+
+  if (values.test || values.once) {
+    let outputs;
+    if (values.test) {
+      // --test: one stdout writer instead of the configured outputs, line protocol, sorted tags.
+      const id = { kind: 'output' as const, name: 'test', alias: undefined, label: 'outputs.test' };
+      const node = new RunningOutput({
+        id,
+        common: outputCommonSchema.parse({}),
+        batchSize: 100_000,
+        bufferLimit: 10_000_000,
+        flushIntervalMs: 3_600_000,
+        flushJitterMs: 0,
+        instance: new StdoutWriter(createSerializer('influx', { precision: 'ns' })),
+        log,
+        stats: new OutputStats(telemetry, id),
+      });
+      outputs = [{ node, abort: new AbortController(), hash: 'test' }];
+    }
+    try {
+      await agent.start({ startInputs: false, outputs });
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
+      return Exit.FAILURE;
+    }
+    await agent.gatherOnce();
+    await agent.stop();
+    await telemetry.shutdown();
+    return Exit.OK;
+  }
+
+  const admin =
+    cfg.agent.http_listen === ''
+      ? undefined
+      : new AdminServer({
+          listen: cfg.agent.http_listen,
+          telemetry,
+          log,
+          token: cfg.agent.http_auth_token,
+          tlsCert: cfg.agent.http_tls_cert,
+          tlsKey: cfg.agent.http_tls_key,
+          health: () => ({
+            ok: agent.running,
+            status: agent.running ? 'running' : 'stopped',
+            config: {
+              hash: agent.config.hash,
+              reloads: reloader.count,
+              lastReloadError: reloader.lastError ?? null,
+            },
+          }),
+          ready: () => agent.running,
+        });
+  const configPath = values.config;
+  const reloader = new Reloader({
+    agent,
+    log,
+    telemetry,
+    load: () => loadAndValidate(configPath, registry),
+  });
+  admin?.route(
+    'POST /admin/reload',
+    async (_req, res) => {
+      const r = await reloader.reload('admin');
+      res.writeHead(r.result === 'success' ? 200 : r.result === 'invalid' ? 400 : 500, {
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify(r));
+    },
+    true,
+    cfg.agent.http_auth_token === undefined,
+  );
+  try {
+    await admin?.start();
+    await agent.start();
+    if (memoryReducerByDefault()) log.info({ execArgv: process.execArgv }, MEMORY_REDUCER_HINT);
+    const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
+    reloader.start(watchConfig ? configPath : undefined);
+  } catch (e) {
+    log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
+    await admin?.stop();
+    return Exit.FAILURE;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void reloader
+        .stop()
+        .then(() => agent.stop())
+        .catch((e: unknown) =>
+          log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'),
+        )
+        .then(() => admin?.stop())
+        .then(() => telemetry.shutdown())
+        .finally(() => resolve(Exit.OK));
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}

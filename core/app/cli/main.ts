@@ -1,0 +1,57 @@
+/**
+ * The CLI entry: dispatches subcommands; the only place that decides exit codes.
+ */
+import type { Registry } from '../../plugin/registry.ts';
+import { agentCommand } from './agent-command.ts';
+import { Exit, UsageError } from './args.ts';
+import { configCheck } from './config-command.ts';
+import { pluginCommand } from './plugin-command.ts';
+import { pluginsCommand } from './plugins-command.ts';
+import { replayCommand } from './replay-command.ts';
+
+const USAGE = `usage: viva <command> [options]
+
+commands:
+  agent -c FILE|DIR [--test] [--once] [--watch-config=false]   run the agent
+  config check -c FILE|DIR                                     validate a config, list every problem
+  plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
+  plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
+  replay -c FILE|DIR --from DATA [--speed max|N]               run the processors over recorded data in event time
+`;
+
+export interface CliDeps {
+  registry: Registry;
+}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: string[], deps: CliDeps): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'agent':
+        return await agentCommand(rest, deps.registry);
+      case 'config':
+        return configCheck(rest, deps.registry);
+      case 'plugins':
+        return pluginsCommand(rest, deps.registry);
+      case 'plugin':
+        return pluginCommand(rest);
+      case 'replay':
+        return await replayCommand(rest, deps.registry);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? Exit.USAGE : Exit.OK;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`viva: ${e.message}\n\n${USAGE}`);
+      return Exit.USAGE;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Metric } from '../../model/metric/metric.ts';
+import { MemoryBuffer } from './memory.ts';
+
+const batch = (n: number, from: number): Metric[] =>
+  Array.from({ length: n }, (_, i) => new Metric('m', {}, { seq: from + i }, 0));
+const seqs = (ms: Metric[]): number[] => ms.map((m) => m.fields.seq as number);
+
+describe('MemoryBuffer', () => {
+  it('should hand out batches across chunks in order and count what is left', () => {
+    const drops: number[] = [];
+    const b = new MemoryBuffer({
+      limit: 100,
+      maxBytes: 1e9,
+      whenFull: 'drop_oldest',
+      onDrop: (n) => drops.push(n),
+    });
+    b.add(batch(3, 0), null);
+    b.add(batch(3, 3), null);
+    b.add(batch(3, 6), null);
+    const seen: number[] = [];
+    for (;;) {
+      const t = b.take(4);
+      if (t === null) break;
+      seen.push(...seqs(t.metrics));
+      b.ack(t);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(b.length).toBe(0);
+    expect(drops).toEqual([]);
+  });
+
+  it('should keep the unwritten rest of a partly written chunk for hand-over', () => {
+    const b = new MemoryBuffer({
+      limit: 100,
+      maxBytes: 1e9,
+      whenFull: 'drop_oldest',
+      onDrop: () => undefined,
+    });
+    b.add(batch(2, 0), null);
+    b.add(batch(4, 2), null);
+    const t = b.take(3);
+    b.ack(t as NonNullable<typeof t>);
+    expect(b.handOver().map((c) => seqs(c.metrics))).toEqual([[3, 4, 5]]);
+  });
+
+  it('should drop the oldest unsent metrics when over its limit', () => {
+    const drops: number[] = [];
+    const b = new MemoryBuffer({
+      limit: 4,
+      maxBytes: 1e9,
+      whenFull: 'drop_oldest',
+      onDrop: (n) => drops.push(n),
+    });
+    b.add(batch(3, 0), null);
+    const t = b.take(2);
+    b.ack(t as NonNullable<typeof t>);
+    b.add(batch(4, 3), null);
+    expect(drops).toEqual([1]);
+    expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([3, 4, 5, 6]);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The memory buffer: a queue of batches bounded in metrics and bytes. Deliveries are released
+ * when their metrics are written or dropped. One batch is taken at a time (one write in flight
+ * per output), always from the front.
+ */
+import type { Metric } from '../../model/metric/metric.ts';
+import type { Delivery } from '../pipeline/delivery.ts';
+import type { BufferBatch, DropHandler, OutputBuffer, WhenFull } from './types.ts';
+
+interface Chunk {
+  metrics: Metric[];
+  /** Metrics of this chunk already removed from the front. */
+  offset: number;
+  delivery: Delivery | null;
+  bytesPerMetric: number;
+}
+
+/** The metrics of a chunk fully written (shared, never mutated). */
+const SPENT: Metric[] = [];
+
+interface TakenBatch extends BufferBatch {
+  /** How many metrics from the front this batch covers. */
+  readonly count: number;
+}
+
+/** Rough in-memory size of a metric: enough to bound memory, cheap enough per batch. */
+export function estimateBytes(m: Metric): number {
+  let n = 96 + m.name.length;
+  for (const k in m.tags) n += 48 + k.length + m.tags[k].length;
+  for (const k in m.fields) {
+    const v = m.fields[k];
+    n += 40 + k.length + (typeof v === 'string' ? v.length : 8);
+  }
+  return n;
+}
+
+export class MemoryBuffer implements OutputBuffer {
+  readonly kind = 'memory' as const;
+  private chunks: Chunk[] = [];
+  private head = 0;
+  private count = 0;
+  private byteCount = 0;
+  private taken: TakenBatch | null = null;
+  private readonly limit: number;
+  private readonly maxBytes: number;
+  private readonly whenFull: WhenFull;
+  private readonly onDrop: DropHandler;
+
+  constructor(opts: { limit: number; maxBytes: number; whenFull: WhenFull; onDrop: DropHandler }) {
+    this.limit = opts.limit;
+    this.maxBytes = opts.maxBytes;
+    this.whenFull = opts.whenFull;
+    this.onDrop = opts.onDrop;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  isFull(): boolean {
+    return this.count >= this.limit || this.byteCount >= this.maxBytes;
+  }
+
+  add(metrics: Metric[], delivery: Delivery | null): void {
+    if (metrics.length === 0) {
+      delivery?.release(true);
+      return;
+    }
+    const bytesPerMetric = estimateBytes(metrics[0]);
+    this.chunks.push({ metrics, offset: 0, delivery, bytesPerMetric });
+    this.count += metrics.length;
+    this.byteCount += bytesPerMetric * metrics.length;
+    if (this.whenFull === 'drop_oldest') this.enforceBounds();
+  }
+
+  /** Drops the oldest metrics not in flight until within bounds. */
+  private enforceBounds(): void {
+    let dropped = 0;
+    const inFlight = this.taken?.count ?? 0;
+    while ((this.count > this.limit || this.byteCount > this.maxBytes) && this.count - inFlight > 0) {
+      // Skip the chunks covered by the in-flight batch: find the first metric after it.
+      const { index, offset } = this.locate(inFlight);
+      const c = this.chunks[index];
+      const available = c.metrics.length - offset;
+      const excessMetrics = Math.max(
+        this.count - this.limit,
+        Math.ceil((this.byteCount - this.maxBytes) / c.bytesPerMetric),
+        1,
+      );
+      const n = Math.min(available, excessMetrics);
+      if (offset === c.offset && n === available) {
+        this.chunks.splice(index, 1);
+        c.delivery?.release(false);
+      } else {
+        c.metrics.splice(offset, n);
+      }
+      this.count -= n;
+      this.byteCount -= n * c.bytesPerMetric;
+      dropped += n;
+    }
+    if (dropped > 0) this.onDrop(dropped, 'buffer_full');
+  }
+
+  /** Chunk index and in-chunk offset of the metric `skip` positions from the front. */
+  private locate(skip: number): { index: number; offset: number } {
+    let i = this.head;
+    while (i < this.chunks.length) {
+      const c = this.chunks[i];
+      const avail = c.metrics.length - c.offset;
+      if (skip < avail) return { index: i, offset: c.offset + skip };
+      skip -= avail;
+      i++;
+    }
+    return { index: i, offset: 0 };
+  }
+
+  take(max: number): BufferBatch | null {
+    if (this.taken !== null) throw new Error('MemoryBuffer: a batch is already taken');
+    if (this.count === 0) return null;
+    let need = Math.min(max, this.count);
+    const first = this.chunks[this.head];
+    let metrics: Metric[];
+    if (
+      first.offset === 0 &&
+      first.metrics.length <= need &&
+      (first.metrics.length === need || this.chunks.length - this.head === 1)
+    ) {
+      metrics = first.metrics;
+    } else {
+      metrics = [];
+      for (let i = this.head; need > 0 && i < this.chunks.length; i++) {
+        const c = this.chunks[i];
+        const n = Math.min(need, c.metrics.length - c.offset);
+        for (let j = 0; j < n; j++) metrics.push(c.metrics[c.offset + j]);
+        need -= n;
+      }
+    }
+    this.taken = { metrics, count: metrics.length };
+    return this.taken;
+  }
+
+  ack(batch: BufferBatch): void {
+    if (batch !== this.taken) return;
+    this.taken = null;
+    let n = (batch as TakenBatch).count;
+    while (n > 0) {
+      const c = this.chunks[this.head];
+      const avail = c.metrics.length - c.offset;
+      const k = Math.min(n, avail);
+      c.offset += k;
+      n -= k;
+      this.count -= k;
+      this.byteCount -= k * c.bytesPerMetric;
+      if (c.offset === c.metrics.length) {
+        c.delivery?.release(true);
+        // Let the written metrics go now: the spent slot stays until the array is compacted
+        // (up to 1024 chunks later), and holding its metrics that long turns short-lived
+        // objects into old-generation garbage (GC time, RSS).
+        c.metrics = SPENT;
+        c.offset = 0;
+        c.delivery = null;
+        this.head++;
+      }
+    }
+    if (this.head > 1024 || this.head === this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+    if (this.whenFull === 'drop_oldest') this.enforceBounds();
+  }
+
+  /** The deliveries of the chunks a taken batch covers (to hold them across a partial retry). */
+  deliveriesOf(batch: BufferBatch): Delivery[] {
+    const out: Delivery[] = [];
+    let n = (batch as TakenBatch).count;
+    for (let i = this.head; n > 0 && i < this.chunks.length; i++) {
+      const c = this.chunks[i];
+      n -= c.metrics.length - c.offset;
+      if (c.delivery !== null) out.push(c.delivery);
+    }
+    return out;
+  }
+
+  nack(batch: BufferBatch): void {
+    if (batch === this.taken) this.taken = null;
+  }
+
+  /** Drops everything left (shutdown without a disk buffer), reporting the loss. */
+  drain(reason: string): number {
+    const n = this.count;
+    for (let i = this.head; i < this.chunks.length; i++) this.chunks[i].delivery?.release(false);
+    this.chunks = [];
+    this.head = 0;
+    this.count = 0;
+    this.byteCount = 0;
+    this.taken = null;
+    if (n > 0) this.onDrop(n, reason);
+    return n;
+  }
+
+  /** Removes and returns every buffered batch with its delivery (hand-over on reload). */
+  handOver(): { metrics: Metric[]; delivery: Delivery | null }[] {
+    const out = this.chunks
+      .slice(this.head)
+      .map((c) => ({ metrics: c.metrics.slice(c.offset), delivery: c.delivery }));
+    this.chunks = [];
+    this.head = 0;
+    this.count = 0;
+    this.byteCount = 0;
+    this.taken = null;
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

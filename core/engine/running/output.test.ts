@@ -1,0 +1,235 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { outputCommonSchema } from '../../config/schema.ts';
+import { WriteError } from '../../model/errors/errors.ts';
+import { Metric } from '../../model/metric/metric.ts';
+import { Delivery } from '../pipeline/delivery.ts';
+import type { OutputInstance } from '../../plugin/types.ts';
+import { Telemetry } from '../telemetry/telemetry.ts';
+import { RunningOutput } from './output.ts';
+import { OutputStats } from './stats.ts';
+
+const id = { kind: 'output' as const, name: 'mock', alias: undefined, label: 'outputs.mock' };
+const metrics = (n: number, from = 0): Metric[] =>
+  Array.from({ length: n }, (_, i) => {
+    const m = new Metric('m', {}, {}, 0);
+    m.setInt('seq', from + i);
+    return m;
+  });
+const seqs = (ms: Metric[]): number[] => ms.map((m) => m.fields.seq as number);
+
+function running(
+  instance: OutputInstance,
+  common: Record<string, unknown> = {},
+  batchSize = 10,
+  bufferLimit = 100,
+) {
+  const telemetry = new Telemetry('test');
+  const out = new RunningOutput({
+    id,
+    common: outputCommonSchema.parse({ retry_initial_backoff: '10ms', retry_max_backoff: '50ms', ...common }),
+    batchSize,
+    bufferLimit,
+    flushIntervalMs: 20,
+    flushJitterMs: 0,
+    instance,
+    log: pino({ level: 'silent' }),
+    stats: new OutputStats(telemetry, id),
+  });
+  return { out, telemetry };
+}
+
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('RunningOutput', () => {
+  it('should write in batches of metric_batch_size, in order', async () => {
+    const writes: number[][] = [];
+    const { out } = running({ write: async (b) => void writes.push(seqs(b)) }, {}, 4);
+    await out.start();
+    out.add(metrics(10), null, performance.now());
+    await until(() => writes.flat().length === 10);
+    expect(writes.map((w) => w.length)).toEqual([4, 4, 2]);
+    expect(writes.flat()).toEqual([...Array(10).keys()]);
+    await out.stop(1000);
+  });
+
+  it('should retry a failing write with backoff and deliver each metric exactly once', async () => {
+    let fails = 3;
+    const got: number[] = [];
+    const { out, telemetry } = running({
+      write: async (b) => {
+        if (fails-- > 0) throw WriteError.retryable('HTTP 503');
+        got.push(...seqs(b));
+      },
+    });
+    await out.start();
+    out.add(metrics(25), null, performance.now());
+    await until(() => got.length === 25);
+    expect(got).toEqual([...Array(25).keys()]);
+    const text = await telemetry.text();
+    expect(text).toMatch(/viva_output_retries_total\{[^}]*plugin="mock"[^}]*\} 3/);
+    expect(text).toMatch(/viva_output_written_total\{[^}]*\} 25/);
+    await out.stop(1000);
+  });
+
+  it('should wait at least the Retry-After the destination asked for', async () => {
+    const times: number[] = [];
+    let first = true;
+    const { out } = running(
+      {
+        write: async () => {
+          times.push(performance.now());
+          if (first) {
+            first = false;
+            throw WriteError.retryable('HTTP 429', { retryAfterMs: 300 });
+          }
+        },
+      },
+      { retry_max_backoff: '1s' },
+    );
+    await out.start();
+    out.add(metrics(1), null, performance.now());
+    await until(() => times.length === 2);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(290);
+    await out.stop(1000);
+  });
+
+  it('should drop a permanently rejected batch with a counted reason and go on', async () => {
+    let calls = 0;
+    const got: number[] = [];
+    const { out, telemetry } = running({
+      write: async (b) => {
+        if (calls++ === 0) throw WriteError.permanent('HTTP 400: bad data');
+        got.push(...seqs(b));
+      },
+    });
+    await out.start();
+    out.add(metrics(10), null, performance.now());
+    out.add(metrics(5, 10), null, performance.now());
+    await until(() => got.length === 5);
+    expect(got).toEqual([10, 11, 12, 13, 14]);
+    expect(await telemetry.text()).toMatch(/viva_output_dropped_total\{[^}]*reason="rejected"[^}]*\} 10/);
+    await out.stop(1000);
+  });
+
+  it('should keep what a partial write accepted, drop the rejected and retry the rest', async () => {
+    const got: number[] = [];
+    let calls = 0;
+    const { out, telemetry } = running({
+      write: async (b) => {
+        if (calls++ === 0) {
+          got.push(...seqs(b).filter((s) => s !== 1 && s !== 2));
+          throw WriteError.partial('partial', { rejected: [{ index: 1, reason: 'bad field' }], retry: [2] });
+        }
+        got.push(...seqs(b));
+      },
+    });
+    await out.start();
+    out.add(metrics(4), null, performance.now());
+    await until(() => got.length === 3);
+    expect(got.sort()).toEqual([0, 2, 3]);
+    const text = await telemetry.text();
+    expect(text).toMatch(/viva_output_dropped_total\{[^}]*reason="rejected"[^}]*\} 1/);
+    expect(text).toMatch(/viva_output_written_total\{[^}]*\} 3/);
+    await out.stop(1000);
+  });
+
+  it('should keep the source unacknowledged until the retried part of a partial write is delivered', async () => {
+    let calls = 0;
+    const { out } = running({
+      write: async () => {
+        calls++;
+        if (calls === 1) throw WriteError.partial('partial', { retry: [1] });
+        if (calls === 2) throw WriteError.retryable('still down');
+      },
+    });
+    await out.start();
+    let acked: boolean | undefined;
+    const d = new Delivery((ok) => (acked = ok));
+    d.retain();
+    out.add(metrics(3), d, performance.now());
+    d.release();
+    await until(() => calls >= 2);
+    expect(acked).toBeUndefined();
+    await until(() => acked !== undefined);
+    expect(acked).toBe(true);
+    expect(calls).toBe(3);
+    await out.stop(1000);
+  });
+
+  it('should drop the oldest metrics when the buffer is full and count them', async () => {
+    let open = false;
+    const got: number[] = [];
+    const { out, telemetry } = running(
+      {
+        write: async (b) => {
+          if (!open) throw WriteError.retryable('down');
+          got.push(...seqs(b));
+        },
+      },
+      {},
+      10,
+      20,
+    );
+    await out.start();
+    for (let i = 0; i < 5; i++) out.add(metrics(10, i * 10), null, performance.now());
+    expect(out.buffer.length).toBeLessThanOrEqual(20);
+    open = true;
+    await until(() => out.buffer.length === 0);
+    expect(got.slice(-10)).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+    expect(await telemetry.text()).toMatch(/viva_output_dropped_total\{[^}]*reason="buffer_full"[^}]*\} 30/);
+    await out.stop(1000);
+  });
+
+  it('should release a delivery only after its metrics are written', async () => {
+    let open = false;
+    const { out } = running({
+      write: async () => {
+        if (!open) throw WriteError.retryable('down');
+      },
+    });
+    await out.start();
+    let acked: boolean | undefined;
+    const d = new Delivery((ok) => (acked = ok));
+    d.retain();
+    out.add(metrics(3), d, performance.now());
+    d.release();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(acked).toBeUndefined();
+    open = true;
+    await until(() => acked !== undefined);
+    expect(acked).toBe(true);
+    await out.stop(1000);
+  });
+
+  it('should flush everything buffered on stop', async () => {
+    const got: number[] = [];
+    const { out } = running({ write: async (b) => void got.push(...seqs(b)) }, {}, 1000);
+    await out.start();
+    out.add(metrics(7), null, performance.now());
+    await out.stop(1000);
+    expect(got).toEqual([...Array(7).keys()]);
+  });
+
+  it('should report block mode as full so sources can push back', async () => {
+    const { out } = running(
+      { write: async () => Promise.reject(WriteError.retryable('down')) },
+      { when_full: 'block' },
+      10,
+      20,
+    );
+    await out.start();
+    out.add(metrics(15), null, performance.now());
+    expect(out.full).toBe(false);
+    out.add(metrics(10), null, performance.now());
+    expect(out.full).toBe(true);
+    expect(out.buffer.length).toBe(25);
+    await out.stop(50);
+  });
+});

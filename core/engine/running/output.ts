@@ -1,0 +1,317 @@
+/**
+ * RunningOutput: owns an output's buffer, flush schedule, batching, retries, timeouts and
+ * self-metrics. One write is in flight per output; a slow or dead output only fills its own
+ * buffer, never stalls the pipeline (unless when_full = block, which pushes back to the sources).
+ */
+import type { Logger } from 'pino';
+import type { OutputCommon } from '../../config/schema.ts';
+import { WriteError } from '../../model/errors/errors.ts';
+import type { BufferBatch, OutputBuffer } from '../buffer/types.ts';
+import { MemoryBuffer } from '../buffer/memory.ts';
+import { compileFilter, type CompiledFilter } from '../filter/filter.ts';
+import type { Metric } from '../../model/metric/metric.ts';
+import { Delivery } from '../pipeline/delivery.ts';
+import type { OutputInstance, PluginId } from '../../plugin/types.ts';
+import { backoffDelay } from './backoff.ts';
+import type { OutputStats } from './stats.ts';
+import { LogThrottle } from '../telemetry/log-throttle.ts';
+
+export interface RunningOutputOptions {
+  id: PluginId;
+  common: OutputCommon;
+  batchSize: number;
+  bufferLimit: number;
+  flushIntervalMs: number;
+  flushJitterMs: number;
+  instance: OutputInstance;
+  log: Logger;
+  stats: OutputStats;
+  /** A ready buffer (disk buffers are opened by the builder); memory when absent. */
+  buffer?: OutputBuffer;
+  /** Called when the buffer goes from full to not full (block mode), so sources resume. */
+  onCapacity?: () => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export class RunningOutput {
+  readonly id: PluginId;
+  readonly filter: CompiledFilter;
+  readonly buffer: OutputBuffer;
+  readonly instance: OutputInstance;
+  private readonly opts: RunningOutputOptions;
+  private readonly log: Logger;
+  private readonly dropLog: LogThrottle;
+  private readonly stats: OutputStats;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | null = null;
+  private attempt = 0;
+  private retryAt = 0;
+  private stopping = new AbortController();
+  private closed = false;
+  private wasFull = false;
+  /** Monotonic time the oldest unwritten batch entered, for pipeline latency. */
+  private readonly arrivals: { at: number; count: number }[] = [];
+
+  constructor(opts: RunningOutputOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.instance = opts.instance;
+    this.log = opts.log;
+    this.dropLog = new LogThrottle(opts.log);
+    this.stats = opts.stats;
+    this.filter = compileFilter(opts.common);
+    this.buffer =
+      opts.buffer ??
+      new MemoryBuffer({
+        limit: opts.bufferLimit,
+        maxBytes: opts.common.buffer_max_bytes,
+        whenFull: opts.common.when_full,
+        onDrop: (n, reason) => this.dropped(n, reason),
+      });
+  }
+
+  private dropped(n: number, reason: string): void {
+    this.stats.dropped(n, reason);
+    // Overload drops on every push: counted in full, logged once per reason and interval.
+    this.dropLog.warn(reason, { count: n, reason }, 'output dropped metrics', n);
+  }
+
+  /** True when block mode asks the sources to wait. */
+  get full(): boolean {
+    return this.opts.common.when_full === 'block' && this.buffer.isFull();
+  }
+
+  /** Connects the output and starts the flush timer. */
+  async start(): Promise<void> {
+    if (this.instance.connect !== undefined) await this.instance.connect();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    const jitter = this.opts.flushJitterMs > 0 ? Math.random() * this.opts.flushJitterMs : 0;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushSoon();
+      this.schedule();
+    }, this.opts.flushIntervalMs + jitter);
+    this.timer.unref?.();
+  }
+
+  /** Accepts a batch that passed this output's filter; never blocks. */
+  add(metrics: Metric[], delivery: Delivery | null, ingestedAt: number): void {
+    if (this.closed) {
+      delivery?.release(false);
+      this.stats.dropped(metrics.length, 'closed');
+      return;
+    }
+    this.arrivals.push({ at: ingestedAt, count: metrics.length });
+    const r = this.buffer.add(metrics, delivery);
+    if (r instanceof Promise) r.catch((e: unknown) => this.log.error({ err: e }, 'buffer append failed'));
+    this.report();
+    if (this.buffer.length >= this.opts.batchSize) this.flushSoon();
+  }
+
+  private report(): void {
+    this.stats.buffer(this.buffer.length, this.buffer.bytes);
+    const full = this.full;
+    if (this.wasFull && !full) this.opts.onCapacity?.();
+    this.wasFull = full;
+  }
+
+  /** Starts a write if none is in flight and no backoff is pending. */
+  flushSoon(): void {
+    if (this.writing !== null || this.closed) return;
+    if (performance.now() < this.retryAt) return;
+    this.writing = this.writeLoop().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  /** Writes batches until the buffer is below one batch (or a write fails). */
+  private async writeLoop(): Promise<void> {
+    for (;;) {
+      const batch = await this.buffer.take(this.opts.batchSize);
+      if (batch === null) return;
+      const ok = await this.writeBatch(batch);
+      this.report();
+      if (!ok || this.buffer.length < this.opts.batchSize || this.stopping.signal.aborted) return;
+    }
+  }
+
+  /** One attempt; true when the batch left the buffer. */
+  private async writeBatch(batch: BufferBatch): Promise<boolean> {
+    const metrics = batch.metrics;
+    const start = performance.now();
+    try {
+      await this.withTimeout(this.instance.write(metrics));
+      await this.buffer.ack(batch);
+      this.delivered(metrics.length, start);
+      return true;
+    } catch (e) {
+      return this.failed(batch, e, start);
+    }
+  }
+
+  private delivered(n: number, start: number): void {
+    const now = performance.now();
+    this.stats.written(n);
+    this.stats.writeTime((now - start) / 1000);
+    this.attempt = 0;
+    let left = n;
+    while (left > 0 && this.arrivals.length > 0) {
+      const a = this.arrivals[0];
+      const k = Math.min(left, a.count);
+      this.stats.latency((now - a.at) / 1000);
+      a.count -= k;
+      left -= k;
+      if (a.count === 0) this.arrivals.shift();
+    }
+  }
+
+  private async failed(batch: BufferBatch, e: unknown, start: number): Promise<boolean> {
+    const err =
+      e instanceof WriteError
+        ? e
+        : WriteError.retryable(e instanceof Error ? e.message : String(e), { cause: e });
+    this.stats.error(err.kind);
+    if (err.kind === 'permanent') {
+      await this.buffer.ack(batch);
+      this.dropped(batch.metrics.length, 'rejected');
+      this.log.error(
+        { err: err.message, count: batch.metrics.length },
+        'output rejected a batch for good; dropped',
+      );
+      this.attempt = 0;
+      return true;
+    }
+    if (err.kind === 'partial') {
+      const retry = err.retry.map((i) => batch.metrics[i]).filter((m) => m !== undefined);
+      // The part to retry keeps its sources unacknowledged: hold their deliveries across the ack.
+      const held =
+        retry.length > 0 && this.buffer instanceof MemoryBuffer ? this.buffer.deliveriesOf(batch) : [];
+      for (const d of held) d.retain();
+      await this.buffer.ack(batch);
+      if (err.rejected.length > 0) {
+        this.dropped(err.rejected.length, 'rejected');
+        this.log.warn(
+          { count: err.rejected.length, first: err.rejected[0].reason },
+          'output rejected part of a batch; dropped',
+        );
+      }
+      const written = batch.metrics.length - err.rejected.length - retry.length;
+      if (written > 0) this.delivered(written, start);
+      if (retry.length === 0) return true;
+      const hold = held.length === 0 ? null : new Delivery((ok) => held.forEach((d) => d.release(ok)));
+      const r = this.buffer.add(retry, hold);
+      if (r instanceof Promise) await r;
+    } else {
+      this.buffer.nack(batch);
+    }
+    this.attempt++;
+    this.stats.retry();
+    const delay = backoffDelay(
+      this.attempt,
+      this.opts.common.retry_initial_backoff,
+      this.opts.common.retry_max_backoff,
+      err.retryAfterMs,
+    );
+    this.retryAt = performance.now() + delay;
+    this.log.warn(
+      { err: err.message, attempt: this.attempt, retryInMs: Math.round(delay), buffered: this.buffer.length },
+      'output write failed; will retry',
+    );
+    setTimeout(() => this.flushSoon(), delay).unref?.();
+    return false;
+  }
+
+  private withTimeout(p: Promise<void>): Promise<void> {
+    const ms = this.opts.common.write_timeout;
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(WriteError.retryable(`write timed out after ${ms} ms`)), ms);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+  }
+
+  /**
+   * Stops writing and hands over what is buffered, for a successor with the same destination
+   * (live reload): memory contents are returned with their deliveries; a disk buffer is closed so
+   * the successor reopens the same directory and replays it.
+   */
+  async detach(): Promise<{ metrics: Metric[]; delivery: Delivery | null }[]> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.closed = true;
+    if (this.writing !== null) {
+      const w = this.writing;
+      await Promise.race([w, sleep(this.opts.common.write_timeout, this.stopping.signal)]);
+    }
+    this.stopping.abort();
+    const chunks = this.buffer instanceof MemoryBuffer ? this.buffer.handOver() : [];
+    await this.buffer.close();
+    this.stats.forget();
+    await this.instance.close?.().catch((e: unknown) => this.log.warn({ err: e }, 'output close failed'));
+    return chunks;
+  }
+
+  /** Takes over a predecessor's buffered metrics. */
+  adopt(chunks: { metrics: Metric[]; delivery: Delivery | null }[]): void {
+    for (const c of chunks) this.add(c.metrics, c.delivery, performance.now());
+  }
+
+  /**
+   * Flushes within the deadline, then closes. What a memory buffer still holds is counted as
+   * dropped; a disk buffer keeps it for the next start.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const until = performance.now() + deadlineMs;
+    this.retryAt = 0;
+    while (this.buffer.length > 0 && performance.now() < until) {
+      if (this.writing !== null)
+        await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
+      else {
+        const before = this.buffer.length;
+        this.flushSoon();
+        if (this.writing !== null)
+          await Promise.race([this.writing, sleep(until - performance.now(), this.stopping.signal)]);
+        if (this.buffer.length >= before)
+          await sleep(
+            Math.min(Math.max(0, this.retryAt - performance.now()), until - performance.now()),
+            this.stopping.signal,
+          );
+      }
+    }
+    this.closed = true;
+    this.stopping.abort();
+    if (this.buffer instanceof MemoryBuffer && this.buffer.length > 0) {
+      this.log.error({ count: this.buffer.length }, 'shutdown deadline passed; unsent metrics dropped');
+      this.buffer.drain('shutdown');
+    } else if (this.buffer.length > 0) {
+      this.log.info(
+        { count: this.buffer.length },
+        'unsent metrics kept in the disk buffer for the next start',
+      );
+    }
+    await this.buffer.close();
+    this.stats.forget();
+    if (this.instance.close !== undefined) {
+      try {
+        await this.instance.close();
+      } catch (e) {
+        this.log.warn({ err: e }, 'output close failed');
+      }
+    }
+  }
+}
