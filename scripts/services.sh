@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Real backbone services for VIVA's integration tests: Kafka (KRaft), Mosquitto, InfluxDB 1.x,
-# Prometheus and Alertmanager, each on loopback with its data and log under one scratch directory.
+# Prometheus, Alertmanager and PostgreSQL, each on loopback with its data and log under one scratch
+# directory.
 #
 #   scripts/services.sh up [service...]      install what is missing, start, wait until answering
 #   scripts/services.sh down [service...]    stop what this scratch directory started
 #   scripts/services.sh status [service...]  one line per service; exit 3 when one is not running
 #   scripts/services.sh restart [service...]
 #
-# Services: kafka mosquitto influxdb prometheus alertmanager (default: all). Ports and versions come
-# from scripts/services.env; see docs/SERVICES.md. `up` is idempotent and fast when all is running.
+# Services: kafka mosquitto influxdb prometheus alertmanager postgres (default: all). Ports and
+# versions come from scripts/services.env; see docs/SERVICES.md. `up` is idempotent and fast when all
+# is running.
 set -Eeuo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -20,7 +22,7 @@ SERVICES_DIR="${VIVA_SERVICES_DIR:-$REPO_DIR/var/services}"
 CACHE_DIR="${VIVA_CACHE_DIR:-$REPO_DIR/.cache}"
 HOST="$VIVA_SERVICES_HOST"
 LOG4J_VERSION=2.25.3 # the log4j 2 that Kafka 4.1 ships with; the slf4j binding must match it
-ALL_SERVICES=(kafka mosquitto influxdb prometheus alertmanager)
+ALL_SERVICES=(kafka mosquitto influxdb prometheus alertmanager postgres)
 export PATH="$PATH:/usr/sbin:/sbin"
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -119,10 +121,22 @@ our_pid() {
 # shellcheck disable=SC2016 # expanded by the inner bash
 port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null; }
 
-listener_pid() { # the pid listening on a TCP port, when visible
-  local out
+# listener_pid PORT: the pid listening on a TCP port, when visible. Forked children may share the
+# listening socket for a moment (PostgreSQL backends): the process whose parent is not among them.
+listener_pid() {
+  local out pid ppid pids=" "
   out=$(ss -Hltnp "sport = :$1" 2>/dev/null || true)
-  if [[ $out =~ pid=([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; fi
+  while [[ $out =~ pid=([0-9]+)(.*) ]]; do
+    pids+="${BASH_REMATCH[1]} "
+    out=${BASH_REMATCH[2]}
+  done
+  for pid in $pids; do
+    ppid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    if [[ $pids != *" $ppid "* ]]; then
+      echo "$pid"
+      return 0
+    fi
+  done
 }
 
 # launch SERVICE COMMAND...: start in the background, in its own session (Ctrl-C on a test run
@@ -156,16 +170,20 @@ alive() {
   [[ ${stat:0:1} != Z ]]
 }
 
-terminate() { # terminate PID GRACE_S: SIGTERM, then SIGKILL after the grace period
-  local pid=$1 grace=$2 i
-  kill "$pid" 2>/dev/null || return 0
+# terminate PID GRACE_S [SIGNAL]: SIGNAL (default TERM), then SIGKILL after the grace period.
+terminate() {
+  local pid=$1 grace=$2 sig=${3:-TERM} i
+  kill -s "$sig" "$pid" 2>/dev/null || return 0
   for ((i = 0; i < grace * 10; i++)); do
     alive "$pid" || return 0
     sleep 0.1
   done
-  log "pid $pid ignored SIGTERM for ${grace}s; killing it"
+  log "pid $pid ignored SIG$sig for ${grace}s; killing it"
   kill -9 "$pid" 2>/dev/null || true
 }
+
+# stop_signal SERVICE: the signal that stops the service cleanly and promptly.
+stop_signal() { if declare -F "signal_$1" >/dev/null; then "signal_$1"; else echo TERM; fi; }
 
 # shared_pid PORT: the pid of a service of another VIVA scratch dir (another clone) on that port.
 shared_pid() {
@@ -201,7 +219,7 @@ claim_ports() {
     fi
     log "$svc: stopping the system instance on port $port (pid $pid)"
     as_root service "$(unit_"$svc")" stop >/dev/null 2>&1 || true
-    terminate "$pid" 30
+    terminate "$pid" 30 "$(stop_signal "$svc")"
   done
 }
 
@@ -448,6 +466,115 @@ start_alertmanager() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# PostgreSQL (Debian package): our own cluster in the scratch dir, never the packaged one (whose
+# daemon policy-rc.d keeps from starting on install; it would listen on 5432 anyway). Debian keeps
+# the binaries in /usr/lib/postgresql/<major>/bin, off the PATH. initdb and the server refuse to
+# run as root, so as root they run as the `postgres` system user the package creates.
+
+needs_postgres() {
+  [[ -x $(pg_bin)/postgres ]] || MISSING_PKGS+=(postgresql)
+  need openssl openssl
+}
+ports_postgres() { echo "$VIVA_POSTGRES_PORT"; }
+match_postgres() { echo '(^|/)postgres -D '; }
+unit_postgres() { echo postgresql; }
+signal_postgres() { echo INT; } # fast shutdown; SIGTERM would wait for every client to leave
+probe_postgres() {
+  local bin
+  bin=$(pg_bin)
+  [[ -n $bin ]] && "$bin/pg_isready" -q -t 2 -h "$HOST" -p "$VIVA_POSTGRES_PORT" -d postgres
+}
+
+# pg_bin: the binaries of the cluster's major version (once created), else of the newest installed.
+pg_bin() {
+  local bin
+  if [[ -s $SERVICES_DIR/postgres/PG_VERSION ]]; then
+    echo "/usr/lib/postgresql/$(<"$SERVICES_DIR/postgres/PG_VERSION")/bin"
+    return 0
+  fi
+  bin=$(printf '%s\n' /usr/lib/postgresql/*/bin/postgres | grep -v '\*' | sort -V | tail -n 1)
+  [[ -z $bin ]] || dirname "$bin"
+}
+
+# The cluster's owner runs its programs: `postgres` when we are root, else ourselves.
+as_pg() {
+  if [[ $EUID -eq 0 ]]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+  else
+    "$@"
+  fi
+}
+
+start_postgres() {
+  local dir=$SERVICES_DIR/postgres bin
+  bin=$(pg_bin)
+  [[ -n $bin && -x $bin/postgres ]] ||
+    fail postgres "no PostgreSQL server binaries in ${bin:-/usr/lib/postgresql/*/bin}" /dev/null
+  if [[ $EUID -eq 0 ]]; then
+    id postgres >/dev/null 2>&1 || fail postgres "no 'postgres' system user to run the server as" /dev/null
+    chown postgres: "$dir"
+    as_pg test -w "$dir" -a -x "$dir" ||
+      fail postgres "user postgres cannot reach $dir; set VIVA_SERVICES_DIR to a directory it can" /dev/null
+  fi
+  local socket=$dir/.s.PGSQL.$VIVA_POSTGRES_PORT
+  ((${#socket} <= 107)) ||
+    fail postgres "the socket path $socket is longer than 107 bytes; set a shorter VIVA_SERVICES_DIR" /dev/null
+  if [[ ! -s $dir/PG_VERSION ]]; then
+    log "postgres: creating the cluster in $dir"
+    as_pg "$bin/initdb" -D "$dir" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 \
+      --locale=C >"$LOG_DIR/postgres-initdb.log" 2>&1 ||
+      fail postgres "initdb failed" "$LOG_DIR/postgres-initdb.log"
+  fi
+  # The socket lives in the 0700 data directory, so `trust` on it admits only its owner (and root).
+  as_pg tee "$dir/pg_hba.conf" >/dev/null <<EOF
+# Generated by scripts/services.sh.
+local all all trust
+host all $VIVA_POSTGRES_MD5_USER samehost md5
+host all all samehost scram-sha-256
+EOF
+  if [[ ! -s $dir/server.key ]]; then
+    as_pg openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$HOST" \
+      -keyout "$dir/server.key" -out "$dir/server.crt" >"$LOG_DIR/postgres-openssl.log" 2>&1 ||
+      fail postgres "could not make a TLS certificate" "$LOG_DIR/postgres-openssl.log"
+    chmod 600 "$dir/server.key"
+  fi
+  local run=()
+  [[ $EUID -ne 0 ]] || run=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  launch postgres "${run[@]}" "$bin/postgres" -D "$dir" -c listen_addresses="$HOST" \
+    -c port="$VIVA_POSTGRES_PORT" -c unix_socket_directories="$dir" -c ssl=on \
+    -c shared_buffers=32MB -c synchronous_commit=off
+  wait_for postgres "$(<"$(pid_file postgres)")" 60 probe_postgres
+  setup_postgres
+}
+
+# setup_postgres: the test roles and database, made by the superuser over the socket (idempotent;
+# passwords are reset to the configured ones), then a SCRAM login of the test user over TCP.
+setup_postgres() {
+  local bin
+  bin=$(pg_bin)
+  "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$SERVICES_DIR/postgres" -p "$VIVA_POSTGRES_PORT" -U postgres \
+    -d postgres -v user="$VIVA_POSTGRES_USER" -v password="$VIVA_POSTGRES_PASSWORD" \
+    -v db="$VIVA_POSTGRES_DB" -v md5user="$VIVA_POSTGRES_MD5_USER" \
+    -v md5password="$VIVA_POSTGRES_MD5_PASSWORD" >"$LOG_DIR/postgres-setup.log" 2>&1 <<'EOF' ||
+SELECT format('CREATE ROLE %I', :'user')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE :"user" WITH LOGIN NOSUPERUSER PASSWORD :'password';
+SELECT format('CREATE ROLE %I', :'md5user')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'md5user') \gexec
+SET password_encryption = 'md5';
+ALTER ROLE :"md5user" WITH LOGIN NOSUPERUSER PASSWORD :'md5password';
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'user')
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+EOF
+    fail postgres "creating the test roles and database failed" "$LOG_DIR/postgres-setup.log"
+  PGPASSWORD=$VIVA_POSTGRES_PASSWORD "$bin/psql" -X -qAt -c 'SELECT 1' \
+    "host=$HOST port=$VIVA_POSTGRES_PORT user=$VIVA_POSTGRES_USER dbname=$VIVA_POSTGRES_DB sslmode=disable" \
+    >>"$LOG_DIR/postgres-setup.log" 2>&1 ||
+    fail postgres "the test user cannot log in over TCP" "$LOG_DIR/postgres-setup.log"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands.
 
 up_one() {
@@ -464,6 +591,7 @@ up_one() {
       port=$("ports_$svc")
       curl -sf -X POST -o /dev/null "http://$HOST:$port/-/reload" || fail "$svc" "reload was rejected"
     fi
+    if declare -F "setup_$svc" >/dev/null; then "setup_$svc"; fi
     log "$svc: running (pid $pid)"
     return 0
   fi
@@ -481,7 +609,7 @@ down_one() {
   local svc=$1 pid
   if pid=$(our_pid "$svc"); then
     log "$svc: stopping pid $pid"
-    terminate "$pid" 60
+    terminate "$pid" 60 "$(stop_signal "$svc")"
   else
     log "$svc: not running"
   fi
@@ -520,7 +648,7 @@ main() {
   ((${#services[@]})) || services=("${ALL_SERVICES[@]}")
   for svc in "${services[@]}"; do
     case $svc in
-      kafka | mosquitto | influxdb | prometheus | alertmanager) ;;
+      kafka | mosquitto | influxdb | prometheus | alertmanager | postgres) ;;
       *) die "unknown service '$svc' (known: ${ALL_SERVICES[*]})" ;;
     esac
   done

@@ -1,5 +1,5 @@
 // Vitest global setup for the integration project: brings up the real backbone services (Kafka,
-// Mosquitto, InfluxDB, Prometheus, Alertmanager) with scripts/services.sh before any test runs.
+// Mosquitto, InfluxDB, Prometheus, Alertmanager, PostgreSQL) with scripts/services.sh before any test runs.
 // The services are left running afterwards: `up` is idempotent and takes well under a second
 // when they already run, and the rest of the team shares them. Set VIVA_SKIP_SERVICES=1 to skip.
 import { spawn } from 'node:child_process';
@@ -23,6 +23,17 @@ export function readServicesEnv(): Record<string, string> {
   return settings;
 }
 
+/** The test PostgreSQL: a SCRAM-SHA-256 user owning `database`, and a role that authenticates with MD5. */
+export interface PostgresAddress {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  md5User: string;
+  md5Password: string;
+}
+
 /** Where the integration tests reach each service. */
 export function serviceAddresses(): {
   kafkaBrokers: string[];
@@ -30,6 +41,7 @@ export function serviceAddresses(): {
   influxUrl: string;
   prometheusUrl: string;
   alertmanagerUrl: string;
+  postgres: PostgresAddress;
 } {
   const env = readServicesEnv();
   const host = env.VIVA_SERVICES_HOST;
@@ -39,6 +51,15 @@ export function serviceAddresses(): {
     influxUrl: `http://${host}:${env.VIVA_INFLUX_PORT}`,
     prometheusUrl: `http://${host}:${env.VIVA_PROMETHEUS_PORT}`,
     alertmanagerUrl: `http://${host}:${env.VIVA_ALERTMANAGER_PORT}`,
+    postgres: {
+      host,
+      port: Number(env.VIVA_POSTGRES_PORT),
+      database: env.VIVA_POSTGRES_DB,
+      user: env.VIVA_POSTGRES_USER,
+      password: env.VIVA_POSTGRES_PASSWORD,
+      md5User: env.VIVA_POSTGRES_MD5_USER,
+      md5Password: env.VIVA_POSTGRES_MD5_PASSWORD,
+    },
   };
 }
 

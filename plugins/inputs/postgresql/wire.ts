@@ -36,6 +36,8 @@ export class PgConnection {
   private closed = false;
   /** ParameterStatus values the server reported (server_version, TimeZone, ...). */
   readonly parameters = new Map<string, string>();
+  /** How the server had us authenticate: no password asked ('trust'), or the method it asked for. */
+  authMethod: 'trust' | 'password' | 'md5' | 'scram-sha-256' = 'trust';
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -167,8 +169,10 @@ export class PgConnection {
       case 0: // AuthenticationOk
         return null;
       case 3: // cleartext
+        this.authMethod = 'password';
         return message('p', cstr(password()));
       case 5: // MD5 with a 4-byte salt
+        this.authMethod = 'md5';
         return message('p', cstr(md5Password(o.user, password(), body.subarray(4, 8))));
       case 10: {
         // SASL: a list of mechanisms
@@ -181,6 +185,7 @@ export class PgConnection {
         if (!mechs.includes('SCRAM-SHA-256'))
           throw new Error(`no supported SASL mechanism in ${mechs.join(', ')}`);
         const session = new ScramSession(password());
+        this.authMethod = 'scram-sha-256';
         const first = Buffer.from(session.first());
         const len = Buffer.alloc(4);
         len.writeInt32BE(first.length);
