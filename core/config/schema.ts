@@ -36,7 +36,10 @@ export const agentObject = z.strictObject({
     .describe('Bearer token required on /admin endpoints (and /metrics when set).'),
   http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),
   http_tls_key: z.string().optional().describe('PEM key file for http_tls_cert.'),
-  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  log_level: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info')
+    .describe('Log level (pino); logs are JSON on stderr.'),
   watch_config: z.boolean().default(true).describe('Reload when the config file or directory changes.'),
 });
 

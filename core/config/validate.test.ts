@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ErrorCode } from '../model/errors/codes.ts';
 import { ConfigError } from '../model/errors/errors.ts';
 import { defineInput, defineOutput } from '../plugin/define.ts';
 import { Registry } from '../plugin/registry.ts';
@@ -70,6 +71,21 @@ describe('config validation', () => {
     expect(lines[1]).toMatch(/inputs\.gen: rate: .*number/i);
     expect(lines[2]).toMatch(/inputs\.nope: unknown input plugin "nope"/);
     expect(lines[3]).toMatch(/outputs\.sink: url: /);
+  });
+
+  it('should raise VIVA_ERR_PLUGIN_UNKNOWN for a plugin no registry has, and name it on its line', () => {
+    const dir = write({ 'a.toml': '[[inputs.nope]]\n[[outputs.sink]]\nurl = "x"\n' });
+    let err: unknown;
+    try {
+      validateConfig(loadConfig(dir), registry);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe(ErrorCode.PLUGIN_UNKNOWN);
+    expect((err as ConfigError).message).toMatch(
+      /inputs\.nope: unknown input plugin "nope" .*VIVA_ERR_PLUGIN_UNKNOWN/,
+    );
   });
 
   it('should report bad TOML with line and column', () => {

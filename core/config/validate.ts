@@ -104,6 +104,7 @@ function validatePlugin(
       file: t.file,
       plugin: label,
       message: `unknown ${t.kind} plugin "${t.name}" (known: ${known.join(', ')})`,
+      code: ErrorCode.PLUGIN_UNKNOWN,
     });
     return undefined;
   }
@@ -188,7 +189,11 @@ export function validateConfig(
     const spec = validatePlugin(t, registry, label, issues);
     if (spec !== undefined) specs.push(spec);
   }
-  if (issues.length > 0) throw new ConfigError(ErrorCode.CONFIG_INVALID, issues);
+  if (issues.length > 0) {
+    // Only unknown plugins: the more specific code (each line names its own code anyway).
+    const unknown = issues.every((i) => i.code === ErrorCode.PLUGIN_UNKNOWN);
+    throw new ConfigError(unknown ? ErrorCode.PLUGIN_UNKNOWN : ErrorCode.CONFIG_INVALID, issues);
+  }
 
   const processors = (specs.filter((s) => s.id.kind === 'processor') as ProcessorSpec[])
     .map((s, i) => ({ s, i }))

@@ -70,17 +70,30 @@ function own<T>(entries: [string, T][]): Record<string, T> {
   return o;
 }
 
+/**
+ * A name, key or tag value InfluxDB 1.x line protocol can carry: a run of backslashes before a
+ * comma, space, `=`, `"` or the end has even length (an odd one gains a backslash; see
+ * lineprotocol/escape.ts).
+ */
+export const representable = (s: string): string =>
+  s.replace(/\\+(?=[,= "]|$)/g, (run) => (run.length % 2 === 1 ? run + '\\' : run));
+
 /** Metrics as line protocol can carry them: no newline in names and keys, no '#' first. */
 export function lineProtocolMetric(): fc.Arbitrary<Metric> {
-  const name = text({ minLength: 1, newline: false }).filter((s) => !s.startsWith('#'));
-  const key = text({ minLength: 1, maxLength: 8, newline: false });
+  const name = text({ minLength: 1, newline: false })
+    .map(representable)
+    .filter((s) => !s.startsWith('#'));
+  const key = text({ minLength: 1, maxLength: 8, newline: false }).map(representable);
   return fc
     .record({
       name,
-      tags: fc.uniqueArray(fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false })), {
-        maxLength: 5,
-        selector: (t) => t[0],
-      }),
+      tags: fc.uniqueArray(
+        fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false }).map(representable)),
+        {
+          maxLength: 5,
+          selector: (t) => t[0],
+        },
+      ),
       fields: fc.uniqueArray(fc.tuple(key, fieldValue()), {
         minLength: 1,
         maxLength: 5,

@@ -116,7 +116,12 @@ export function sampleToml(def: AnyDefinition): string {
 
 /** Markdown option table for READMEs and `viva plugins doc`. */
 export function optionTable(def: AnyDefinition): string {
-  const rows = optionDocs(def.config).map(
+  return schemaTable(def.config);
+}
+
+/** Markdown option table of any object schema (plugin options, [agent], common keys). */
+export function schemaTable(schema: z.ZodType): string {
+  const rows = optionDocs(schema).map(
     (o) =>
       `| \`${o.key}\` | ${o.type.replace(/\|/g, '\\|')} | ${o.default === undefined ? (o.required ? 'required' : '—') : `\`${o.default.replace(/\|/g, '\\|')}\``} | ${o.description} |`,
   );

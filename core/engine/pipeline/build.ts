@@ -126,7 +126,9 @@ export async function buildOutput(
       fsync: spec.common.buffer_fsync,
       onDrop: (n, reason) => {
         stats.dropped(n, reason);
-        ctx.log.warn({ count: n, reason }, 'disk buffer dropped metrics');
+        // A corrupt record found at replay (or read) is skipped: logged with its code.
+        const code = reason === 'corrupt' ? { code: ErrorCode.BUFFER_CORRUPT } : {};
+        ctx.log.warn({ count: n, reason, ...code }, 'disk buffer dropped metrics');
       },
       log: ctx.log,
     });

@@ -233,3 +233,27 @@ describe('RunningOutput', () => {
     await out.stop(50);
   });
 });
+
+describe('RunningOutput shutdown', () => {
+  it('should log VIVA_ERR_SHUTDOWN_TIMEOUT when the deadline passes before the buffer is flushed', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const telemetry = new Telemetry('test');
+    const out = new RunningOutput({
+      id,
+      common: outputCommonSchema.parse({}),
+      batchSize: 10,
+      bufferLimit: 100,
+      flushIntervalMs: 60_000,
+      flushJitterMs: 0,
+      // A destination that never answers.
+      instance: { write: () => new Promise<void>(() => undefined) },
+      log,
+      stats: new OutputStats(telemetry, id),
+    });
+    out.add(metrics(3), null, performance.now());
+    await out.stop(50);
+    const overran = lines.find((l) => l.code === 'VIVA_ERR_SHUTDOWN_TIMEOUT');
+    expect(overran).toMatchObject({ count: 3, level: 50 });
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { OutputCommon } from '../../config/schema.ts';
+import { ErrorCode } from '../../model/errors/codes.ts';
 import { WriteError } from '../../model/errors/errors.ts';
 import type { BufferBatch, OutputBuffer } from '../buffer/types.ts';
 import { MemoryBuffer } from '../buffer/memory.ts';
@@ -296,12 +297,15 @@ export class RunningOutput {
     this.closed = true;
     this.stopping.abort();
     if (this.buffer instanceof MemoryBuffer && this.buffer.length > 0) {
-      this.log.error({ count: this.buffer.length }, 'shutdown deadline passed; unsent metrics dropped');
+      this.log.error(
+        { code: ErrorCode.SHUTDOWN_TIMEOUT, count: this.buffer.length },
+        'shutdown deadline passed; unsent metrics dropped',
+      );
       this.buffer.drain('shutdown');
     } else if (this.buffer.length > 0) {
-      this.log.info(
-        { count: this.buffer.length },
-        'unsent metrics kept in the disk buffer for the next start',
+      this.log.warn(
+        { code: ErrorCode.SHUTDOWN_TIMEOUT, count: this.buffer.length },
+        'shutdown deadline passed; unsent metrics kept in the disk buffer for the next start',
       );
     }
     await this.buffer.close();

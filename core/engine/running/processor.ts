@@ -1,6 +1,7 @@
 /**
  * RunningProcessor: applies a processor to the metrics its filter selects (the rest pass by
- * untouched), records its self-metrics, and turns a processor failure into a logged, counted
+ * untouched; as in Telegraf, the modifiers fieldinclude/fieldexclude/taginclude/tagexclude trim the
+ * selected metrics before the processor sees them, and one left without fields is dropped), records its self-metrics, and turns a processor failure into a logged, counted
  * pass-through instead of a lost batch.
  */
 import type { Logger } from 'pino';
@@ -35,11 +36,20 @@ export class RunningProcessor {
   process(metrics: Metric[]): Metric[] | Promise<Metric[]> {
     let selected = metrics;
     let bypass: Metric[] | null = null;
+    // What a failure passes on: the batch less the metrics the modifiers left without fields.
+    let all = metrics;
     if (this.filter.active) {
       selected = [];
       bypass = [];
-      for (const m of metrics) (this.filter.select(m) ? selected : bypass).push(m);
-      if (selected.length === 0) return metrics;
+      const trim = this.filter.modifies;
+      let trimmedAway = 0;
+      for (const m of metrics) {
+        if (!this.filter.select(m)) bypass.push(m);
+        else if (!trim || this.filter.trim(m)) selected.push(m);
+        else trimmedAway++;
+      }
+      if (trimmedAway > 0) all = selected.concat(bypass);
+      if (selected.length === 0) return all;
     }
     // Counted before the call: a processor may filter the array it is given in place.
     const inCount = selected.length;
@@ -47,12 +57,12 @@ export class RunningProcessor {
     try {
       out = this.instance.process(selected);
     } catch (e) {
-      return this.failed(e, metrics);
+      return this.failed(e, all);
     }
     if (out instanceof Promise) {
       return out.then(
         (r) => this.done(inCount, r, bypass),
-        (e: unknown) => this.failed(e, metrics),
+        (e: unknown) => this.failed(e, all),
       );
     }
     return this.done(inCount, out, bypass);

@@ -33,17 +33,20 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
     (text[i] === '\r' && (i + 1 >= text.length || text[i + 1] === '\n'));
   const newlines = (a: number, b: number): number => text.slice(a, b).split('\n').length - 1;
 
-  /** A token up to an unescaped terminator; `\X` for X in escapes or backslash is X. */
+  /**
+   * A token up to an unescaped terminator (a backslash takes the next byte with it), read as
+   * InfluxDB 1.x does: `\X` is X for X in escapes; any other backslash, `\\` included, is literal.
+   */
   function token(i: number, ends: string, escapes: string): [string, number] {
-    let out = '';
+    const start = i;
     while (i < text.length && !ends.includes(text[i])) {
-      if (text[i] === '\\' && i + 1 < text.length && text[i + 1] !== '\n') {
-        const x = text[i + 1];
-        out += escapes.includes(x) || x === '\\' ? x : '\\' + x;
-        i += 2;
-      } else {
-        out += text[i++];
-      }
+      i += text[i] === '\\' && i + 1 < text.length && text[i + 1] !== '\n' ? 2 : 1;
+    }
+    const raw = text.slice(start, i);
+    let out = '';
+    for (let j = 0; j < raw.length; j++) {
+      if (raw[j] === '\\' && j + 1 < raw.length && escapes.includes(raw[j + 1])) out += raw[++j];
+      else out += raw[j];
     }
     return [out, i];
   }
@@ -90,7 +93,7 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
   }
 
   function point(i: number): number {
-    const [name, afterName] = token(i, ', \n', ', ');
+    const [name, afterName] = token(i, ', \n', ',= "');
     if (name === '') throw new Bad();
     i = afterName;
     const tags: Tags = {};
@@ -107,7 +110,7 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
     const fields: Fields = {};
     const types: FieldTypes = {};
     for (;;) {
-      const [k, ke] = token(i, ',= \n', ',= ');
+      const [k, ke] = token(i, ',= \n', ',= "');
       if (k === '' || at(ke) !== '=') throw new Bad();
       const [v, kind, ve] = value(ke + 1);
       define(fields, k, v);

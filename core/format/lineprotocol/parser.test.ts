@@ -56,10 +56,12 @@ describe('LineProtocolParser', () => {
     it.each([
       ['comma and space in a measurement', 'a\\,b\\ c f=1', 'a,b c'],
       ['an equals sign in a measurement is literal', 'a=b f=1', 'a=b'],
-      ['an escaped equals sign in a measurement stays escaped', 'a\\=b f=1', 'a\\=b'],
-      ['a double backslash in a measurement', 'a\\\\b f=1', 'a\\b'],
+      // InfluxDB 1.x reads `\=` and `\"` in a measurement as `=` and `"`, and `\\` as two backslashes.
+      ['an escaped equals sign in a measurement', 'a\\=b f=1', 'a=b'],
+      ['an escaped quote in a measurement', 'a\\"b f=1', 'a"b'],
+      ['a double backslash in a measurement (kept)', 'a\\\\b f=1', 'a\\\\b'],
       ['a backslash before an ordinary byte is literal', 'C:\\temp f=1', 'C:\\temp'],
-      ['three backslashes then a comma', 'a\\\\\\,b f=1', 'a\\,b'],
+      ['three backslashes then a comma', 'a\\\\\\,b f=1', 'a\\\\,b'],
       ['a quote in a measurement is literal', 'a"b f=1', 'a"b'],
     ])('should unescape %s', (_what, line, name) => {
       expect(one(line).name).toBe(name);
@@ -71,15 +73,16 @@ describe('LineProtocolParser', () => {
         'm,a\\,b\\=c\\ d=e\\,f\\=g\\ h f=1',
         { 'a,b=c d': 'e,f=g h' },
       ],
-      ['double backslashes in tags', 'm,k\\\\=v\\\\ f=1', { 'k\\': 'v\\' }],
+      ['double backslashes in tags (kept)', 'm,k\\\\=v\\\\ f=1', { 'k\\\\': 'v\\\\' }],
+      ['an escaped quote in tags (kept)', 'm,k=a\\"b f=1', { k: 'a\\"b' }],
       ['literal backslashes in tags', 'm,path=C:\\Program\\ Files f=1', { path: 'C:\\Program Files' }],
       ['quotes in tags', 'm,k="v" f=1', { k: '"v"' }],
     ])('should unescape %s', (_what, line, tags) => {
       expect(one(line).tags).toEqual(tags);
     });
 
-    it('should unescape comma, equals sign, space and backslash in field keys', () => {
-      expect(one('m a\\,b\\=c\\ d\\\\=1').fields).toEqual({ 'a,b=c d\\': 1 });
+    it('should unescape comma, equals sign, space and quote in field keys, and keep double backslashes', () => {
+      expect(one('m a\\,b\\=c\\ d\\"e\\\\=1').fields).toEqual({ 'a,b=c d"e\\\\': 1 });
     });
 
     it.each([

@@ -13,7 +13,14 @@ import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.t
 import { FORGOTTEN } from './series-cache.ts';
 import type { SeriesCache } from './series-cache.ts';
 import { ByteCompare, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
-import { KEY_ESCAPES, MEASUREMENT_ESCAPES, StringTable, tableSlots, unescape } from './strings.ts';
+import {
+  FIELD_KEY_ESCAPES,
+  KEY_ESCAPES,
+  MEASUREMENT_ESCAPES,
+  StringTable,
+  tableSlots,
+  unescape,
+} from './strings.ts';
 import type { Bytes } from './strings.ts';
 import { V_BOOL, V_ERROR, V_FLOAT, V_INT, V_UINT, scalarValue, stringValue } from './values.ts';
 import type { ValueOut } from './values.ts';
@@ -388,7 +395,7 @@ export class Reader implements ValueOut {
       }
       return this.noSeries(j === 0 ? 'missing fields' : 'missing field after ","');
     }
-    const key = this.text(i, ke, KEY_ESCAPES);
+    const key = this.text(i, ke, FIELD_KEY_ESCAPES);
     if (key === null) return this.noSeries(`${this.err} in field key`);
     if (ke === n || b[ke] !== EQ) return this.noSeries(`missing "=" after field key ${quote(key)}`);
     return key;

@@ -61,7 +61,12 @@ describe('LineProtocolSerializer', () => {
         metric('m', { k: 'a\\,b' }, { f: 1 }),
         'm,k=a\\\\\\,b f=1',
       ],
-      ['two backslashes', metric('m', { k: 'a\\\\b' }, { f: 1 }), 'm,k=a\\\\\\b f=1'],
+      ['two backslashes (kept)', metric('m', { k: 'a\\\\b' }, { f: 1 }), 'm,k=a\\\\b f=1'],
+      [
+        'a backslash before a quote in a measurement or field key (doubled)',
+        metric('m\\"', { k: 'a\\"' }, { 'f\\"': 1 }),
+        'm\\\\",k=a\\" f\\\\"=1',
+      ],
       [
         'a quote and backslash in a string',
         metric('m', {}, { s: 'say "hi" \\o/' }),
@@ -75,7 +80,11 @@ describe('LineProtocolSerializer', () => {
     });
 
     it('should read back every escaped element unchanged', () => {
-      const m = metric('a\\,b c\\', { 'k\\=,': 'v \\\\ ,=', z: 'C:\\x' }, { 'f,\\ =': 's', g: 'q"\\\n' });
+      const m = metric(
+        'a\\\\,b c\\\\=\\"',
+        { 'k\\\\=,': 'v \\\\ ,=', z: 'C:\\x' },
+        { 'f,\\\\ =\\"': 's', g: 'q"\\\n' },
+      );
       const back = parseLineProtocol(serializeMetricTo(m)).metrics;
       expect(back).toEqual([m]);
     });

@@ -9,7 +9,7 @@ import type { Metric } from '../../model/metric/metric.ts';
 import type { Precision } from '../../model/metric/time.ts';
 import { timeText } from '../timetext.ts';
 import type { SerializeResult, Serializer } from '../types.ts';
-import { ByteWriter, KEY, MEASUREMENT } from './writer.ts';
+import { ByteWriter, FIELD, KEY, MEASUREMENT } from './writer.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -122,7 +122,7 @@ class LineEncoder {
     switch (typeof v) {
       case 'number':
         if (v - v !== 0) return false; // NaN, ±Infinity
-        w.escaped(key, KEY);
+        w.escaped(key, FIELD);
         w.byte(EQ);
         if ((type === 'int' || type === 'uint') && Number.isSafeInteger(v) && (type === 'int' || v >= 0)) {
           w.integer(v);
@@ -135,17 +135,17 @@ class LineEncoder {
         }
         return true;
       case 'string':
-        w.escaped(key, KEY);
+        w.escaped(key, FIELD);
         w.byte(EQ);
         w.quoted(v);
         return true;
       case 'boolean':
-        w.escaped(key, KEY);
+        w.escaped(key, FIELD);
         w.ascii(v ? '=true' : '=false');
         return true;
       case 'bigint':
         if (type === 'uint' ? v < 0n || v > UINT64_MAX : v < INT64_MIN || v > INT64_MAX) return false;
-        w.escaped(key, KEY);
+        w.escaped(key, FIELD);
         w.byte(EQ);
         w.ascii(v.toString());
         w.byte(type === 'uint' ? 117 : 105);

@@ -91,9 +91,10 @@ export function tableSlots(n: number): number {
 const BACKSLASH = 92;
 
 /**
- * Decodes b[s, e) dropping the backslash of every `\X` where X is a backslash or has `escapable[X]`
- * set; any other backslash is a literal backslash. Escaped bytes are ASCII, so the segments in
- * between always split on UTF-8 character boundaries.
+ * Decodes b[s, e) dropping the backslash of every `\X` where X has `escapable[X]` set; any other
+ * backslash is a literal backslash (InfluxDB 1.x: in a name or key, `\\` is two backslashes; in a
+ * string field, the backslash is escapable). Escaped bytes are ASCII, so the segments in between
+ * always split on UTF-8 character boundaries.
  */
 export function unescape(b: Bytes, s: number, e: number, escapable: Uint8Array, high: boolean): string {
   let out = '';
@@ -101,7 +102,7 @@ export function unescape(b: Bytes, s: number, e: number, escapable: Uint8Array, 
   for (let i = s; i < e - 1; i++) {
     if (b[i] !== BACKSLASH) continue;
     const x = b[i + 1];
-    if (x !== BACKSLASH && escapable[x] === 0) continue;
+    if (escapable[x] === 0) continue;
     if (i > seg) out += high ? b.utf8Slice(seg, i) : b.latin1Slice(seg, i);
     out += String.fromCharCode(x);
     i++;
@@ -118,7 +119,8 @@ function byteSet(chars: string): Uint8Array {
   return t;
 }
 
-/** Escapable bytes per element, besides the backslash itself. */
-export const MEASUREMENT_ESCAPES = byteSet(', ');
+/** Escapable bytes per element, as InfluxDB 1.x reads them. */
+export const MEASUREMENT_ESCAPES = byteSet(',= "');
 export const KEY_ESCAPES = byteSet(',= ');
-export const STRING_ESCAPES = byteSet('"');
+export const FIELD_KEY_ESCAPES = byteSet(',= "');
+export const STRING_ESCAPES = byteSet('"\\');

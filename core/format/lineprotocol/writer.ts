@@ -3,26 +3,19 @@
  * strings, integer and float digits, exact timestamps, with no intermediate strings for the
  * common ASCII case. One writer per serialize call.
  *
- * Escaping (the inverse of the parser): a special byte gets a backslash; a backslash is doubled
- * only where it would otherwise start an escape (before a special byte, another backslash, or at
- * the end of the element), so `C:\Program Files` comes out as InfluxDB and Telegraf expect. Names,
- * keys and tag values cannot carry a raw newline: it becomes the two characters `\n` (as Telegraf
- * writes it). String field values escape `"` and `\`, and keep raw newlines (the parser takes them).
+ * Escaping (the inverse of the parser, InfluxDB 1.x's reading; see escape.ts): a special byte gets a
+ * backslash; backslashes are written as they are except before an escapable byte or at the end of
+ * the element, so `C:\Program Files` comes out as InfluxDB and Telegraf expect. Names, keys and tag
+ * values cannot carry a raw newline: it becomes the two characters `\n` (as Telegraf writes it). String field values escape `"` and `\`, and keep raw newlines (the parser takes them).
  */
 
-import { escapeKey, escapeMeasurement, quoteString } from './escape.ts';
+import { escapeElement, quoteString, SPECIAL } from './escape.ts';
 
 const NL = 10;
 const QUOTE = 34;
 const BACKSLASH = 92;
 
-/** Which elements treat a code unit below 128 as special. */
-export const MEASUREMENT = 1;
-export const KEY = 2;
-const SPECIAL = new Uint8Array(128);
-SPECIAL[44] = MEASUREMENT | KEY; // ,
-SPECIAL[32] = MEASUREMENT | KEY; // space
-SPECIAL[61] = KEY; // =
+export { FIELD, KEY, MEASUREMENT } from './escape.ts';
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
@@ -63,7 +56,7 @@ export class ByteWriter {
     this.pos = p;
   }
 
-  /** A name, key or tag value, escaped for element `kind` (MEASUREMENT or KEY). */
+  /** A name, key or tag value, escaped for element `kind` (MEASUREMENT, KEY or FIELD). */
   escaped(s: string, kind: number): void {
     const n = s.length;
     this.reserve(n * 3);
@@ -71,17 +64,12 @@ export class ByteWriter {
     let p = this.pos;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 128) {
+      if (c >= 128 || c === BACKSLASH) {
         this.pos = p;
         this.escapedSlow(s, i, kind);
         return;
       }
-      if (c === BACKSLASH) {
-        const next = i + 1 < n ? s.charCodeAt(i + 1) : -1;
-        if (next === -1 || next === BACKSLASH || (next < 128 && (SPECIAL[next] & kind) !== 0))
-          buf[p++] = BACKSLASH;
-        buf[p++] = BACKSLASH;
-      } else if (c === NL) {
+      if (c === NL) {
         buf[p++] = BACKSLASH;
         buf[p++] = 110; // n
       } else {
@@ -94,7 +82,7 @@ export class ByteWriter {
 
   /** The rest of s from `from`, which holds non-ASCII text: escaped as a string, then encoded. */
   private escapedSlow(s: string, from: number, kind: number): void {
-    const rest = kind === MEASUREMENT ? escapeMeasurement(s.slice(from)) : escapeKey(s.slice(from));
+    const rest = escapeElement(s.slice(from), kind);
     this.utf8(rest, 0, rest.length);
   }
 

@@ -21,12 +21,15 @@ export interface ConfigIssue {
   /** Dotted key path inside the plugin table or section, e.g. `fields.0.kind`. */
   path?: string;
   message: string;
+  /** A more specific code than the config error's own (e.g. an unknown plugin), shown on the line. */
+  code?: ErrorCodeValue;
 }
 
-/** Formats a config issue as one line: `file: plugin: key: message`. */
+/** Formats a config issue as one line: `file: plugin: key: message (code)`. */
 export function formatConfigIssue(i: ConfigIssue): string {
   const where = [i.file, i.plugin, i.path].filter((s) => s !== undefined && s !== '').join(': ');
-  return where === '' ? i.message : `${where}: ${i.message}`;
+  const message = i.code === undefined ? i.message : `${i.message} (${i.code})`;
+  return where === '' ? message : `${where}: ${message}`;
 }
 
 /** A config that failed validation; carries every issue found, not just the first. */

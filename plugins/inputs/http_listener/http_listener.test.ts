@@ -151,6 +151,7 @@ describe('http_listener input', () => {
     expect((await post(`${base}/write`, 'm v=2', { authorization: 'Bearer tok' })).status).toBe(204);
     expect(acc.metrics).toHaveLength(2);
     expect(acc.rejects.filter((r) => r.reason === 'unauthorized request')).toHaveLength(2);
+    expect(acc.rejects.find((r) => r.reason === 'unauthorized request')?.detail?.code).toBe('VIVA_ERR_AUTH');
 
     const basic = await listen({ basic_username: 'u', basic_password: 'p' });
     const auth = 'Basic ' + Buffer.from('u:p').toString('base64');

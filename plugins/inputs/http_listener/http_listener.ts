@@ -12,6 +12,7 @@ import { createParser } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { Parser } from '../../../core/format/types.ts';
 import { authorized, type Credentials } from '../../../core/lib/listen/auth.ts';
+import { ErrorCode } from '../../../core/model/errors/codes.ts';
 import { splitHostPort } from '../../../core/app/admin.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { HttpListenerConfig } from './config.ts';
@@ -150,6 +151,7 @@ export class HttpListener implements InputInstance {
 
   private unauthorized(req: IncomingMessage, res: ServerResponse): void {
     this.v1?.acc.reject('unauthorized request', {
+      code: ErrorCode.AUTH,
       remote: req.socket.remoteAddress,
       path: req.url?.split('?')[0],
     });
