@@ -60,3 +60,40 @@ describe('MemoryBuffer', () => {
     expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([3, 4, 5, 6]);
   });
 });
+
+describe('MemoryBuffer ownership of what it is given', () => {
+  const buf = (limit: number, maxBytes = 1e9): MemoryBuffer =>
+    new MemoryBuffer({ limit, maxBytes, whenFull: 'drop_oldest', onDrop: () => undefined });
+
+  it('should never trim the array it was given when it drops the oldest', () => {
+    const given = batch(6, 0);
+    const b = buf(4);
+    b.add(given, null);
+    expect(seqs(given)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('should keep a second buffer fed the same arrays whole while the first one overflows', () => {
+    const a = buf(100);
+    const other = buf(2000);
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const shared = batch(60, i * 60);
+      a.add(shared, null);
+      other.add(shared, null);
+      // A write is in flight in the first buffer while it drops behind it.
+      const t = a.take(7);
+      if (i % 2 === 0 && t !== null) a.ack(t);
+      else if (t !== null) a.nack(t);
+    }
+    expect(other.length).toBe(1200);
+    for (;;) {
+      const t = other.take(500);
+      if (t === null) break;
+      seen.push(...seqs(t.metrics));
+      other.ack(t);
+    }
+    expect(seen).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect(other.length).toBe(0);
+  });
+});

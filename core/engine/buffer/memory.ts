@@ -95,8 +95,14 @@ export class MemoryBuffer implements OutputBuffer {
       if (offset === c.offset && n === available) {
         this.chunks.splice(index, 1);
         c.delivery?.release(false);
+      } else if (offset === c.offset) {
+        // The front of the chunk goes: move past it. The array itself may be shared with
+        // other outputs (the fan-out hands the same batch to each): never trim it.
+        c.offset += n;
       } else {
-        c.metrics.splice(offset, n);
+        // Behind the in-flight part of the chunk: a new array without the dropped metrics (the
+        // taken batch keeps the old one, unchanged in the part it covers).
+        c.metrics = c.metrics.slice(0, offset).concat(c.metrics.slice(offset + n));
       }
       this.count -= n;
       this.byteCount -= n * c.bytesPerMetric;
