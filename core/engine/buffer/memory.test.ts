@@ -97,3 +97,58 @@ describe('MemoryBuffer ownership of what it is given', () => {
     expect(other.length).toBe(0);
   });
 });
+
+describe('MemoryBuffer byte accounting', () => {
+  const MiB = 1024 * 1024;
+  /** One tiny metric, then metrics each carrying a 1 MiB string. */
+  const tinyThenHuge = (huge: number, from: number): Metric[] => [
+    new Metric('m', {}, { seq: from }, 0),
+    ...Array.from(
+      { length: huge },
+      (_, i) => new Metric('m', {}, { seq: from + 1 + i, s: 'x'.repeat(MiB) }, 0),
+    ),
+  ];
+
+  it('should count the bytes of every metric, not only of the first one of a batch', () => {
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 1024 * MiB,
+      whenFull: 'drop_oldest',
+      onDrop: () => undefined,
+    });
+    b.add(tinyThenHuge(28, 0), null);
+    expect(b.bytes).toBeGreaterThanOrEqual(28 * MiB);
+    const t = b.take(15) as NonNullable<ReturnType<typeof b.take>>;
+    b.ack(t);
+    expect(b.bytes).toBeGreaterThanOrEqual(14 * MiB);
+    expect(b.bytes).toBeLessThan(15 * MiB);
+  });
+
+  it('should drop the oldest until within buffer_max_bytes when batches carry big strings', () => {
+    const drops: number[] = [];
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 8 * MiB,
+      whenFull: 'drop_oldest',
+      onDrop: (n) => drops.push(n),
+    });
+    for (let i = 0; i < 5; i++) b.add(tinyThenHuge(28, i * 29), null);
+    expect(b.bytes).toBeLessThanOrEqual(8 * MiB);
+    expect(b.length).toBe(7);
+    expect(drops.reduce((a, n) => a + n, 0)).toBe(5 * 29 - 7);
+    expect(seqs((b.take(100) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([
+      138, 139, 140, 141, 142, 143, 144,
+    ]);
+  });
+
+  it('should report full in block mode once the bytes reach buffer_max_bytes', () => {
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 8 * MiB,
+      whenFull: 'block',
+      onDrop: () => undefined,
+    });
+    b.add(tinyThenHuge(10, 0), null);
+    expect(b.isFull()).toBe(true);
+  });
+});
