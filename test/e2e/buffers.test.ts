@@ -90,4 +90,44 @@ ${outputs.join('')}`,
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });
+
+  it('should bound a block-mode buffer fed by a polled input, skipping gathers while it is full', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const dead = await freePort();
+    const p = agent(
+      `[agent]
+interval = "100ms"
+round_interval = false
+flush_interval = "50ms"
+http_listen = "127.0.0.1:${port}"
+data_dir = "${dir}"
+omit_hostname = true
+
+[[inputs.generator]]
+series = 20
+
+[[outputs.http]]
+url = "http://127.0.0.1:${dead}/write"
+when_full = "block"
+metric_buffer_limit = 50
+retry_initial_backoff = "20ms"
+retry_max_backoff = "50ms"
+`,
+      dir,
+    );
+    await waitFor(
+      async () => counterValue(await metricsOf(p, port), 'viva_input_gathers_skipped_total') >= 10,
+      'gathers to be skipped while the buffer is full',
+    );
+    const text = await metricsOf(p, port);
+    const held = counterValue(text, 'viva_output_buffer_size', { plugin: 'http' });
+    // The buffer is full: at its limit, and over it by at most one batch (one gather of 20).
+    expect(held).toBeGreaterThanOrEqual(50);
+    expect(held).toBeLessThanOrEqual(50 + 20);
+    expect(counterValue(text, 'viva_input_gathered_total', { plugin: 'generator' })).toBe(held);
+    expect(counterValue(text, 'viva_output_dropped_total')).toBe(0);
+    p.child.kill('SIGTERM');
+    await p.exited;
+  });
 });

@@ -58,6 +58,30 @@ describe('Pipeline', () => {
     expect(resumed).toBe(true);
   });
 
+  it('should resume waiting sources one at a time, so they do not all push into the room of one', async () => {
+    const o = fakeOutput();
+    const p = new Pipeline([], [o.out], pino({ level: 'silent' }));
+    o.setFull(true);
+    const resumed: string[] = [];
+    for (const name of ['a', 'b']) {
+      void p.waitForCapacity().then(() => {
+        resumed.push(name);
+        p.push([new Metric('m', {}, { v: 1 }, 0)], undefined);
+        o.setFull(true);
+      });
+    }
+    o.setFull(false);
+    p.capacityAvailable();
+    await tick();
+    await tick();
+    expect(resumed).toEqual(['a']);
+    expect(o.got).toHaveLength(1);
+    o.setFull(false);
+    p.capacityAvailable();
+    await tick();
+    expect(resumed).toEqual(['a', 'b']);
+  });
+
   it('should hand every pushed metric to the outputs', () => {
     const o = fakeOutput();
     const p = new Pipeline([], [o.out], pino({ level: 'silent' }));

@@ -56,7 +56,9 @@ export class Pipeline implements InputSink {
   /**
    * Called by outputs when their buffer has room again. Sources resume on a macrotask: woken from
    * the output's write loop (a chain of microtasks), a fast source would refill the buffer and
-   * ping-pong with the output forever, starving every socket and timer of the process.
+   * ping-pong with the output forever, starving every socket and timer of the process. They
+   * resume one per macrotask, each after the previous one had its turn to push: woken together,
+   * every waiting source would push a batch into the room of one.
    */
   capacityAvailable(): void {
     if (this.saturated || this.waiters.length === 0 || this.waking) return;
@@ -64,9 +66,8 @@ export class Pipeline implements InputSink {
     setImmediate(() => {
       this.waking = false;
       if (this.saturated) return;
-      const w = this.waiters;
-      this.waiters = [];
-      for (const r of w) r();
+      this.waiters.shift()?.();
+      this.capacityAvailable();
     });
   }
 
