@@ -82,6 +82,30 @@ describe('Pipeline', () => {
     expect(resumed).toEqual(['a', 'b']);
   });
 
+  it("should hold a processor's timed emissions while an output is full and send them, in order, once there is room", async () => {
+    const o = fakeOutput();
+    const p = new Pipeline([], [o.out], pino({ level: 'silent' }));
+    o.setFull(true);
+    p.emitFrom(0, [new Metric('m', {}, { seq: 1 }, 0)], true);
+    p.emitFrom(0, [new Metric('m', {}, { seq: 2 }, 0)], true);
+    await tick();
+    expect(o.got).toHaveLength(0);
+    o.setFull(false);
+    p.capacityAvailable();
+    const end = Date.now() + 2000;
+    while (o.got.length < 2 && Date.now() < end) await tick();
+    expect(o.got.map((m) => m.fields.seq)).toEqual([1, 2]);
+  });
+
+  it('should send waiting timed emissions at once when released for a shutdown', async () => {
+    const o = fakeOutput();
+    const p = new Pipeline([], [o.out], pino({ level: 'silent' }));
+    o.setFull(true);
+    p.emitFrom(0, [new Metric('m', {}, { seq: 1 }, 0)], true);
+    p.releaseParked();
+    expect(o.got.map((m) => m.fields.seq)).toEqual([1]);
+  });
+
   it('should hand every pushed metric to the outputs', () => {
     const o = fakeOutput();
     const p = new Pipeline([], [o.out], pino({ level: 'silent' }));
