@@ -87,7 +87,7 @@ export class Agent {
     if (p.instance.start === undefined) return;
     await p.instance.start((metrics) => {
       const at = this.processors.findIndex((b) => b.node === p);
-      this.pipeline.emitFrom(at === -1 ? this.processors.length - 1 : at, metrics);
+      this.pipeline.emitFrom(at === -1 ? this.processors.length - 1 : at, metrics, true);
     });
   }
 
@@ -133,6 +133,7 @@ export class Agent {
       i.abort.abort();
       await i.node.stop();
     }
+    this.pipeline.releaseParked();
     await this.pipeline.idle();
     for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k);
     const deadline = this.config.agent.shutdown_timeout;

@@ -60,3 +60,95 @@ describe('MemoryBuffer', () => {
     expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([3, 4, 5, 6]);
   });
 });
+
+describe('MemoryBuffer ownership of what it is given', () => {
+  const buf = (limit: number, maxBytes = 1e9): MemoryBuffer =>
+    new MemoryBuffer({ limit, maxBytes, whenFull: 'drop_oldest', onDrop: () => undefined });
+
+  it('should never trim the array it was given when it drops the oldest', () => {
+    const given = batch(6, 0);
+    const b = buf(4);
+    b.add(given, null);
+    expect(seqs(given)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('should keep a second buffer fed the same arrays whole while the first one overflows', () => {
+    const a = buf(100);
+    const other = buf(2000);
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const shared = batch(60, i * 60);
+      a.add(shared, null);
+      other.add(shared, null);
+      // A write is in flight in the first buffer while it drops behind it.
+      const t = a.take(7);
+      if (i % 2 === 0 && t !== null) a.ack(t);
+      else if (t !== null) a.nack(t);
+    }
+    expect(other.length).toBe(1200);
+    for (;;) {
+      const t = other.take(500);
+      if (t === null) break;
+      seen.push(...seqs(t.metrics));
+      other.ack(t);
+    }
+    expect(seen).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+    expect(other.length).toBe(0);
+  });
+});
+
+describe('MemoryBuffer byte accounting', () => {
+  const MiB = 1024 * 1024;
+  /** One tiny metric, then metrics each carrying a 1 MiB string. */
+  const tinyThenHuge = (huge: number, from: number): Metric[] => [
+    new Metric('m', {}, { seq: from }, 0),
+    ...Array.from(
+      { length: huge },
+      (_, i) => new Metric('m', {}, { seq: from + 1 + i, s: 'x'.repeat(MiB) }, 0),
+    ),
+  ];
+
+  it('should count the bytes of every metric, not only of the first one of a batch', () => {
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 1024 * MiB,
+      whenFull: 'drop_oldest',
+      onDrop: () => undefined,
+    });
+    b.add(tinyThenHuge(28, 0), null);
+    expect(b.bytes).toBeGreaterThanOrEqual(28 * MiB);
+    const t = b.take(15) as NonNullable<ReturnType<typeof b.take>>;
+    b.ack(t);
+    expect(b.bytes).toBeGreaterThanOrEqual(14 * MiB);
+    expect(b.bytes).toBeLessThan(15 * MiB);
+  });
+
+  it('should drop the oldest until within buffer_max_bytes when batches carry big strings', () => {
+    const drops: number[] = [];
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 8 * MiB,
+      whenFull: 'drop_oldest',
+      onDrop: (n) => drops.push(n),
+    });
+    for (let i = 0; i < 5; i++) b.add(tinyThenHuge(28, i * 29), null);
+    expect(b.bytes).toBeLessThanOrEqual(8 * MiB);
+    expect(b.length).toBe(7);
+    expect(drops.reduce((a, n) => a + n, 0)).toBe(5 * 29 - 7);
+    expect(seqs((b.take(100) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([
+      138, 139, 140, 141, 142, 143, 144,
+    ]);
+  });
+
+  it('should report full in block mode once the bytes reach buffer_max_bytes', () => {
+    const b = new MemoryBuffer({
+      limit: 1000,
+      maxBytes: 8 * MiB,
+      whenFull: 'block',
+      onDrop: () => undefined,
+    });
+    b.add(tinyThenHuge(10, 0), null);
+    expect(b.isFull()).toBe(true);
+  });
+});

@@ -12,18 +12,23 @@ interface Chunk {
   /** Metrics of this chunk already removed from the front. */
   offset: number;
   delivery: Delivery | null;
-  bytesPerMetric: number;
+  /** Estimated bytes of each metric, index for index with `metrics` (shared: replaced, not modified). */
+  sizes: readonly number[];
 }
 
 /** The metrics of a chunk fully written (shared, never mutated). */
 const SPENT: Metric[] = [];
+const NO_SIZES: readonly number[] = [];
 
 interface TakenBatch extends BufferBatch {
   /** How many metrics from the front this batch covers. */
   readonly count: number;
 }
 
-/** Rough in-memory size of a metric: enough to bound memory, cheap enough per batch. */
+/**
+ * Rough in-memory size of a metric, string fields and tags by their length: enough to bound
+ * memory (one metric with a 1 MiB string counts as 1 MiB, whatever its neighbours).
+ */
 export function estimateBytes(m: Metric): number {
   let n = 96 + m.name.length;
   for (const k in m.tags) n += 48 + k.length + m.tags[k].length;
@@ -32,6 +37,29 @@ export function estimateBytes(m: Metric): number {
     n += 40 + k.length + (typeof v === 'string' ? v.length : 8);
   }
   return n;
+}
+
+/**
+ * Per-metric sizes of a batch, computed once: the fan-out hands one array to every output, and
+ * nothing modifies a batch once it is handed over (see the ownership note in types.ts), so the
+ * sizes stay valid for every buffer that receives it.
+ */
+const sizesOfBatch = new WeakMap<readonly Metric[], readonly number[]>();
+function sizesOf(metrics: readonly Metric[]): readonly number[] {
+  let sizes = sizesOfBatch.get(metrics);
+  if (sizes === undefined) {
+    const out = new Array<number>(metrics.length);
+    for (let i = 0; i < metrics.length; i++) out[i] = estimateBytes(metrics[i]);
+    sizes = out;
+    sizesOfBatch.set(metrics, sizes);
+  }
+  return sizes;
+}
+
+function sum(sizes: readonly number[], from: number, n: number): number {
+  let b = 0;
+  for (let i = from; i < from + n; i++) b += sizes[i];
+  return b;
 }
 
 export class MemoryBuffer implements OutputBuffer {
@@ -70,10 +98,10 @@ export class MemoryBuffer implements OutputBuffer {
       delivery?.release(true);
       return;
     }
-    const bytesPerMetric = estimateBytes(metrics[0]);
-    this.chunks.push({ metrics, offset: 0, delivery, bytesPerMetric });
+    const sizes = sizesOf(metrics);
+    this.chunks.push({ metrics, offset: 0, delivery, sizes });
     this.count += metrics.length;
-    this.byteCount += bytesPerMetric * metrics.length;
+    this.byteCount += sum(sizes, 0, sizes.length);
     if (this.whenFull === 'drop_oldest') this.enforceBounds();
   }
 
@@ -86,20 +114,29 @@ export class MemoryBuffer implements OutputBuffer {
       const { index, offset } = this.locate(inFlight);
       const c = this.chunks[index];
       const available = c.metrics.length - offset;
-      const excessMetrics = Math.max(
-        this.count - this.limit,
-        Math.ceil((this.byteCount - this.maxBytes) / c.bytesPerMetric),
-        1,
-      );
-      const n = Math.min(available, excessMetrics);
+      // The oldest metrics of this chunk until both bounds hold (at least one: one is exceeded).
+      const excess = this.count - this.limit;
+      let n = 0;
+      let bytes = 0;
+      while (n < available && (n < excess || this.byteCount - bytes > this.maxBytes)) {
+        bytes += c.sizes[offset + n];
+        n++;
+      }
       if (offset === c.offset && n === available) {
         this.chunks.splice(index, 1);
         c.delivery?.release(false);
+      } else if (offset === c.offset) {
+        // The front of the chunk goes: move past it. The array itself may be shared with
+        // other outputs (the fan-out hands the same batch to each): never trim it.
+        c.offset += n;
       } else {
-        c.metrics.splice(offset, n);
+        // Behind the in-flight part of the chunk: a new array without the dropped metrics (the
+        // taken batch keeps the old one, unchanged in the part it covers).
+        c.metrics = c.metrics.slice(0, offset).concat(c.metrics.slice(offset + n));
+        c.sizes = c.sizes.slice(0, offset).concat(c.sizes.slice(offset + n));
       }
       this.count -= n;
-      this.byteCount -= n * c.bytesPerMetric;
+      this.byteCount -= bytes;
       dropped += n;
     }
     if (dropped > 0) this.onDrop(dropped, 'buffer_full');
@@ -151,16 +188,17 @@ export class MemoryBuffer implements OutputBuffer {
       const c = this.chunks[this.head];
       const avail = c.metrics.length - c.offset;
       const k = Math.min(n, avail);
+      this.byteCount -= sum(c.sizes, c.offset, k);
       c.offset += k;
       n -= k;
       this.count -= k;
-      this.byteCount -= k * c.bytesPerMetric;
       if (c.offset === c.metrics.length) {
         c.delivery?.release(true);
         // Let the written metrics go now: the spent slot stays until the array is compacted
         // (up to 1024 chunks later), and holding its metrics that long turns short-lived
         // objects into old-generation garbage (GC time, RSS).
         c.metrics = SPENT;
+        c.sizes = NO_SIZES;
         c.offset = 0;
         c.delivery = null;
         this.head++;

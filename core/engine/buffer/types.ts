@@ -3,13 +3,22 @@
  * write-ahead log). The running output adds what arrives, takes batches to write, and acks or
  * nacks them. Drops (when_full = drop_oldest, byte bound, corruption) are reported through onDrop,
  * never silent.
+ *
+ * Ownership: the array passed to add() (and the metrics in it) may be held by other stages at the
+ * same time; the fan-out hands one batch to every unfiltered output. A buffer owns or copies what
+ * it is given and never mutates the caller's array: it drops by moving past metrics or by
+ * building a new array, never by trimming in place (splice, length, pop). Likewise the metrics of
+ * a taken batch are only read by the output writing them.
  */
 import type { Metric } from '../../model/metric/metric.ts';
 import type { Delivery } from '../pipeline/delivery.ts';
 
 export type WhenFull = 'drop_oldest' | 'block';
 
-/** A batch handed out by take(): it stays owned by the buffer until ack() or nack(). */
+/**
+ * A batch handed out by take(): it stays owned by the buffer until ack() or nack(). Its array may
+ * be the one add() was given (shared with other outputs): read it, never modify it.
+ */
 export interface BufferBatch {
   readonly metrics: Metric[];
 }
@@ -20,7 +29,8 @@ export type DropHandler = (count: number, reason: string) => void;
 export interface OutputBuffer {
   readonly kind: 'memory' | 'disk';
   /**
-   * Adds a batch. The buffer releases `delivery` once the batch is durably held (disk) or once it
+   * Adds a batch without taking the array from the caller: other holders may keep reading it, so
+   * the buffer never modifies it (see the ownership note above). The buffer releases `delivery` once the batch is durably held (disk) or once it
    * is written or dropped (memory). In block mode the caller checks isFull() first.
    */
   add(metrics: Metric[], delivery: Delivery | null): void | Promise<void>;

@@ -30,6 +30,8 @@ export class Pipeline implements InputSink {
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private waking = false;
+  /** Timed processor emissions waiting for room (block-mode output full), in order. */
+  private parked: Pending[] = [];
 
   constructor(processors: RunningProcessor[], outputs: RunningOutput[], log: Logger) {
     this.processors = processors;
@@ -56,7 +58,9 @@ export class Pipeline implements InputSink {
   /**
    * Called by outputs when their buffer has room again. Sources resume on a macrotask: woken from
    * the output's write loop (a chain of microtasks), a fast source would refill the buffer and
-   * ping-pong with the output forever, starving every socket and timer of the process.
+   * ping-pong with the output forever, starving every socket and timer of the process. They
+   * resume one per macrotask, each after the previous one had its turn to push: woken together,
+   * every waiting source would push a batch into the room of one.
    */
   capacityAvailable(): void {
     if (this.saturated || this.waiters.length === 0 || this.waking) return;
@@ -64,9 +68,8 @@ export class Pipeline implements InputSink {
     setImmediate(() => {
       this.waking = false;
       if (this.saturated) return;
-      const w = this.waiters;
-      this.waiters = [];
-      for (const r of w) r();
+      this.waiters.shift()?.();
+      this.capacityAvailable();
     });
   }
 
@@ -76,9 +79,36 @@ export class Pipeline implements InputSink {
     return !this.saturated;
   }
 
-  /** Sends metrics emitted by processor `index` on its own timer into the rest of the chain. */
-  emitFrom(index: number, metrics: Metric[]): void {
-    if (metrics.length > 0) this.enqueue({ metrics, delivery: null, at: performance.now(), from: index + 1 });
+  /**
+   * Sends metrics emitted by processor `index` into the rest of the chain. A timed emission
+   * (`wait`) takes part in back-pressure like any source: while an output in block mode is full it
+   * waits here, and the waiting emissions go on one at a time as room is made. A processor's final
+   * flush on stop does not wait.
+   */
+  emitFrom(index: number, metrics: Metric[], wait = false): void {
+    if (metrics.length === 0) return;
+    const p: Pending = { metrics, delivery: null, at: performance.now(), from: index + 1 };
+    if (wait && (this.parked.length > 0 || this.saturated)) {
+      this.parked.push(p);
+      if (this.parked.length === 1) void this.sendParked();
+      return;
+    }
+    this.enqueue(p);
+  }
+
+  private async sendParked(): Promise<void> {
+    while (this.parked.length > 0) {
+      while (this.saturated && this.parked.length > 0) await this.waitForCapacity();
+      const p = this.parked.shift();
+      if (p !== undefined) this.enqueue(p);
+    }
+  }
+
+  /** Sends the waiting timed emissions at once (shutdown): the outputs count what they cannot take. */
+  releaseParked(): void {
+    const parked = this.parked;
+    this.parked = [];
+    for (const p of parked) this.enqueue(p);
   }
 
   private enqueue(p: Pending): void {

@@ -41,7 +41,13 @@ export class RunningInput {
   private sink: InputSink;
   private timer: NodeJS.Timeout | undefined;
   private gathering: Promise<void> | null = null;
+  /** True while a scheduled gather runs: what it pushes into a full pipeline waits here. */
+  private inGather = false;
+  /** Batches a gather pushed while the pipeline was saturated, sent once it has room. */
+  private held: { metrics: Metric[]; ack: AckCallback | undefined }[] = [];
   private stopped = false;
+  private readonly stopping = new AbortController();
+  private readonly skipLog: LogThrottle;
   readonly accumulator: Accumulator;
   /** A flood of bad input is counted in full but logged once per reason and interval. */
   private readonly rejectLog: LogThrottle;
@@ -52,6 +58,7 @@ export class RunningInput {
     this.instance = opts.instance;
     this.sink = sink;
     this.rejectLog = new LogThrottle(opts.log);
+    this.skipLog = new LogThrottle(opts.log);
     this.filter = compileFilter(opts.common);
     this.tags = Object.entries({ ...opts.defaultTags, ...(opts.common.tags ?? {}) });
     const sinkOf = (): InputSink => this.sink;
@@ -99,7 +106,36 @@ export class RunningInput {
       ack?.(true);
       return !this.sink.saturated;
     }
+    if (this.inGather && (this.held.length > 0 || this.sink.saturated)) {
+      this.held.push({ metrics: kept, ack });
+      return false;
+    }
     return this.sink.push(kept, ack);
+  }
+
+  /**
+   * Sends what a gather pushed into a saturated pipeline, one batch each time there is room (so
+   * a buffer in block mode grows by at most one batch past its limit). On stop, sends the rest
+   * at once: the outputs count what they cannot take.
+   */
+  private async sendHeld(): Promise<void> {
+    while (this.held.length > 0) {
+      while (this.sink.saturated && !this.stopping.signal.aborted) await this.capacityOrStop();
+      const b = this.held.shift() as { metrics: Metric[]; ack: AckCallback | undefined };
+      this.sink.push(b.metrics, b.ack);
+    }
+  }
+
+  private capacityOrStop(): Promise<void> {
+    const signal = this.stopping.signal;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.sink.waitForCapacity().then(done, done);
+    });
   }
 
   /** Starts a service input and the gather schedule of a polling input. */
@@ -125,6 +161,14 @@ export class RunningInput {
         { intervalMs: this.opts.intervalMs },
         'previous gather still running; skipping this one',
       );
+    } else if (this.sink.saturated) {
+      // Back-pressure (when_full = "block"): gathering now would only grow a full buffer.
+      this.opts.stats.skipped();
+      this.skipLog.warn(
+        'saturated',
+        { intervalMs: this.opts.intervalMs },
+        'an output buffer is full (when_full = "block"); skipping this gather',
+      );
     } else {
       this.gathering = this.gatherOnce().finally(() => {
         this.gathering = null;
@@ -140,6 +184,7 @@ export class RunningInput {
     const timeoutMs = this.opts.common.timeout ?? this.opts.intervalMs;
     const start = performance.now();
     let t: NodeJS.Timeout | undefined;
+    this.inGather = true;
     try {
       await Promise.race([
         Promise.resolve().then(() => gather.call(this.instance, this.accumulator)),
@@ -151,15 +196,18 @@ export class RunningInput {
       this.opts.stats.error();
       this.opts.log.error({ err: e instanceof Error ? e.message : String(e) }, 'gather failed');
     } finally {
+      this.inGather = false;
       clearTimeout(t);
       this.opts.stats.gatherTime((performance.now() - start) / 1000);
     }
+    await this.sendHeld();
   }
 
   /** Stops scheduling, waits for a running gather, then stops the plugin. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.stopping.abort();
     if (this.gathering !== null) await this.gathering;
     if (this.instance.stop !== undefined) {
       try {

@@ -232,6 +232,26 @@ describe('RunningOutput', () => {
     expect(out.buffer.length).toBe(25);
     await out.stop(50);
   });
+
+  it('should hold no more than its limit plus one batch in block mode when a source pushes anyway', async () => {
+    const { out, telemetry } = running(
+      { write: async () => Promise.reject(WriteError.retryable('down')) },
+      { when_full: 'block' },
+      10,
+      20,
+    );
+    await out.start();
+    let lost = 0;
+    for (let i = 0; i < 10; i++) {
+      const d = new Delivery((ok) => void (ok ? undefined : lost++));
+      out.add(metrics(15, i * 15), d, performance.now());
+    }
+    expect(out.buffer.length).toBe(30);
+    // What could not be taken is counted, and its source told it was not delivered.
+    expect(lost).toBe(8);
+    expect(await telemetry.text()).toMatch(/viva_output_dropped_total\{[^}]*reason="buffer_full"[^}]*\} 120/);
+    await out.stop(50);
+  });
 });
 
 describe('RunningOutput shutdown', () => {

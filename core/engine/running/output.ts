@@ -110,13 +110,26 @@ export class RunningOutput {
     this.timer.unref?.();
   }
 
-  /** Accepts a batch that passed this output's filter; never blocks. */
+  /**
+   * Accepts a batch that passed this output's filter; never blocks. In block mode the sources wait
+   * while the buffer is full; a batch that arrives anyway (a source that cannot wait) is dropped and
+   * counted, so the buffer never exceeds its limit by more than the batch that filled it.
+   */
   add(metrics: Metric[], delivery: Delivery | null, ingestedAt: number): void {
     if (this.closed) {
       delivery?.release(false);
       this.stats.dropped(metrics.length, 'closed');
       return;
     }
+    if (this.full) {
+      delivery?.release(false);
+      this.dropped(metrics.length, 'buffer_full');
+      return;
+    }
+    this.accept(metrics, delivery, ingestedAt);
+  }
+
+  private accept(metrics: Metric[], delivery: Delivery | null, ingestedAt: number): void {
     this.arrivals.push({ at: ingestedAt, count: metrics.length });
     const r = this.buffer.add(metrics, delivery);
     if (r instanceof Promise) r.catch((e: unknown) => this.log.error({ err: e }, 'buffer append failed'));
@@ -268,7 +281,11 @@ export class RunningOutput {
 
   /** Takes over a predecessor's buffered metrics. */
   adopt(chunks: { metrics: Metric[]; delivery: Delivery | null }[]): void {
-    for (const c of chunks) this.add(c.metrics, c.delivery, performance.now());
+    // Everything the predecessor held, whatever the bound: it was accepted already.
+    for (const c of chunks) {
+      if (this.closed) this.add(c.metrics, c.delivery, performance.now());
+      else this.accept(c.metrics, c.delivery, performance.now());
+    }
   }
 
   /**

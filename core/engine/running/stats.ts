@@ -28,6 +28,15 @@ export class InputStats {
   gatherTime(seconds: number): void {
     this.t.histogram('viva_input_gather_duration_seconds', 'Time of one gather').record(seconds, this.attrs);
   }
+  /** A gather not started because a block-mode output was full (back-pressure). */
+  skipped(): void {
+    this.t
+      .counter(
+        'viva_input_gathers_skipped',
+        'Gathers skipped because an output with when_full = "block" was full',
+      )
+      .add(1, this.attrs);
+  }
   overlap(): void {
     this.t
       .counter('viva_input_gather_overlaps', 'Gathers skipped because the previous one was still running')
