@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.join(here, 'viva.ts');
@@ -45,7 +45,11 @@ function nodeBinary() {
   return process.exit(1);
 }
 
-const child = spawn(nodeBinary(), [...nodeFlags(), entry, ...process.argv.slice(2)], {
+// Installed, VIVA lives under node_modules, where node does not strip types: a hook does.
+const installed = entry.split(path.sep).includes('node_modules');
+const hook = installed ? ['--import', pathToFileURL(path.join(here, 'strip-types-hook.js')).href] : [];
+
+const child = spawn(nodeBinary(), [...nodeFlags(), ...hook, entry, ...process.argv.slice(2)], {
   stdio: 'inherit',
   // Its own session: a Ctrl-C on the terminal reaches the agent once, through this launcher, not
   // twice (a second SIGINT stops the agent without a flush).

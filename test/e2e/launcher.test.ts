@@ -59,6 +59,24 @@ describe('bin/viva.js launcher', () => {
     expect(pkg.scripts.start).toMatch(/^bin\/viva\.js agent /);
   });
 
+  it('should run installed under node_modules, where node strips no types by itself', () => {
+    // An install's layout: the package's files under node_modules/viva, its dependencies beside.
+    const pkg = path.join(tempDir(), 'node_modules', 'viva');
+    for (const f of ['bin', 'core', 'plugins', 'package.json']) {
+      fs.cpSync(path.join(repoRoot, f), path.join(pkg, f), {
+        recursive: true,
+        filter: (src) => !src.endsWith('.test.ts'),
+      });
+    }
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'));
+    const r = spawnSync(oldestNode(), [path.join(pkg, 'bin', 'viva.js'), 'plugins', 'list'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^inputs:\n(.|\n)*generator/);
+  });
+
   it('should stop the agent on SIGINT, delivered once or twice, with a flush and exit code 0', async () => {
     const dir = tempDir();
     const port = await freePort();
