@@ -40,7 +40,7 @@ function nodeBinary() {
   }
   process.stderr.write(
     `viva: needs Node.js >= 22.18 (this is ${process.version}) or the npm package "node" installed ` +
-      'with VIVA (npm install runs its install script; for a global install: --allow-scripts=node)\n',
+      'with VIVA (npm install runs its install script)\n',
   );
   return process.exit(1);
 }
