@@ -87,8 +87,8 @@ describe('loadExternalPlugins', () => {
 
   it('should resolve a path relative to the config file, wherever viva runs', async () => {
     const config = setup({
-      'viva.toml': 'plugins = ["../shared/plugin.ts"]\n',
-      '../shared/plugin.ts': PLUGIN,
+      'viva.toml': 'plugins = ["../beside/plugin.ts"]\n',
+      '../beside/plugin.ts': PLUGIN,
     });
     expect((await load(config)).get('processor', 'noop')).toBeDefined();
   });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, runViva, tempDir } from '../helpers/viva.ts';
 
-const NAB_DIR = process.env.NAB_DIR ?? path.resolve(repoRoot, '..', 'shared', 'data', 'nab');
+const NAB_DIR = process.env.NAB_DIR ?? path.join(repoRoot, 'test', 'data', 'nab');
 
 const lines = (file: string): string[] =>
   fs

@@ -1,6 +1,6 @@
 /**
  * Loads the NAB subset: every CSV under data/<category>/ with its labelled anomaly windows from
- * combined_windows.json. The directory is `../shared/data/nab` beside the repository, or NAB_DIR.
+ * combined_windows.json. The directory is `test/data/nab` in the repository, or NAB_DIR.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** Where the NAB subset lives. */
 export function nabDir(): string {
-  return process.env.NAB_DIR ?? path.resolve(repoRoot, '..', 'shared', 'data', 'nab');
+  return process.env.NAB_DIR ?? path.join(repoRoot, 'test', 'data', 'nab');
 }
 
 /** NAB timestamps ("2014-04-10 07:15:00.000000") as UTC milliseconds. */

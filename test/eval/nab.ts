@@ -8,7 +8,7 @@
  * sweep of thresholds; the threshold is chosen once per detector and profile over the whole
  * subset, as NAB does. A final replay with that threshold checks the processor's own flags agree.
  *
- * NAB_DIR overrides the data directory (default: ../shared/data/nab beside the repository).
+ * NAB_DIR overrides the data directory (default: test/data/nab in the repository).
  * For exploring (not for the reported figures): NAB_DETECTORS=ewma,robust picks detectors and
  * NAB_SET='{"cooldown":0}' overrides config keys of every detector.
  */

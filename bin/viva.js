@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The installed `viva` command and `npm start`: plain JavaScript that any node >= 18 runs. VIVA
+// itself is TypeScript run by Node 24's type stripping, with the node flags of bin/viva.ts's first
+// line (`#!/usr/bin/env -S node FLAGS`); this launcher starts that Node 24 (the npm package `node`,
+// a dependency) on bin/viva.ts with those flags, forwards SIGINT, SIGTERM and SIGHUP, and exits
+// the way the agent exits (its code, or its signal).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const entry = path.join(here, 'viva.ts');
+
+/** The node flags on bin/viva.ts's first line. */
+function nodeFlags() {
+  const first = fs.readFileSync(entry, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node(?:\s+(.*))?$/.exec(first);
+  return m === null ? [] : (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
+/** True for a node that runs TypeScript without flags (type stripping on by default: >= 22.18). */
+function stripsTypes(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 18);
+}
+
+/** The Node 24 of the `node` dependency; else this node when it can run TypeScript. */
+function nodeBinary() {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('node/package.json');
+    const bin = path.join(path.dirname(pkg), 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+    fs.accessSync(bin, fs.constants.X_OK);
+    return bin;
+  } catch {
+    if (stripsTypes(process.versions.node)) return process.execPath;
+  }
+  process.stderr.write(
+    `viva: needs Node.js >= 22.18 (this is ${process.version}) or the npm package "node" installed ` +
+      'with VIVA (npm install runs its install script)\n',
+  );
+  return process.exit(1);
+}
+
+// Installed, VIVA lives under node_modules, where node does not strip types: a hook does.
+const installed = entry.split(path.sep).includes('node_modules');
+const hook = installed ? ['--import', pathToFileURL(path.join(here, 'strip-types-hook.js')).href] : [];
+
+const child = spawn(nodeBinary(), [...nodeFlags(), ...hook, entry, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  // Its own session: a Ctrl-C on the terminal reaches the agent once, through this launcher, not
+  // twice (a second SIGINT stops the agent without a flush).
+  detached: process.platform !== 'win32',
+});
+
+// The same signal arriving twice within a second is one event delivered twice (the terminal's
+// process group and a parent that forwards, such as npm): the agent gets it once.
+const lastSent = new Map();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    const now = Date.now();
+    if (signal !== 'SIGHUP' && now - (lastSent.get(signal) ?? -Infinity) < 1000) return;
+    lastSent.set(signal, now);
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  });
+}
+
+child.on('error', (e) => {
+  process.stderr.write(`viva: cannot start node: ${e.message}\n`);
+  process.exit(1);
+});
+
+child.on('exit', (code, signal) => {
+  if (signal === null) process.exit(code ?? 1);
+  // Ended by a signal: end this process by the same one, as a shell expects.
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  process.exit(128 + (os.constants.signals[signal] ?? 0));
+});
