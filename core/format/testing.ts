@@ -70,17 +70,21 @@ function own<T>(entries: [string, T][]): Record<string, T> {
   return o;
 }
 
-/** Metrics as line protocol can carry them: no newline in names and keys, no '#' first. */
+/** Metrics as line protocol can carry them: no newline or NUL in names and keys, no '#' first. */
 export function lineProtocolMetric(): fc.Arbitrary<Metric> {
-  const name = text({ minLength: 1, newline: false }).filter((s) => !s.startsWith('#'));
-  const key = text({ minLength: 1, maxLength: 8, newline: false });
+  const noNul = (s: string): boolean => !s.includes('\0');
+  const name = text({ minLength: 1, newline: false }).filter((s) => !s.startsWith('#') && noNul(s));
+  const key = text({ minLength: 1, maxLength: 8, newline: false }).filter(noNul);
   return fc
     .record({
       name,
-      tags: fc.uniqueArray(fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false })), {
-        maxLength: 5,
-        selector: (t) => t[0],
-      }),
+      tags: fc.uniqueArray(
+        fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false }).filter(noNul)),
+        {
+          maxLength: 5,
+          selector: (t) => t[0],
+        },
+      ),
       fields: fc.uniqueArray(fc.tuple(key, fieldValue()), {
         minLength: 1,
         maxLength: 5,
