@@ -9,11 +9,17 @@ import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';
 
+/** How long a finished command may wait for the event loop to empty before it exits anyway. */
+const EXIT_GRACE_MS = 500;
+
 const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 
 main(process.argv.slice(2), { registry }).then(
   (code) => {
     process.exitCode = code;
+    // The command is done: a plugin abandoned at the shutdown deadline (still holding a socket or
+    // timer) must not keep the process alive past it. Exits at once when nothing is left anyway.
+    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   },
   (err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -1,6 +1,7 @@
 /**
  * The agent runtime: builds the pipeline from a validated config, starts it outputs-first,
- * stops it inputs-first (drain processors, flush outputs within the deadline).
+ * stops it inputs-first (drain processors, flush outputs), the whole stop within
+ * `shutdown_timeout`: a plugin whose stop outlasts it is abandoned with a warning.
  */
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
@@ -92,14 +93,14 @@ export class Agent {
   }
 
   /** Stops a processor and sends what it still held to the rest of the chain. */
-  async stopProcessor(p: Built<RunningProcessor>, at: number): Promise<void> {
+  async stopProcessor(p: Built<RunningProcessor>, at: number, until = Infinity): Promise<void> {
     p.abort.abort();
     const stop = p.node.instance.stop;
     if (stop === undefined) return;
     try {
-      const rest = await stop.call(p.node.instance);
+      const rest = await this.within(until, p.node.id.label, Promise.resolve(stop.call(p.node.instance)));
       if (Array.isArray(rest)) this.pipeline.emitFrom(at, rest);
-      await this.pipeline.idle();
+      await this.within(until, 'pipeline', this.pipeline.idle());
     } catch (e) {
       this.services.log.warn(
         { plugin: p.node.id.label, err: e instanceof Error ? e.message : String(e) },
@@ -126,21 +127,67 @@ export class Agent {
     await Promise.all(this.inputs.map((i) => i.node.gatherOnce()));
   }
 
-  /** Stops inputs, drains processors into the outputs, flushes outputs within the deadline. */
+  /**
+   * Resolves with `work`, or with undefined once `until` (performance.now() time) has passed,
+   * logging that `what` was abandoned. A rejection of `work` is passed on.
+   */
+  private async within<T>(until: number, what: string, work: Promise<T>): Promise<T | undefined> {
+    const left = until - performance.now();
+    if (left === Infinity) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const late = Symbol('late');
+    const expired = new Promise<typeof late>((resolve) => {
+      timer = setTimeout(() => resolve(late), Math.max(0, left));
+      timer.unref();
+    });
+    try {
+      const r = await Promise.race([work, expired]);
+      if (r !== late) return r;
+      work.catch(() => undefined);
+      this.services.log.warn(
+        { plugin: what, shutdown_timeout: this.config.agent.shutdown_timeout },
+        'did not stop within shutdown_timeout; abandoned',
+      );
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stops inputs, drains processors into the outputs and flushes the outputs, all within
+   * shutdown_timeout from now: each step gets what is left of it, and a plugin still stopping when
+   * it runs out is abandoned (logged) so the stop ends on time. Outputs keep a tenth of what is
+   * left (at most 1 s) for closing after their flush.
+   */
   async stop(): Promise<void> {
     const log = this.services.log;
-    for (const i of this.inputs) {
-      i.abort.abort();
-      await i.node.stop();
-    }
+    const until = performance.now() + this.config.agent.shutdown_timeout;
+    await Promise.all(
+      this.inputs.map(async (i) => {
+        i.abort.abort();
+        try {
+          await this.within(until, i.node.id.label, Promise.resolve(i.node.stop()));
+        } catch (e) {
+          log.warn(
+            { plugin: i.node.id.label, err: e instanceof Error ? e.message : String(e) },
+            'input stop failed',
+          );
+        }
+      }),
+    );
     this.pipeline.releaseParked();
-    await this.pipeline.idle();
-    for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k);
-    const deadline = this.config.agent.shutdown_timeout;
+    await this.within(until, 'pipeline', this.pipeline.idle());
+    for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k, until);
+    const left = Math.max(0, until - performance.now());
+    const flush = left - Math.min(1000, left / 10);
     await Promise.all(
       this.outputs.map(async (o) => {
-        await o.node.stop(deadline);
-        o.abort.abort();
+        try {
+          await this.within(until, o.node.id.label, o.node.stop(flush));
+        } finally {
+          o.abort.abort();
+        }
       }),
     );
     this.inputs = [];

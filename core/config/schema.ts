@@ -25,7 +25,11 @@ export const agentObject = z.strictObject({
   hostname: z.string().default('').describe('Value of the host tag; empty means os.hostname().'),
   omit_hostname: z.boolean().default(false).describe('Do not add the host tag.'),
   data_dir: z.string().default('var/lib/viva').describe('Where disk buffers and plugin state live.'),
-  shutdown_timeout: duration.prefault('10s').describe('Deadline for flushing outputs on shutdown.'),
+  shutdown_timeout: duration
+    .prefault('10s')
+    .describe(
+      'Deadline for the whole shutdown (inputs stop, processors drain, outputs flush and close); a plugin still stopping then is abandoned.',
+    ),
   http_listen: z
     .string()
     .default('127.0.0.1:9273')

@@ -78,17 +78,18 @@ function own<T>(entries: [string, T][]): Record<string, T> {
 export const representable = (s: string): string =>
   s.replace(/\\+(?=[,= "]|$)/g, (run) => (run.length % 2 === 1 ? run + '\\' : run));
 
-/** Metrics as line protocol can carry them: no newline in names and keys, no '#' first. */
+/** Metrics as line protocol can carry them: no newline or NUL in names and keys, no '#' first. */
 export function lineProtocolMetric(): fc.Arbitrary<Metric> {
+  const noNul = (s: string): boolean => !s.includes('\0');
   const name = text({ minLength: 1, newline: false })
     .map(representable)
-    .filter((s) => !s.startsWith('#'));
-  const key = text({ minLength: 1, maxLength: 8, newline: false }).map(representable);
+    .filter((s) => !s.startsWith('#') && noNul(s));
+  const key = text({ minLength: 1, maxLength: 8, newline: false }).map(representable).filter(noNul);
   return fc
     .record({
       name,
       tags: fc.uniqueArray(
-        fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false }).map(representable)),
+        fc.tuple(key, text({ minLength: 1, maxLength: 10, newline: false }).map(representable).filter(noNul)),
         {
           maxLength: 5,
           selector: (t) => t[0],

@@ -94,14 +94,14 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
 
   function point(i: number): number {
     const [name, afterName] = token(i, ', \n', ',= "');
-    if (name === '') throw new Bad();
+    if (name === '' || name.includes('\0')) throw new Bad();
     i = afterName;
     const tags: Tags = {};
     while (at(i) === ',') {
       const [k, ke] = token(i + 1, ',= \n', ',= ');
-      if (k === '' || at(ke) !== '=') throw new Bad();
+      if (k === '' || k.includes('\0') || at(ke) !== '=') throw new Bad();
       const [v, ve] = token(ke + 1, ',= \n', ',= ');
-      if (v === '' || at(ve) === '=') throw new Bad();
+      if (v === '' || v.includes('\0') || at(ve) === '=') throw new Bad();
       define(tags, k, v);
       i = ve;
     }
@@ -111,7 +111,7 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
     const types: FieldTypes = {};
     for (;;) {
       const [k, ke] = token(i, ',= \n', ',= "');
-      if (k === '' || at(ke) !== '=') throw new Bad();
+      if (k === '' || k.includes('\0') || at(ke) !== '=') throw new Bad();
       const [v, kind, ve] = value(ke + 1);
       define(fields, k, v);
       if (kind === 'int' || kind === 'uint') define(types, k, kind);
@@ -210,10 +210,10 @@ function reference(text: string, defaultTime: [number, number]): RefResult {
 }
 
 const piece = <T>(...xs: T[]) => fc.constantFrom(...xs);
-const measurement = piece('cpu', 'mem', 'a\\ b', 'a\\,b', 'x=y', 'C:\\dir', 'é', 'm\\\\');
+const measurement = piece('cpu', 'mem', 'a\\ b', 'a\\,b', 'x=y', 'C:\\dir', 'é', 'm\\\\', 'n\0ul', '\\\0');
 const tag = fc.tuple(
-  piece('host', 'region', 'k\\=1', 'dc', 'z', '', 'q"'),
-  piece('a', 'b', 'eu\\ west', 'v\\,1', 'ü', '', 'x=y', '"'),
+  piece('host', 'region', 'k\\=1', 'dc', 'z', '', 'q"', 'k\0'),
+  piece('a', 'b', 'eu\\ west', 'v\\,1', 'ü', '', 'x=y', '"', '\0'),
 );
 const value = piece(
   '1',
@@ -230,12 +230,13 @@ const value = piece(
   '"a b,c=d"',
   '"q\\"\\\\"',
   '"two\nlines"',
+  '"nul\0ok"',
   'bad',
   '1..2',
   '',
   '"open',
 );
-const field = fc.tuple(piece('f', 'g', 'usage_idle', 'k\\ x', 'f', '', 'a"b', 'f\\'), value);
+const field = fc.tuple(piece('f', 'g', 'usage_idle', 'k\\ x', 'f', '', 'a"b', 'f\\', 'f\0'), value);
 const timestamp = piece(
   '',
   ' 1699999999123456789',

@@ -404,6 +404,22 @@ describe('LineProtocolParser', () => {
       expect(r.metrics.map((m) => m.tags.t)).toEqual(['ok']);
     });
 
+    it('should reject a NUL byte in a measurement name, tag or field key, naming the line', () => {
+      const parser = new LineProtocolParser();
+      for (const parse of [(t: string) => parseLineProtocol(t, T0), (t: string) => parser.parse(t, T0)]) {
+        const r = parse('ok f=1\nm\0x f=2\nm,t\0=v f=3\nm,t=v\0 f=4\nm f\0=5\nm\\\0 f=6\nok f=7\n');
+        expect(r.errors.map((e) => e.message)).toEqual([
+          'line 2: NUL byte in measurement name',
+          'line 3: NUL byte in tag key',
+          'line 4: NUL byte in value of tag "t"',
+          'line 5: NUL byte in field key',
+          'line 6: NUL byte in measurement name',
+        ]);
+        expect(r.errors[0].text).toBe('m\0x f=2');
+        expect(r.metrics.map((m) => m.fields.f)).toEqual([1, 7]);
+      }
+    });
+
     it('should truncate the text of a long bad line', () => {
       const r = parseLineProtocol('m f=x' + 'y'.repeat(1000), T0);
       expect(r.errors[0].text).toHaveLength(200);

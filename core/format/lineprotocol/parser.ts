@@ -5,6 +5,8 @@
  * Escapes, per element: measurement `\,` `\ `; tag keys, tag values and field keys `\,` `\=` `\ `;
  * string field values `\"`; everywhere `\\` is one backslash and any other backslash is literal.
  * A quoted string may hold raw newlines. Comments (`#`), blank lines and CRLF are accepted.
+ * A NUL byte is refused in the measurement name, tag keys, tag values and field keys (escaped or
+ * not: "line N: NUL byte in measurement name"); string field values may hold one.
  * A bad line yields one ParseError and parsing goes on with the next line; nothing throws.
  */
 import type { Precision } from '../../model/metric/time.ts';

@@ -33,23 +33,27 @@ const HASH = 35;
 const COMMA = 44;
 const EQ = 61;
 const BACKSLASH = 92;
+const NUL = 0;
 
 /** Byte classes: which bytes end (or need a closer look inside) each kind of token. */
 const END_MEAS = 1; // , space \n
 const END_KEY = 2; // , = space \n  (tag keys, tag values, field keys)
 const END_TIME = 4; // space \n \r
-const SLOW = 8; // backslash, bytes >= 0x80
+const SLOW = 8; // backslash, NUL, bytes >= 0x80
 const SECTION = 16; // space \n backslash: the end of a series section, or a closer look
 const CLASS = new Uint8Array(256);
 for (const c of [COMMA, SP, NL]) CLASS[c] |= END_MEAS;
 for (const c of [COMMA, EQ, SP, NL]) CLASS[c] |= END_KEY;
 for (const c of [SP, NL, CR]) CLASS[c] |= END_TIME;
 CLASS[BACKSLASH] |= SLOW;
+CLASS[NUL] |= SLOW;
 for (const c of [SP, NL, BACKSLASH]) CLASS[c] |= SECTION;
 for (let c = 0x80; c < 0x100; c++) CLASS[c] |= SLOW;
 
 const F_ESC = 1;
 const F_HIGH = 2;
+/** A NUL byte: refused in names (measurement, tag keys and values, field keys). */
+const F_NUL = 4;
 
 /** Longest excerpt of a bad line kept in ParseError.text. */
 const TEXT_MAX = 200;
@@ -205,9 +209,14 @@ export class Reader implements ValueOut {
       if ((CLASS[c] & mask) === 0) continue;
       if (c === BACKSLASH) {
         flags |= F_ESC;
-        if (i + 1 < n && b[i + 1] !== NL) i++;
+        if (i + 1 < n && b[i + 1] !== NL) {
+          i++;
+          if (b[i] === NUL) flags |= F_NUL;
+        }
       } else if (c >= 0x80) {
         flags |= F_HIGH;
+      } else if (c === NUL) {
+        flags |= F_NUL;
       } else {
         break;
       }
@@ -233,6 +242,10 @@ export class Reader implements ValueOut {
       return str;
     }
     this.hash = e - s;
+    if ((flags & F_NUL) !== 0) {
+      this.err = 'NUL byte';
+      return null;
+    }
     const high = (flags & F_HIGH) !== 0;
     if (high && !this.utf8 && !isUtf8(this.b.subarray(s, e))) {
       this.err = 'invalid UTF-8';

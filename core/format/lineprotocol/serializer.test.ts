@@ -134,6 +134,17 @@ describe('LineProtocolSerializer', () => {
       expect(r.data.toString()).toBe('m,ok=v f=1 1699999999123456789\n');
       expect([r.skippedMetrics, r.skippedFields, r.skippedTags]).toEqual([5, 4, 2]);
     });
+
+    it('should skip and count NUL bytes in names, which the parser refuses', () => {
+      const metrics = [
+        metric('m\0', {}, { f: 1 }),
+        metric('m', { 'k\0': 'v', k: 'v\0', ok: 'v' }, { 'f\0': 1, f: 2, s: 'nul\0ok' }),
+      ];
+      const r = serializeLineProtocol(metrics);
+      expect(r.data.toString()).toBe('m,ok=v f=2,s="nul\0ok" 1699999999123456789\n');
+      expect([r.skippedMetrics, r.skippedFields, r.skippedTags]).toEqual([1, 1, 2]);
+      expect(parseLineProtocol(r.data).errors).toEqual([]);
+    });
   });
 
   describe('timestamps', () => {

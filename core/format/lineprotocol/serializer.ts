@@ -2,8 +2,9 @@
  * InfluxDB line protocol serializer. Canonical output: tags sorted by key, fields in the metric's
  * order, ints with `i`, uints with `u`, floats in a form that parses back to the same double,
  * exact timestamps. What line protocol cannot carry is skipped and counted: NaN and ±Infinity
- * fields, empty keys, empty tag values, integers outside int64/uint64, and whole metrics with an
- * empty name, a name starting with `#` (it would read as a comment) or no field left.
+ * fields, empty keys, empty tag values, keys and tag values holding a NUL byte (the parser refuses
+ * them), integers outside int64/uint64, and whole metrics with an empty name, a name holding a NUL
+ * byte, a name starting with `#` (it would read as a comment) or no field left.
  */
 import type { Metric } from '../../model/metric/metric.ts';
 import type { Precision } from '../../model/metric/time.ts';
@@ -46,7 +47,7 @@ class LineEncoder {
   /** Writes one metric as a line, or nothing (counted) when it cannot be represented. */
   metric(m: Metric): void {
     const name = m.name;
-    if (name === '' || name.charCodeAt(0) === 35 /* # */) {
+    if (name === '' || name.charCodeAt(0) === 35 /* # */ || name.includes('\0')) {
       this.skippedMetrics++;
       return;
     }
@@ -63,7 +64,11 @@ class LineEncoder {
     for (const key in fields) {
       const mark = w.pos;
       if (!first) w.byte(COMMA);
-      if (key === '' || !this.field(key, fields[key], types === null ? undefined : types[key])) {
+      if (
+        key === '' ||
+        key.includes('\0') ||
+        !this.field(key, fields[key], types === null ? undefined : types[key])
+      ) {
         w.pos = mark;
         skipped++;
         continue;
@@ -105,7 +110,7 @@ class LineEncoder {
   }
 
   private tag(k: string, v: unknown): void {
-    if (k === '' || typeof v !== 'string' || v === '') {
+    if (k === '' || typeof v !== 'string' || v === '' || k.includes('\0') || v.includes('\0')) {
       this.lineTags++;
       return;
     }

@@ -71,10 +71,25 @@ export interface AggregatorOptions {
   deleteTimings: boolean;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** a + b as an integer: a number while safe, else a bigint held within int64. */
+function addCount(a: number | bigint, b: number | bigint): { value: number | bigint; clamped: boolean } {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const n = a + b;
+    if (Number.isSafeInteger(n)) return { value: n, clamped: false };
+  }
+  const big = BigInt(a) + BigInt(b);
+  if (big > INT64_MAX) return { value: INT64_MAX, clamped: true };
+  if (big < INT64_MIN) return { value: INT64_MIN, clamped: true };
+  return { value: big, clamped: false };
+}
+
 export class StatsdAggregator {
   private readonly opts: AggregatorOptions;
   private readonly names: NameMapper;
-  private readonly counters = new Map<string, Series<number>>();
+  private readonly counters = new Map<string, Series<number | bigint>>();
   private readonly gauges = new Map<string, Series<number>>();
   private readonly sets = new Map<string, Series<Set<string>>>();
   private readonly timings = new Map<string, Series<TimingStats>>();
@@ -102,8 +117,11 @@ export class StatsdAggregator {
     }
   }
 
-  /** Adds one value; false when it would open a series beyond max_series. */
-  add(ev: StatEvent): boolean {
+  /**
+   * Adds one value: 'max_series' when it would open a series beyond max_series, 'clamped' when a
+   * counter's sum left int64 and was held at the bound.
+   */
+  add(ev: StatEvent): 'ok' | 'max_series' | 'clamped' {
     const np = this.names.map(ev.bucket);
     const tags: Record<string, string> = { ...np.tags, ...ev.tags, metric_type: ev.type };
     const keys = Object.keys(tags).sort();
@@ -112,15 +130,17 @@ export class StatsdAggregator {
     const map = this.mapOf(ev.kind);
     let s = map.get(key);
     if (s === undefined) {
-      if (this.size >= this.opts.maxSeries) return false;
+      if (this.size >= this.opts.maxSeries) return 'max_series';
       s = { name: np.measurement, tags, fields: new Map() };
       map.set(key, s);
     }
     const f = np.field;
     switch (ev.kind) {
       case 'counter': {
-        const c = s as Series<number>;
-        c.fields.set(f, (c.fields.get(f) ?? 0) + Math.trunc(ev.value / ev.rate));
+        const c = s as Series<number | bigint>;
+        const sum = addCount(c.fields.get(f) ?? 0, ev.count);
+        c.fields.set(f, sum.value);
+        if (sum.clamped) return 'clamped';
         break;
       }
       case 'gauge': {
@@ -142,7 +162,7 @@ export class StatsdAggregator {
         stats.add(ev.value, 1 / ev.rate, this.opts.percentileLimit);
       }
     }
-    return true;
+    return 'ok';
   }
 
   /** The metrics of this interval, stamped `timeMs`; resets what the delete_* options say. */

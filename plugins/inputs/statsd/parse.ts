@@ -3,6 +3,10 @@
  * several `value|type` groups allowed after one bucket (`a:1|c:2|ms`). Types: c (counter),
  * g (gauge; a leading + or - adds to the last value), ms / h / d (timing, histogram,
  * distribution), s (set).
+ *
+ * A counter increment is an integer, as in Telegraf: the value divided by the sample rate,
+ * truncated toward zero, exact for integer text (`9007199254740993|c`), and refused when it falls
+ * outside int64 (`99999999999999999999999|c`) rather than turned into a float.
  */
 
 /** Kinds of statsd values, by how they aggregate. */
@@ -23,6 +27,22 @@ export interface StatEvent {
   rate: number;
   /** Gauge delta (+/-) rather than a new value. */
   additive: boolean;
+  /** Counters: the increment (value / rate, truncated), a bigint when not a safe integer. */
+  count: number | bigint;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER = /^[+-]?\d+$/;
+
+/** value / rate truncated toward zero, exact for integer text; null when outside int64. */
+function increment(raw: string, value: number, rate: number): number | bigint | null {
+  const n = Math.trunc(value / rate);
+  // Integer text past 2^53 is not exact as a number: it is read again as a bigint below.
+  if (Number.isSafeInteger(n) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return n;
+  if (!Number.isFinite(n)) return null;
+  const big = rate === 1 && INTEGER.test(raw) ? BigInt(raw) : BigInt(n);
+  return big < INT64_MIN || big > INT64_MAX ? null : big;
 }
 
 const TYPES: Record<string, [StatKind, string]> = {
@@ -102,12 +122,19 @@ export function parseStatsdLine(line: string, datadog: boolean, out: StatEvent[]
       member: '',
       rate,
       additive: false,
+      count: 0,
     };
     if (kt[0] === 'set') ev.member = raw;
     else {
       if (!NUMBER.test(raw)) return `invalid value "${raw}"`;
       ev.value = Number(raw);
       ev.additive = kt[0] === 'gauge' && (raw.startsWith('+') || raw.startsWith('-'));
+      if (kt[0] === 'counter') {
+        const inc = increment(raw, ev.value, rate);
+        if (inc === null)
+          return `counter increment ${rate === 1 ? raw : `${raw} / ${rate}`} is outside the int64 range`;
+        ev.count = inc;
+      }
     }
     evs.push(ev);
   }

@@ -64,6 +64,47 @@ describe('statsd input', () => {
     expect(m.timeNs).toBe(0);
   });
 
+  it('should keep counters integers, exact up to int64, and reject an increment outside int64', async () => {
+    const { input, acc } = await start();
+    await sendUdp(
+      input,
+      [
+        'big:9007199254740993|c\nbig:1|c',
+        'huge:99999999999999999999999|c\nhuge:1e300|c\nscaled:5e18|c|@0.5\nsmall:2.9|c\nsmall:1e3|c',
+      ],
+      7,
+    );
+    const g = gathered(input);
+    const field = (name: string) => byName(g, name)[0];
+    expect(field('big').fields).toEqual({ value: 9007199254740994n });
+    expect(field('big').fieldType('value')).toBe('int');
+    expect(field('small').fields).toEqual({ value: 1002 });
+    expect(field('small').fieldType('value')).toBe('int');
+    expect(byName(g, 'huge')).toEqual([]);
+    expect(byName(g, 'scaled')).toEqual([]);
+    expect(acc.rejects).toEqual([
+      expect.objectContaining({
+        reason: 'invalid statsd line',
+        count: 3,
+        detail: expect.objectContaining({
+          line: 1,
+          message: 'counter increment 99999999999999999999999 is outside the int64 range',
+        }) as unknown,
+      }),
+    ]);
+  });
+
+  it('should clamp a counter whose sum leaves int64 at the int64 bound, counting it', async () => {
+    const { input, acc } = await start();
+    await sendUdp(input, ['sum:9223372036854775807|c\nsum:1|c'], 2);
+    const [m] = gathered(input).metrics;
+    expect(m.fields).toEqual({ value: 9223372036854775807n });
+    expect(m.fieldType('value')).toBe('int');
+    expect(acc.rejects).toEqual([
+      expect.objectContaining({ reason: 'counter sum outside int64; clamped', count: 1 }),
+    ]);
+  });
+
   it('should keep the last gauge value and apply signed deltas', async () => {
     const { input } = await start();
     await sendUdp(input, ['temp:20|g\ntemp:+5|g\ntemp:-2.5|g', 'load:3|g\nload:1|g'], 5);

@@ -11,6 +11,9 @@ import type { Accumulator, InputInstance, PluginContext } from '../../../core/pl
 import { StatsdAggregator } from './aggregate.ts';
 import type { StatsdConfig } from './config.ts';
 import { parseStatsdLine, type StatEvent } from './parse.ts';
+
+const INT64_MIN_TEXT = '-9223372036854775808';
+const INT64_MAX_TEXT = '9223372036854775807';
 import { NameMapper } from './template.ts';
 
 export class StatsdInput implements InputInstance {
@@ -98,9 +101,20 @@ export class StatsdInput implements InputInstance {
         firstError ??= { line: lineNo, message: err, text: line.slice(0, 200) };
       }
     }
-    for (let i = 0; i < events.length; i++) if (!this.agg.add(events[i])) overflow++;
+    let clamped = 0;
+    for (let i = 0; i < events.length; i++) {
+      const r = this.agg.add(events[i]);
+      if (r === 'max_series') overflow++;
+      else if (r === 'clamped') clamped++;
+    }
     events.length = 0;
     if (bad > 0) this.acc?.reject('invalid statsd line', { peer, ...firstError }, bad);
+    if (clamped > 0)
+      this.acc?.reject(
+        'counter sum outside int64; clamped',
+        { peer, min: INT64_MIN_TEXT, max: INT64_MAX_TEXT },
+        clamped,
+      );
     if (overflow > 0)
       this.acc?.reject('too many series (max_series)', { peer, max_series: this.cfg.max_series }, overflow);
   }

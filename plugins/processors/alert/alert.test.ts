@@ -226,6 +226,21 @@ describe('alert processor', () => {
     expect(run(r, [[30, 10]])).toEqual([]);
   });
 
+  it('should keep every state change across a crash (no stop): no re-fire, no second resolve', () => {
+    const ctx = testContext(alertProcessor, { clock: fixedClock });
+    const p = create(levels, ctx);
+    expect(run(p, [[0, 85]])).toEqual([[0, 'firing', 'warning']]);
+    // Crash: p is never stopped. The next instance knows the alert fires since 0.
+    const q = create(levels, ctx);
+    expect(run(q, [[10, 86]])).toEqual([]);
+    const events = q.process([cpu(20, 10)]).slice(1);
+    expect(events.map((e) => [e.fields.status, e.fields.starts_at])).toEqual([['resolved', 0]]);
+    // Crash again, right after the resolve left: it is not resolved again.
+    const r = create(levels, ctx);
+    expect(run(r, [[30, 10]])).toEqual([]);
+    expect(run(r, [[40, 95]])).toEqual([[40, 'firing', 'critical']]);
+  });
+
   it('should start fresh when the saved state belongs to another rule', async () => {
     const ctx = testContext(alertProcessor, { clock: fixedClock });
     const p = create(levels, ctx);

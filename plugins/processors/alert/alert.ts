@@ -5,7 +5,8 @@
  * (firing, a severity change, resolved), plus a re-send of firing alerts every `repeat_interval`,
  * which an alertmanager or webhook output delivers. An alert that changes state too often is
  * flapping: its notifications are held until it settles (flapping.ts). State survives restarts
- * (`persist`).
+ * and crashes (`persist`): it is saved after every batch or timer tick that changed it, before the
+ * events of that change are returned.
  */
 import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
 import { groupKey, groupTags } from '../../../core/lib/grouping/by-tags.ts';
@@ -31,6 +32,8 @@ export class AlertProcessor implements ProcessorInstance {
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
   private timer: NodeJS.Timeout | undefined;
   private emit: Emit | undefined;
+  /** State changed since the last save. */
+  private dirty = false;
 
   constructor(cfg: AlertConfig, ctx: PluginContext) {
     this.cfg = cfg;
@@ -90,7 +93,19 @@ export class AlertProcessor implements ProcessorInstance {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.emit = undefined;
-    if (this.cfg.persist) await saveState(this.cfg, this.ctx, this.alerts, this.flaps?.records);
+    if (this.cfg.persist) saveState(this.cfg, this.ctx, this.alerts, this.flaps?.records);
+    this.dirty = false;
+  }
+
+  /** Saves the state when it changed; a failed save is logged and tried again on the next change or tick. */
+  private persist(): void {
+    if (!this.dirty || !this.cfg.persist) return;
+    try {
+      saveState(this.cfg, this.ctx, this.alerts, this.flaps?.records);
+      this.dirty = false;
+    } catch (e) {
+      this.ctx.log.warn({ err: (e as Error).message }, 'alert state not saved; will try again');
+    }
   }
 
   /** Applies one evaluation to an alert; returns the event it causes, if any. */
@@ -99,10 +114,12 @@ export class AlertProcessor implements ProcessorInstance {
     a.value = value;
     a.seen = t;
     if (level > 0) {
+      if (a.clearSince !== null) this.dirty = true;
       a.clearSince = null;
       if (a.state === 'inactive') {
         a.state = 'pending';
         a.since = t;
+        this.dirty = true;
       }
       if (a.state === 'pending' && t - a.since >= this.cfg.for) {
         a.state = 'firing';
@@ -117,12 +134,18 @@ export class AlertProcessor implements ProcessorInstance {
       }
       return null;
     }
-    if (a.state === 'pending') a.state = 'inactive';
+    if (a.state === 'pending') {
+      a.state = 'inactive';
+      this.dirty = true;
+    }
     if (a.state !== 'firing') {
       this.alerts.delete(a.key);
       return null;
     }
-    a.clearSince ??= t;
+    if (a.clearSince === null) {
+      a.clearSince = t;
+      this.dirty = true;
+    }
     return t - a.clearSince >= this.cfg.keep_firing_for ? this.resolve(a, t, wall) : null;
   }
 
@@ -140,12 +163,17 @@ export class AlertProcessor implements ProcessorInstance {
         else if (wall - a.sentAt >= this.cfg.repeat_interval && this.flaps?.isFlapping(a.key) !== true)
           ev = this.notify(a, 'firing', wall, now, false);
         if (ev !== null) out.push(ev);
-      } else if (stale > 0 && now - a.seen >= stale) this.alerts.delete(a.key);
+      } else if (stale > 0 && now - a.seen >= stale) {
+        this.alerts.delete(a.key);
+        this.dirty = true;
+      }
     }
     for (const n of this.flaps?.sweep(now, wall, (k) => this.alerts.get(k)) ?? []) {
       out.push(this.send(n.alert, n.status, wall, n.at, n.previous));
       this.flaps?.sent(n.alert, n.status);
     }
+    // Every batch and tick ends here: what changed is on disk before its events leave.
+    this.persist();
     return out;
   }
 
@@ -165,6 +193,7 @@ export class AlertProcessor implements ProcessorInstance {
     change: boolean,
     previous?: number,
   ): Metric | null {
+    this.dirty = true;
     if (this.flaps !== undefined && !this.flaps.admit(a, status, change, at)) return null;
     const m = this.send(a, status, wall, at, previous);
     this.flaps?.sent(a, status);
@@ -182,6 +211,7 @@ export class AlertProcessor implements ProcessorInstance {
     at: number,
     previous?: number,
   ): Metric {
+    this.dirty = true;
     a.sentAt = wall;
     const severity = SEVERITY[a.fired];
     const vars = (name: string): string | undefined =>

@@ -1,7 +1,9 @@
 /**
- * Alert state and its persistence: a JSON snapshot in the instance's state directory, written on
- * stop and read on create, so a restart neither re-sends every firing alert as new nor forgets
- * to resolve one (flapping records included). A snapshot of another rule (name, value, by) is
+ * Alert state and its persistence: a JSON snapshot in the instance's state directory, written
+ * after every state change (before the event it causes leaves the processor) and on stop, and read
+ * on create, so a restart, even after a crash, neither re-sends a firing alert as new nor resolves
+ * one twice nor forgets to resolve one (flapping records included). Each snapshot is written to a
+ * temp file, fsynced and renamed over the old one: a crash leaves the old or the new one whole. A snapshot of another rule (name, value, by) is
  * ignored with a warning.
  */
 import fs from 'node:fs';
@@ -67,16 +69,29 @@ export function loadState(cfg: AlertConfig, ctx: PluginContext): SavedState {
   return { alerts: out, flaps };
 }
 
-/** Saves every alert and flapping record (temp file, then rename). */
-export async function saveState(
+/** Saves every alert and flapping record durably (temp file, fsync, rename, fsync of the directory). */
+export function saveState(
   cfg: AlertConfig,
   ctx: PluginContext,
   alerts: Map<string, AlertState>,
   flaps: Map<string, FlapRecord> | undefined,
-): Promise<void> {
-  const file = path.join(ctx.stateDir, FILE);
+): void {
+  const dir = ctx.stateDir;
+  const file = path.join(dir, FILE);
   const tmp = file + '.tmp';
   const snap = { rule: fingerprint(cfg), alerts: [...alerts.values()], flaps: [...(flaps ?? [])] };
-  await fs.promises.writeFile(tmp, JSON.stringify(snap));
-  await fs.promises.rename(tmp, file);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, JSON.stringify(snap));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
 }

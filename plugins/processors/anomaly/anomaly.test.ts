@@ -155,6 +155,19 @@ describe('anomaly processor', () => {
     expect(fresh.process([at(20, 100)])[0].fields.usage_anomaly).toBe(false);
   });
 
+  it('should save its state every persist_interval while scoring, so a crash without stop keeps it', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const file = path.join(ctx.stateDir, 'anomaly-state.json');
+    const p = create({ ...fast, persist: true, persist_interval: '100ms' }, ctx);
+    p.start();
+    p.process(series(20));
+    await vi.waitFor(() => expect(fs.existsSync(file)).toBe(true), { timeout: 5000 });
+    // No stop(): the process "crashed". A new instance resumes without a new warmup.
+    const q = create({ ...fast, persist: true }, ctx);
+    expect(q.process([at(20, 100)])[0].fields.usage_anomaly).toBe(true);
+    await p.stop();
+  });
+
   it('should ignore saved state from another detector configuration', async () => {
     const ctx = testContext(anomalyProcessor);
     const p = create({ ...fast, persist: true }, ctx);

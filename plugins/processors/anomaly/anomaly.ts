@@ -3,7 +3,9 @@
  * score in 0..1 and a flag (score >= threshold, after `warmup` samples, at most once per
  * `cooldown` samples), written onto the metric or emitted as a separate `anomaly` event.
  * Series are capped (`max_series`, counted overflow), forgotten after `expire_after` of silence
- * on the instance's single timer, and optionally persisted to the state directory across restarts.
+ * on the instance's single timer, and optionally persisted to the state directory across restarts:
+ * every `persist_interval` while scores change (one snapshot per interval at most, never two at
+ * once) and on stop, so a crash loses at most one interval of learning.
  */
 import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
 import { Metric } from '../../../core/model/metric/metric.ts';
@@ -35,6 +37,11 @@ export class AnomalyProcessor implements ProcessorInstance {
   private readonly countOverflow: (n?: number) => void;
   private readonly countFlags: (n?: number) => void;
   private timer: NodeJS.Timeout | undefined;
+  private persistTimer: NodeJS.Timeout | undefined;
+  /** Scored since the last snapshot was taken. */
+  private dirty = false;
+  private stopped = false;
+  private saving: Promise<void> | undefined;
   // Scratch space for one metric's results: fields must not be added while iterating them.
   private readonly hitKeys: string[] = [];
   private readonly hitStates: FieldState[] = [];
@@ -58,6 +65,7 @@ export class AnomalyProcessor implements ProcessorInstance {
 
   start(): void {
     if (this.cfg.expire_after > 0) this.schedule();
+    if (this.cfg.persist) this.schedulePersist();
   }
 
   process(metrics: Metric[]): Metric[] {
@@ -79,6 +87,7 @@ export class AnomalyProcessor implements ProcessorInstance {
         this.series.set(s.name, s.tags, null, s);
       }
       s.seen = now;
+      this.dirty = true;
       for (let j = 0; j < n; j++) {
         const k = this.hitKeys[j];
         let st = s.fields.get(k);
@@ -100,9 +109,34 @@ export class AnomalyProcessor implements ProcessorInstance {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    await this.saving;
     if (this.cfg.persist) await saveState(this.cfg, this.ctx, this.series);
+  }
+
+  /** Saves a snapshot every persist_interval when something was scored since the last one. */
+  private schedulePersist(): void {
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      if (!this.dirty) return this.schedulePersist();
+      this.dirty = false;
+      this.saving = saveState(this.cfg, this.ctx, this.series)
+        .catch((e: unknown) => {
+          this.dirty = true;
+          this.ctx.log.warn({ err: (e as Error).message }, 'anomaly state not saved; will try again');
+        })
+        .finally(() => {
+          this.saving = undefined;
+          // stop() clears the timer; a save that ends after it must not start another.
+          if (this.stopped) return;
+          this.schedulePersist();
+        });
+    }, this.cfg.persist_interval);
+    this.persistTimer.unref();
   }
 
   /** Gathers the selected numeric fields of `m` into the scratch arrays; returns how many. */

@@ -95,7 +95,15 @@ export const anomalyConfig = z.strictObject({
   persist: z
     .boolean()
     .default(false)
-    .describe('Save the detectors of every series to the state directory on stop and load them on start.'),
+    .describe(
+      'Save the detectors of every series to the state directory (every persist_interval while they change, and on stop) and load them on start.',
+    ),
+  persist_interval: duration
+    .prefault('30s')
+    .refine((ms) => ms >= 100, 'persist_interval must be at least 100ms')
+    .describe(
+      'With persist, how often changed detectors are saved while running, so a crash loses at most this much.',
+    ),
 });
 
 export type AnomalyConfig = z.output<typeof anomalyConfig>;

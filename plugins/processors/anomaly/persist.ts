@@ -1,6 +1,8 @@
 /**
  * Persistence of the anomaly processor's state: one JSON snapshot in the instance's state
- * directory, written on stop and read on create. A snapshot taken under a different detector
+ * directory, written every `persist_interval` while the state changes and on stop (a temp file,
+ * fsynced, then renamed over the old one, so a crash leaves the old or the new snapshot whole),
+ * and read on create. A snapshot taken under a different detector
  * configuration is ignored (with a warning), since its state would not mean the same thing.
  */
 import fs from 'node:fs';
@@ -109,7 +111,13 @@ export async function saveState(
   }
   const file = path.join(ctx.stateDir, FILE);
   const tmp = file + '.tmp';
-  await fs.promises.writeFile(tmp, JSON.stringify(snap));
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(snap));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
   await fs.promises.rename(tmp, file);
-  ctx.log.info({ file, series: series.size }, 'anomaly state saved');
+  ctx.log.debug({ file, series: series.size }, 'anomaly state saved');
 }
