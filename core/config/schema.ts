@@ -7,6 +7,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { filterKeys } from '../engine/filter/filter.ts';
 import { duration, size } from './duration.ts';
+import { secret } from './secret.ts';
 
 /** The [agent] section. */
 export const agentObject = z.strictObject({
@@ -30,8 +31,7 @@ export const agentObject = z.strictObject({
     .string()
     .default('127.0.0.1:9273')
     .describe('Address of /metrics, /health, /ready ("" disables).'),
-  http_auth_token: z
-    .string()
+  http_auth_token: secret
     .optional()
     .describe('Bearer token required on /admin endpoints (and /metrics when set).'),
   http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the http_listener input. */
 export const httpListenerConfig = z
@@ -19,15 +20,13 @@ export const httpListenerConfig = z
     keep_alive_timeout: duration
       .prefault('30s')
       .describe('How long an idle keep-alive connection stays open.'),
-    token: z
-      .string()
+    token: secret
       .optional()
       .describe('Require this token (Authorization: Bearer/Token ..., or the v1 p= param).'),
-    basic_username: z
-      .string()
+    basic_username: secret
       .optional()
       .describe('Require HTTP basic auth (or v1 u=/p= params) with this user.'),
-    basic_password: z.string().optional().describe('Password of basic_username.'),
+    basic_password: secret.optional().describe('Password of basic_username.'),
     database_tag: z.string().default('').describe('Tag named so carrying the v1 db= param ("" = none).'),
     retention_policy_tag: z
       .string()
