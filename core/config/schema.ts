@@ -34,6 +34,9 @@ export const agentObject = z.strictObject({
   http_auth_token: secret
     .optional()
     .describe('Bearer token required on /admin endpoints (and /metrics when set).'),
+  health_degraded_after: duration
+    .prefault('60s')
+    .describe('An output failing this long is "degraded" on /health and makes /ready answer 503.'),
   http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),
   http_tls_key: z.string().optional().describe('PEM key file for http_tls_cert.'),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
