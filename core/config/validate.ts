@@ -15,6 +15,7 @@ import type {
   PluginKind,
   ProcessorDefinition,
 } from '../plugin/types.ts';
+import { hideSubstitutedIn } from './env.ts';
 import { zodIssues } from './issues.ts';
 import type { RawConfig, RawPluginTable } from './load.ts';
 import {
@@ -188,7 +189,8 @@ export function validateConfig(
     const spec = validatePlugin(t, registry, label, issues);
     if (spec !== undefined) specs.push(spec);
   }
-  if (issues.length > 0) throw new ConfigError(ErrorCode.CONFIG_INVALID, issues);
+  if (issues.length > 0)
+    throw new ConfigError(ErrorCode.CONFIG_INVALID, hideSubstitutedIn(issues, raw.substituted));
 
   const processors = (specs.filter((s) => s.id.kind === 'processor') as ProcessorSpec[])
     .map((s, i) => ({ s, i }))

@@ -98,4 +98,45 @@ retry_max_backoff = "100ms"
     expect(await p.exited).toBe(0);
     await sink.close();
   });
+
+  it('should never show the credentials of a destination url in logs or /health', async () => {
+    const sink = await startSink();
+    sink.failWith = 500;
+    const dir = tempDir();
+    const admin = await freePort();
+    const file = path.join(dir, 'agent.toml');
+    fs.writeFileSync(
+      file,
+      `[agent]
+flush_interval = "100ms"
+http_listen = "127.0.0.1:${admin}"
+http_auth_token = "${TOKEN}"
+data_dir = "${dir}"
+
+[[inputs.generator]]
+interval = "100ms"
+series = 1
+
+[[outputs.influxdb]]
+urls = ["http://viva:\${INFLUX_PASSWORD}@127.0.0.1:${sink.port}", "http://\${INFLUX_TOKEN}@127.0.0.1:${sink.port}/"]
+retry_initial_backoff = "50ms"
+retry_max_backoff = "100ms"
+`,
+    );
+    const p = startViva(['agent', '-c', file, '--watch-config=false'], {
+      env: { INFLUX_PASSWORD: 'pw-9f3a1c', INFLUX_TOKEN: 'tok-77d2e0' },
+    });
+    procs.push(p);
+    await waitFor(() => p.stderr().includes('trying the next url'), 'a failed write to be logged');
+    await waitFor(() => p.stderr().includes('could not create the database yet'), 'the database warning');
+    const detailed = await get(admin, '/health', TOKEN);
+    for (const text of [p.stderr(), JSON.stringify(detailed.body)]) {
+      expect(text).not.toContain('pw-9f3a1c');
+      expect(text).not.toContain('tok-77d2e0');
+    }
+    expect(p.stderr()).toContain('http://viva:***@127.0.0.1');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    await sink.close();
+  });
 });
