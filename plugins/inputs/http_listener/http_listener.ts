@@ -114,8 +114,14 @@ export class HttpListener implements InputInstance {
       const w = path === '/write' ? this.v1 : this.v2;
       if (w === undefined) return sendError(res, 503, 'unavailable', 'not started');
       handleWrite(req, res, query, w).catch((e: unknown) => {
-        this.ctx.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'write request failed');
-        if (!res.headersSent) sendError(res, 500, 'internal error', 'write failed');
+        // A client hanging up mid-body is routine under load: counted and logged throttled
+        // (viva_input_rejected_total{reason="request aborted"}), like any other refused write.
+        const aborted = req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+        w.acc.reject(aborted ? 'request aborted' : 'write request failed', {
+          remote: req.socket.remoteAddress,
+          err: e instanceof Error ? e.message : String(e),
+        });
+        if (!res.headersSent && !aborted) sendError(res, 500, 'internal error', 'write failed');
         else res.destroy();
       });
       return;

@@ -61,7 +61,18 @@ function tooBusy(res: ServerResponse, w: WriteContext): void {
   });
 }
 
-function tooLarge(res: ServerResponse, w: WriteContext): void {
+/** Counts a refused request in viva_input_rejected_total{reason} (logged throttled). */
+function refused(
+  req: IncomingMessage,
+  w: WriteContext,
+  reason: string,
+  detail: Record<string, unknown> = {},
+): void {
+  w.acc.reject(reason, { remote: req.socket.remoteAddress, ...detail });
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse, w: WriteContext): void {
+  refused(req, w, 'body too large', { max_body_size: w.maxBodySize });
   sendError(res, 413, 'request too large', `body exceeds max_body_size (${w.maxBodySize} bytes)`, {
     connection: 'close',
   });
@@ -79,7 +90,7 @@ function readBody(req: IncomingMessage, res: ServerResponse, w: WriteContext): P
       if (size > w.maxBodySize) {
         over = true;
         chunks.length = 0;
-        tooLarge(res, w);
+        tooLarge(req, res, w);
         req.socket.destroySoon();
         resolve(null);
         return;
@@ -116,10 +127,13 @@ export async function handleWrite(
 ): Promise<void> {
   if (w.acc.saturated) return tooBusy(res, w);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > w.maxBodySize) return tooLarge(res, w);
+  if (declared > w.maxBodySize) return tooLarge(req, res, w);
   const p = query.get('precision');
   const precision = p === null || p === '' ? 'ns' : PRECISIONS[p];
-  if (precision === undefined) return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
+  if (precision === undefined) {
+    refused(req, w, 'unsupported precision');
+    return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
+  }
   let body = await readBody(req, res, w);
   if (body === null) return;
   const encoding = req.headers['content-encoding'];
@@ -127,10 +141,12 @@ export async function handleWrite(
     try {
       body = await gunzip(body, { maxOutputLength: w.maxBodySize });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(res, w);
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(req, res, w);
+      refused(req, w, 'invalid gzip body');
       return sendError(res, 400, 'invalid', `invalid gzip body: ${(e as Error).message}`);
     }
   } else if (encoding !== undefined && encoding !== 'identity') {
+    refused(req, w, 'unsupported content encoding', { encoding });
     return sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
   }
   // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
