@@ -13,6 +13,15 @@ export const httpListenerConfig = z
     max_body_size: size
       .prefault('32MiB')
       .describe('Largest request body (after gunzip); larger ones get 413.'),
+    max_connections: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe('Connections served at once; more are closed at once and counted.'),
+    max_inflight_body_size: size
+      .prefault('256MiB')
+      .describe('Bytes of request bodies held at once (all requests); a write past it gets 503.'),
     read_timeout: duration.prefault('10s').describe('Deadline for receiving a whole request.'),
     write_timeout: duration
       .prefault('10s')

@@ -29,12 +29,15 @@ export class HttpListener implements InputInstance {
   private server: http.Server | undefined;
   private v1: WriteContext | undefined;
   private v2: WriteContext | undefined;
+  /** Body bytes held by the requests in flight, shared by both write APIs. */
+  private readonly inflight: { bytes: number; max: number };
   /** The bound port (after start). */
   port = 0;
 
   constructor(cfg: HttpListenerConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
+    this.inflight = { bytes: 0, max: cfg.max_inflight_body_size };
     this.creds = { token: cfg.token, username: cfg.basic_username, password: cfg.basic_password };
     this.lineProtocol = withSeriesCacheMetrics(
       createParser('influx', { seriesCache: cfg.influx_series_cache }),
@@ -49,6 +52,7 @@ export class HttpListener implements InputInstance {
       lineProtocol: this.lineProtocol,
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
+      inflight: this.inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
       paramTags: paramTags.filter(([, tag]) => tag !== ''),
       now: () => clock.now(),
@@ -80,6 +84,10 @@ export class HttpListener implements InputInstance {
     server.headersTimeout = Math.min(c.read_timeout, 60_000);
     server.keepAliveTimeout = c.keep_alive_timeout;
     server.timeout = c.write_timeout;
+    server.maxConnections = c.max_connections;
+    server.on('drop', (d) =>
+      acc.reject('too many connections', { remote: d?.remoteAddress, max_connections: c.max_connections }),
+    );
     server.on('clientError', (err, socket) => {
       this.ctx.log.debug({ err: err.message }, 'bad HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
