@@ -38,7 +38,12 @@ function withoutUrlCredentials(obj: Record<string, unknown>): Record<string, unk
         : v;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Error)) {
+    if (v instanceof Error) {
+      const e = new Error(redactUrl(v.message));
+      e.name = v.name;
+      e.stack = redactUrl(v.stack ?? '');
+      out[k] = e;
+    } else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
       const inner: Record<string, unknown> = {};
       for (const [ik, iv] of Object.entries(v)) inner[ik] = clean(iv);
       out[k] = inner;
