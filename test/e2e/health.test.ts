@@ -112,6 +112,7 @@ flush_interval = "100ms"
 http_listen = "127.0.0.1:${admin}"
 http_auth_token = "${TOKEN}"
 data_dir = "${dir}"
+shutdown_timeout = "200ms"
 
 [[inputs.generator]]
 interval = "100ms"
