@@ -33,6 +33,7 @@ export { WriteError, parseRetryAfter } from './model/errors/errors.ts';
 export type { RejectedMetric } from './model/errors/errors.ts';
 
 export { duration, size } from './config/duration.ts';
+export { secret } from './config/secret.ts';
 
 /** For warnings that can recur thousands of times a second: once per key and interval. */
 export { LogThrottle, LOG_EVERY_MS } from './engine/telemetry/log-throttle.ts';

@@ -18,9 +18,14 @@ export interface AdminOptions {
   token?: string;
   tlsCert?: string;
   tlsKey?: string;
-  /** Health details (status, reasons); 200 when ok, 503 otherwise. */
-  health: () => { ok: boolean; [k: string]: unknown };
-  ready: () => boolean;
+  /**
+   * Health details; 200 when `ok`, 503 otherwise. `/health` and `/ready` stay open without a
+   * token, so `detail` (reason texts: error messages) is true only for a request carrying the
+   * configured admin token; without it the answer holds states and error codes only.
+   */
+  health: (detail: boolean) => { ok: boolean; [k: string]: unknown };
+  /** Readiness; 200 when `ready`, 503 otherwise. */
+  ready: () => { ready: boolean; [k: string]: unknown };
 }
 
 /** Splits "host:port" (IPv6 as "[::1]:port"). */
@@ -68,12 +73,13 @@ export class AdminServer {
       return this.opts.telemetry.handle(req, res);
     }
     if (req.method === 'GET' && url.pathname === '/health') {
-      const h = this.opts.health();
+      const detail = this.opts.token !== undefined && bearerOk(req, this.opts.token);
+      const h = this.opts.health(detail);
       return send(h.ok ? 200 : 503, h);
     }
     if (req.method === 'GET' && url.pathname === '/ready') {
       const r = this.opts.ready();
-      return send(r ? 200 : 503, { ready: r });
+      return send(r.ready ? 200 : 503, r);
     }
     const r = this.routes.get(`${req.method} ${url.pathname}`) ?? this.routes.get(`* ${url.pathname}`);
     if (r === undefined) return send(404, { error: 'not found' });

@@ -16,7 +16,7 @@ import {
 } from '../engine/pipeline/build.ts';
 import { Pipeline } from '../engine/pipeline/pipeline.ts';
 import type { RunningInput } from '../engine/running/input.ts';
-import type { RunningOutput } from '../engine/running/output.ts';
+import type { OutputHealth, RunningOutput } from '../engine/running/output.ts';
 import type { RunningProcessor } from '../engine/running/processor.ts';
 
 export interface AgentServices {
@@ -196,4 +196,27 @@ export class Agent {
     this.started = false;
     log.info('agent stopped');
   }
+}
+
+/** What /health and /ready say about an agent. */
+export interface AgentHealth {
+  /** False only when the agent is not running (the liveness answer: 503). */
+  ok: boolean;
+  /** `ok`, `degraded` (an output failing longer than the threshold) or `stopped`. */
+  status: 'ok' | 'degraded' | 'stopped';
+  outputs: OutputHealth[];
+}
+
+/**
+ * The agent's health: each output's state; `detail` keeps the error messages (served only to a
+ * caller with the admin token), otherwise only states and codes are given.
+ */
+export function agentHealth(agent: Agent, degradedAfterMs: number, detail: boolean): AgentHealth {
+  const outputs = agent.outputs.map((o) => {
+    const h = o.node.health(degradedAfterMs);
+    if (!detail) delete h.error;
+    return h;
+  });
+  const status = !agent.running ? 'stopped' : outputs.some((o) => o.state === 'degraded') ? 'degraded' : 'ok';
+  return { ok: agent.running, status, outputs };
 }

@@ -7,7 +7,8 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ValidConfig } from '../config/validate.ts';
-import { ConfigError } from '../model/errors/errors.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
+import { ConfigError, VivaError } from '../model/errors/errors.ts';
 import type { Telemetry } from '../engine/telemetry/telemetry.ts';
 import type { Agent } from './agent.ts';
 import { reconfigure, type ReloadSummary } from './reconfigure.ts';
@@ -27,6 +28,8 @@ export class Reloader {
   private readonly onHup = (): void => void this.reload('SIGHUP');
   /** The last failed reload's reason, shown on /health until a reload succeeds. */
   lastError: string | undefined;
+  /** The code of lastError (served on /health without the admin token, unlike the text). */
+  lastErrorCode: string | undefined;
   count = 0;
 
   constructor(opts: { agent: Agent; load: () => Promise<ValidConfig>; log: Logger; telemetry: Telemetry }) {
@@ -95,6 +98,7 @@ export class Reloader {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.lastError = error;
+      this.lastErrorCode = e instanceof VivaError ? e.code : ErrorCode.CONFIG_INVALID;
       this.record('invalid');
       if (e instanceof ConfigError)
         this.telemetry
@@ -109,18 +113,21 @@ export class Reloader {
     if (next.hash === this.agent.config.hash) {
       this.log.info({ trigger }, 'config unchanged; nothing to reload');
       this.lastError = undefined;
+      this.lastErrorCode = undefined;
       this.record('success');
       return { result: 'success', summary: { kept: [], started: [], replaced: [], stopped: [] } };
     }
     try {
       const summary = await reconfigure(this.agent, next);
       this.lastError = undefined;
+      this.lastErrorCode = undefined;
       this.record('success');
       this.log.info({ trigger, ...summary }, 'config reloaded');
       return { result: 'success', summary };
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.lastError = error;
+      this.lastErrorCode = e instanceof VivaError ? e.code : ErrorCode.PLUGIN_START;
       this.record('failed');
       return { result: 'failed', error };
     }

@@ -8,7 +8,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ErrorCode } from '../model/errors/codes.ts';
 import { ConfigError, type ConfigIssue } from '../model/errors/errors.ts';
 import type { PluginKind } from '../plugin/types.ts';
-import { substituteEnv } from './env.ts';
+import { hideSubstitutedIn, substituteEnv } from './env.ts';
 
 /** One [[inputs.NAME]]-style table with where it came from. */
 export interface RawPluginTable {
@@ -31,6 +31,8 @@ export interface RawConfig {
   /** Every top-level section other than plugin arrays, merged key by key. */
   sections: Map<string, RawSection>;
   plugins: RawPluginTable[];
+  /** Non-empty values substituted from the environment, each mapped to its `${NAME}`. */
+  substituted: Map<string, string>;
 }
 
 const PLUGIN_SECTIONS: Record<string, PluginKind> = {
@@ -68,10 +70,10 @@ const isTable = (v: unknown): v is Record<string, unknown> =>
 export function loadConfig(p: string, env: NodeJS.ProcessEnv = process.env): RawConfig {
   const files = listFiles(p);
   const issues: ConfigIssue[] = [];
-  const raw: RawConfig = { files, sections: new Map(), plugins: [] };
+  const raw: RawConfig = { files, sections: new Map(), plugins: [], substituted: new Map() };
   const counts: Record<PluginKind, number> = { input: 0, processor: 0, output: 0 };
   for (const file of files) {
-    const sub = substituteEnv(fs.readFileSync(file, 'utf8'), env, file);
+    const sub = substituteEnv(fs.readFileSync(file, 'utf8'), env, file, raw.substituted);
     issues.push(...sub.issues);
     let doc: Record<string, unknown>;
     try {
@@ -118,7 +120,7 @@ export function loadConfig(p: string, env: NodeJS.ProcessEnv = process.env): Raw
       issues.some((i) => i.message.startsWith('invalid TOML'))
         ? ErrorCode.CONFIG_PARSE
         : ErrorCode.CONFIG_ENV,
-      issues,
+      hideSubstitutedIn(issues, raw.substituted),
     );
   return raw;
 }

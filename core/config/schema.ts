@@ -7,6 +7,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { filterKeys } from '../engine/filter/filter.ts';
 import { duration, size } from './duration.ts';
+import { secret } from './secret.ts';
 
 /** The [agent] section. */
 export const agentObject = z.strictObject({
@@ -34,10 +35,12 @@ export const agentObject = z.strictObject({
     .string()
     .default('127.0.0.1:9273')
     .describe('Address of /metrics, /health, /ready ("" disables).'),
-  http_auth_token: z
-    .string()
+  http_auth_token: secret
     .optional()
     .describe('Bearer token required on /admin endpoints (and /metrics when set).'),
+  health_degraded_after: duration
+    .prefault('60s')
+    .describe('An output failing this long is "degraded" on /health and makes /ready answer 503.'),
   http_tls_cert: z.string().optional().describe('PEM certificate file: serve the admin HTTP over TLS.'),
   http_tls_key: z.string().optional().describe('PEM key file for http_tls_cert.'),
   log_level: z

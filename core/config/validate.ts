@@ -15,6 +15,7 @@ import type {
   PluginKind,
   ProcessorDefinition,
 } from '../plugin/types.ts';
+import { hideSubstitutedIn } from './env.ts';
 import { zodIssues } from './issues.ts';
 import type { RawConfig, RawPluginTable } from './load.ts';
 import {
@@ -192,7 +193,10 @@ export function validateConfig(
   if (issues.length > 0) {
     // Only unknown plugins: the more specific code (each line names its own code anyway).
     const unknown = issues.every((i) => i.code === ErrorCode.PLUGIN_UNKNOWN);
-    throw new ConfigError(unknown ? ErrorCode.PLUGIN_UNKNOWN : ErrorCode.CONFIG_INVALID, issues);
+    throw new ConfigError(
+      unknown ? ErrorCode.PLUGIN_UNKNOWN : ErrorCode.CONFIG_INVALID,
+      hideSubstitutedIn(issues, raw.substituted),
+    );
   }
 
   const processors = (specs.filter((s) => s.id.kind === 'processor') as ProcessorSpec[])

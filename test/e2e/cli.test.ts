@@ -29,6 +29,40 @@ describe('viva command line', () => {
     expect(r.stderr).toContain(`${file}: outputs.fil: unknown output plugin "fil"`);
   });
 
+  it('should refuse an empty secret, e.g. a token from an unset environment variable', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'empty-secret.toml');
+    fs.writeFileSync(
+      file,
+      [
+        '[agent]',
+        'http_auth_token = "${ADMIN_TOKEN}"',
+        '[[inputs.http_listener]]',
+        'service_address = "127.0.0.1:0"',
+        'token = ""',
+        '[[outputs.discard]]',
+        '',
+      ].join('\n'),
+    );
+    const r = await runViva(['config', 'check', '-c', file], { env: { ADMIN_TOKEN: undefined } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}: agent.http_auth_token: must not be empty`);
+    expect(r.stderr).toContain(`${file}: inputs.http_listener: token: must not be empty`);
+  });
+
+  it('should not quote a value substituted from the environment in a config error', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'leak.toml');
+    fs.writeFileSync(
+      file,
+      '[agent]\ninterval = "${SECRET}"\n[[outputs.http]]\nurl = "${SECRET}"\n[[outputs.discard]]\n',
+    );
+    const r = await runViva(['config', 'check', '-c', file], { env: { SECRET: 's3cr3t-value-42' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}: agent.interval: invalid duration "\${SECRET}"`);
+    expect(r.stderr).not.toContain('s3cr3t-value-42');
+  });
+
   it('should point at line and column of broken TOML', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'broken.toml');

@@ -225,6 +225,71 @@ service_address = "127.0.0.1:${httpPort}"
   }, 30_000);
 });
 
+describe('viva agent under a flood of aborted and refused writes', () => {
+  it('should count aborted, too large and unsupported writes as rejections and log them throttled', async () => {
+    const dir = tempDir();
+    const [admin, httpPort] = await Promise.all([freePort(), freePort()]);
+    const file = path.join(dir, 'agent.toml');
+    fs.writeFileSync(
+      file,
+      `${pluginModules(['http_listener'])}[agent]
+flush_interval = "100ms"
+http_listen = "127.0.0.1:${admin}"
+data_dir = "${dir}"
+
+[[inputs.http_listener]]
+service_address = "127.0.0.1:${httpPort}"
+max_body_size = "1KiB"
+
+[[outputs.discard]]
+`,
+    );
+    const p = startViva(['agent', '-c', file]);
+    running.push(p);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${admin}/ready`)).ok, 'the agent to be ready');
+    const rejected = async (reason: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('viva_input_rejected_total{') && l.includes(`reason="${reason}"`));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    /** A POST that promises 500 bytes, sends 10 and hangs up once the server has read them. */
+    const abortedWrite = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const s = net.connect(httpPort, '127.0.0.1', () => {
+          s.write(`POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\ncpu value=1`, () =>
+            setImmediate(() => s.destroy()),
+          );
+        });
+        s.on('close', () => resolve());
+        s.on('error', reject);
+      });
+
+    const flood = 200;
+    for (let i = 0; i < flood; i++) await abortedWrite();
+    await waitFor(
+      async () => (await rejected('request aborted')) === flood,
+      'every aborted write to be counted',
+    );
+    const post = (body: string | Buffer, headers: Record<string, string> = {}): Promise<number> =>
+      fetch(`http://127.0.0.1:${httpPort}/write`, { method: 'POST', body, headers }).then((r) => r.status);
+    expect(await post('x'.repeat(2000))).toBe(413);
+    expect(await post('cpu value=1', { 'content-encoding': 'br' })).toBe(415);
+    expect(await rejected('body too large')).toBe(1);
+    expect(await rejected('unsupported content encoding')).toBe(1);
+
+    const warnings = p
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('"level":40'));
+    expect(warnings.filter((l) => l.includes('request aborted'))).toHaveLength(1);
+    expect(warnings.filter((l) => l.includes('write request failed'))).toHaveLength(0);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+});
+
 describe('viva agent with tail', () => {
   it('should keep every line through rotation and truncation and not re-read after a restart', async () => {
     const dir = tempDir();

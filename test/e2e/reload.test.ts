@@ -19,11 +19,13 @@ afterEach(() => {
 const TOKEN = 'reload-test-token';
 
 interface Health {
-  config: { hash: string; reloads: number; lastReloadError: string | null };
+  config: { hash: string; reloads: number; lastReloadCode: string | null; lastReloadError?: string | null };
 }
 
-async function health(port: number): Promise<Health> {
-  return (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health;
+/** /health; the reason texts (lastReloadError) only come with the admin token. */
+async function health(port: number, token?: string): Promise<Health> {
+  const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  return (await (await fetch(`http://127.0.0.1:${port}/health`, { headers })).json()) as Health;
 }
 
 function configText(o: {
@@ -95,11 +97,12 @@ describe('live reload', () => {
       const { reloads: before, hash: hashBefore } = (await health(admin)).config;
       fs.writeFileSync(file, configText({ admin, listen, dir, step, invalid }));
       const h = await waitFor(async () => {
-        const x = await health(admin);
+        const x = await health(admin, TOKEN);
         return x.config.reloads > before ? x : undefined;
       }, `reload ${step}`);
       if (invalid) {
         expect(h.config.lastReloadError).toContain('outputs.file:broken: fiels: unknown key');
+        expect(h.config.lastReloadCode).toBe('VIVA_ERR_CONFIG_INVALID');
         expect(h.config.hash).toBe(hashBefore);
       } else {
         expect(h.config.lastReloadError).toBeNull();
@@ -236,7 +239,10 @@ describe('live reload', () => {
       () => fs.statSync(path.join(dir, 'out.lp')).size > size,
       'the previous pipeline to go on delivering',
     );
-    expect((await health(admin)).config.lastReloadError).toMatch(/EADDRINUSE|address already in use/);
+    const open = (await health(admin)).config;
+    expect(open.lastReloadCode).toBe('VIVA_ERR_PLUGIN_START');
+    expect(open.lastReloadError).toBeUndefined();
+    expect((await health(admin, TOKEN)).config.lastReloadError).toMatch(/EADDRINUSE|address already in use/);
     taken.close();
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);

@@ -8,7 +8,7 @@ import { openDiskBuffer } from '../../engine/buffer/disk/index.ts';
 import { Telemetry } from '../../engine/telemetry/telemetry.ts';
 import { createContainer } from '../../plugin/context.ts';
 import type { Registry } from '../../plugin/registry.ts';
-import { Agent } from '../agent.ts';
+import { Agent, agentHealth } from '../agent.ts';
 import { AdminServer } from '../admin.ts';
 import { createLogger } from '../logger.ts';
 import { RunningOutput } from '../../engine/running/output.ts';
@@ -79,16 +79,22 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
           token: cfg.agent.http_auth_token,
           tlsCert: cfg.agent.http_tls_cert,
           tlsKey: cfg.agent.http_tls_key,
-          health: () => ({
-            ok: agent.running,
-            status: agent.running ? 'running' : 'stopped',
-            config: {
-              hash: agent.config.hash,
-              reloads: reloader.count,
-              lastReloadError: reloader.lastError ?? null,
-            },
-          }),
-          ready: () => agent.running,
+          health: (detail) => {
+            const h = agentHealth(agent, cfg.agent.health_degraded_after, detail);
+            return {
+              ...h,
+              config: {
+                hash: agent.config.hash,
+                reloads: reloader.count,
+                lastReloadCode: reloader.lastErrorCode ?? null,
+                ...(detail ? { lastReloadError: reloader.lastError ?? null } : {}),
+              },
+            };
+          },
+          ready: () => {
+            const h = agentHealth(agent, cfg.agent.health_degraded_after, false);
+            return { ready: h.status === 'ok', status: h.status };
+          },
         });
   const configPath = values.config;
   const reloader = new Reloader({

@@ -45,6 +45,16 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** One output's state on /health. */
+export interface OutputHealth {
+  output: string;
+  state: 'ok' | 'failing' | 'degraded';
+  buffered: number;
+  failingForSeconds?: number;
+  code?: string;
+  error?: string;
+}
+
 export class RunningOutput {
   readonly id: PluginId;
   readonly filter: CompiledFilter;
@@ -61,6 +71,10 @@ export class RunningOutput {
   private stopping = new AbortController();
   private closed = false;
   private wasFull = false;
+  /** Monotonic time of the first failed write since the last delivered one; undefined when fine. */
+  private failingSince: number | undefined;
+  /** The last write error (code and message), kept until a write succeeds. */
+  private lastError: { code: string; message: string } | undefined;
   /** Monotonic time the oldest unwritten batch entered, for pipeline latency. */
   private readonly arrivals: { at: number; count: number }[] = [];
 
@@ -86,6 +100,25 @@ export class RunningOutput {
     this.stats.dropped(n, reason);
     // Overload drops on every push: counted in full, logged once per reason and interval.
     this.dropLog.warn(reason, { count: n, reason }, 'output dropped metrics', n);
+  }
+
+  /**
+   * The output's state for /health: `ok` while writes succeed (or none failed yet), `failing`
+   * while writes have been failing (and are retried) for less than `degradedAfterMs`, `degraded`
+   * after that. `code` is the last error's code; `error` its message (for authorized callers).
+   */
+  health(degradedAfterMs: number): OutputHealth {
+    const h: OutputHealth = { output: this.id.label, state: 'ok', buffered: this.buffer.length };
+    if (this.failingSince !== undefined) {
+      const ms = performance.now() - this.failingSince;
+      h.state = ms >= degradedAfterMs ? 'degraded' : 'failing';
+      h.failingForSeconds = Math.round(ms / 100) / 10;
+    }
+    if (this.lastError !== undefined) {
+      h.code = this.lastError.code;
+      h.error = this.lastError.message;
+    }
+    return h;
   }
 
   /** True when block mode asks the sources to wait. */
@@ -183,6 +216,8 @@ export class RunningOutput {
     this.stats.written(n);
     this.stats.writeTime((now - start) / 1000);
     this.attempt = 0;
+    this.failingSince = undefined;
+    this.lastError = undefined;
     let left = n;
     while (left > 0 && this.arrivals.length > 0) {
       const a = this.arrivals[0];
@@ -200,6 +235,7 @@ export class RunningOutput {
         ? e
         : WriteError.retryable(e instanceof Error ? e.message : String(e), { cause: e });
     this.stats.error(err.kind);
+    this.lastError = { code: err.code, message: err.message };
     if (err.kind === 'permanent') {
       await this.buffer.ack(batch);
       this.dropped(batch.metrics.length, 'rejected');
@@ -234,6 +270,7 @@ export class RunningOutput {
       this.buffer.nack(batch);
     }
     this.attempt++;
+    this.failingSince ??= performance.now();
     this.stats.retry();
     const delay = backoffDelay(
       this.attempt,

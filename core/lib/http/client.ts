@@ -10,12 +10,13 @@ import fs from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { WriteError, parseRetryAfter } from '../../model/errors/errors.ts';
+import { secret } from '../../config/secret.ts';
 
 /** Basic and bearer auth keys, in the order the plugins list them. */
 export const httpAuthKeys = {
   username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
-  token: z.string().optional().describe('Bearer token (Authorization: Bearer ...).'),
+  password: secret.optional().describe('Basic auth password.'),
+  token: secret.optional().describe('Bearer token (Authorization: Bearer ...).'),
 };
 
 /** TLS keys of an https client; a plugin without mutual TLS picks tls_ca and insecure_skip_verify. */

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { WriteError } from '../../model/errors/errors.ts';
+import { redactUrl } from '../../model/redact.ts';
 
 /** Sends to the URL that answered last first, then to the others in order. */
 export class Failover {
@@ -42,7 +43,7 @@ export class Failover {
       last = err;
       if (n > 1)
         this.log.warn(
-          { url: this.urls[index], err: err.message },
+          { url: redactUrl(this.urls[index]), err: redactUrl(err.message) },
           `${this.system} ${this.action} failed; trying the next url`,
         );
     }

@@ -8,6 +8,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { BaseOptions } from '@platformatic/kafka';
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
+import { secret } from '../../config/secret.ts';
 
 /** Connection keys shared by every Kafka client (kafka_consumer input, kafka output). */
 export const kafkaConnectionKeys = {
@@ -22,7 +23,7 @@ export const kafkaConnectionKeys = {
     .default('none')
     .describe('SASL mechanism; none disables SASL.'),
   sasl_username: z.string().optional().describe('SASL user name.'),
-  sasl_password: z.string().optional().describe('SASL password.'),
+  sasl_password: secret.optional().describe('SASL password.'),
   tls_enable: z.boolean().default(false).describe('Connect to the brokers over TLS.'),
   tls_ca: z.string().optional().describe('PEM file of the CA to trust.'),
   tls_cert: z.string().optional().describe('PEM client certificate file (mutual TLS).'),

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { type Agent, request } from 'undici';
 import { authHeaders, tlsDispatcher } from '../http/client.ts';
+import { redactUrl } from '../../model/redact.ts';
 
 /** Options of an HttpPoller. */
 export interface HttpPollerOptions {
@@ -62,7 +63,7 @@ export async function pollAll(
   await Promise.all(
     urls.map((url) =>
       poll(url).catch((e: unknown) => {
-        failures.push(`${url}: ${errorText(e)}`);
+        failures.push(`${redactUrl(url)}: ${redactUrl(errorText(e))}`);
       }),
     ),
   );

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
+import { secret } from '../../config/secret.ts';
 
 /** Connection keys shared by the MQTT plugins. */
 export const mqttConnectionKeys = {
@@ -29,7 +30,7 @@ export const mqttConnectionKeys = {
     .optional()
     .describe('Client id; a fixed one is needed for a persistent session (default: random).'),
   username: z.string().optional().describe('User name.'),
-  password: z.string().optional().describe('Password.'),
+  password: secret.optional().describe('Password.'),
   keep_alive: duration.prefault('60s').describe('Keep-alive interval (0 disables).'),
   connection_timeout: duration.prefault('30s').describe('Deadline of the CONNECT handshake.'),
   reconnect_initial_backoff: duration

@@ -3,6 +3,7 @@ import { duration, size } from '../../../core/config/duration.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
 import { recordFormatSchema } from '../../../core/lib/listen/format.ts';
 import { jsonObjectKeys } from '../../../core/lib/listen/json-objects.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the http input. */
 export const httpInputConfig = z.strictObject({
@@ -14,10 +15,10 @@ export const httpInputConfig = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT']).default('GET').describe('HTTP method.'),
   headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers.'),
   body: z.string().default('').describe('Request body ("" = none).'),
-  bearer_token: z.string().optional().describe('Bearer token sent in the Authorization header.'),
+  bearer_token: secret.optional().describe('Bearer token sent in the Authorization header.'),
   bearer_token_file: z.string().optional().describe('File holding the bearer token (read on each request).'),
   username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
+  password: secret.optional().describe('Basic auth password.'),
   response_timeout: duration.prefault('5s').describe('Deadline of one request.'),
   success_status_codes: z
     .array(z.number().int())

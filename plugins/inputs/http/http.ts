@@ -8,6 +8,7 @@ import { recordParser } from '../../../core/lib/listen/format.ts';
 import { HttpPoller, pollAll, pollerOptions } from '../../../core/lib/listen/http-client.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { HttpInputConfig } from './config.ts';
+import { redactUrl } from '../../../core/model/redact.ts';
 
 export class HttpInput implements InputInstance {
   private readonly cfg: HttpInputConfig;
@@ -38,7 +39,7 @@ export class HttpInput implements InputInstance {
     if (errors.length > 0) {
       acc.reject(
         `invalid ${this.cfg.data_format === 'json' ? 'JSON' : 'line protocol'} response`,
-        { url, lines: errors.slice(0, 10).map((e) => e.line), first: errors[0].message },
+        { url: redactUrl(url), lines: errors.slice(0, 10).map((e) => e.line), first: errors[0].message },
         errors.length,
       );
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, size } from '../../../core/config/duration.ts';
 import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the http_listener input. */
 export const httpListenerConfig = z
@@ -12,6 +13,15 @@ export const httpListenerConfig = z
     max_body_size: size
       .prefault('32MiB')
       .describe('Largest request body (after gunzip); larger ones get 413.'),
+    max_connections: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe('Connections served at once; more are closed at once and counted.'),
+    max_inflight_body_size: size
+      .prefault('256MiB')
+      .describe('Bytes of request bodies held at once (all requests); a write past it gets 503.'),
     read_timeout: duration.prefault('10s').describe('Deadline for receiving a whole request.'),
     write_timeout: duration
       .prefault('10s')
@@ -19,15 +29,13 @@ export const httpListenerConfig = z
     keep_alive_timeout: duration
       .prefault('30s')
       .describe('How long an idle keep-alive connection stays open.'),
-    token: z
-      .string()
+    token: secret
       .optional()
       .describe('Require this token (Authorization: Bearer/Token ..., or the v1 p= param).'),
-    basic_username: z
-      .string()
+    basic_username: secret
       .optional()
       .describe('Require HTTP basic auth (or v1 u=/p= params) with this user.'),
-    basic_password: z.string().optional().describe('Password of basic_username.'),
+    basic_password: secret.optional().describe('Password of basic_username.'),
     database_tag: z.string().default('').describe('Tag named so carrying the v1 db= param ("" = none).'),
     retention_policy_tag: z
       .string()

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -216,5 +217,52 @@ describe('http_listener input', () => {
     await dispatcher.close();
     expect(res.statusCode).toBe(204);
     expect(acc.metrics[0].name).toBe('secure');
+  });
+});
+
+describe('http_listener limits', () => {
+  /** Starts a POST promising `length` bytes, sends `sent` of them and keeps the connection open. */
+  async function partialPost(port: number, length: number, sent: number): Promise<net.Socket> {
+    const s = net.connect(port, '127.0.0.1');
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+    await new Promise<void>((resolve) =>
+      s.write(`POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n${'#'.repeat(sent)}`, () =>
+        resolve(),
+      ),
+    );
+    return s;
+  }
+  const sockets: net.Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy();
+  });
+
+  it('should answer 503 while the bodies in flight hold max_inflight_body_size, and serve again after', async () => {
+    const { acc, base, listener } = await listen({ max_inflight_body_size: '1KiB', max_body_size: '1KiB' });
+    const held = await partialPost(listener.port, 1000, 800);
+    // The server has read the 800 bytes once a second write no longer fits beside them.
+    let res = { status: 0, text: '', headers: new Headers() };
+    for (const end = Date.now() + 5000; Date.now() < end;) {
+      res = await post(`${base}/write`, 'cpu value=1 ' + '#'.repeat(400));
+      if (res.status === 503) break;
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(acc.rejects.map((r) => r.reason)).toContain('in-flight bodies over max_inflight_body_size');
+    held.end('#'.repeat(200));
+    expect((await post(`${base}/write`, 'cpu value=2\n')).status).toBe(204);
+    expect(acc.metrics.map((m) => m.fields.value)).toEqual([2]);
+  });
+
+  it('should refuse connections beyond max_connections and count them', async () => {
+    const { acc, listener } = await listen({ max_connections: 1 });
+    await partialPost(listener.port, 100, 10);
+    const extra = net.connect(listener.port, '127.0.0.1');
+    sockets.push(extra);
+    await new Promise<void>((resolve) => extra.once('close', () => resolve()));
+    for (const end = Date.now() + 5000; acc.rejects.length === 0 && Date.now() < end;)
+      await new Promise((r) => setImmediate(r));
+    expect(acc.rejects.map((r) => r.reason)).toContain('too many connections');
   });
 });

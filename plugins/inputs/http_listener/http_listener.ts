@@ -30,12 +30,15 @@ export class HttpListener implements InputInstance {
   private server: http.Server | undefined;
   private v1: WriteContext | undefined;
   private v2: WriteContext | undefined;
+  /** Body bytes held by the requests in flight, shared by both write APIs. */
+  private readonly inflight: { bytes: number; max: number };
   /** The bound port (after start). */
   port = 0;
 
   constructor(cfg: HttpListenerConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
+    this.inflight = { bytes: 0, max: cfg.max_inflight_body_size };
     this.creds = { token: cfg.token, username: cfg.basic_username, password: cfg.basic_password };
     this.lineProtocol = withSeriesCacheMetrics(
       createParser('influx', { seriesCache: cfg.influx_series_cache }),
@@ -50,6 +53,7 @@ export class HttpListener implements InputInstance {
       lineProtocol: this.lineProtocol,
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
+      inflight: this.inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
       paramTags: paramTags.filter(([, tag]) => tag !== ''),
       now: () => clock.now(),
@@ -81,6 +85,10 @@ export class HttpListener implements InputInstance {
     server.headersTimeout = Math.min(c.read_timeout, 60_000);
     server.keepAliveTimeout = c.keep_alive_timeout;
     server.timeout = c.write_timeout;
+    server.maxConnections = c.max_connections;
+    server.on('drop', (d) =>
+      acc.reject('too many connections', { remote: d?.remoteAddress, max_connections: c.max_connections }),
+    );
     server.on('clientError', (err, socket) => {
       this.ctx.log.debug({ err: err.message }, 'bad HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -115,8 +123,14 @@ export class HttpListener implements InputInstance {
       const w = path === '/write' ? this.v1 : this.v2;
       if (w === undefined) return sendError(res, 503, 'unavailable', 'not started');
       handleWrite(req, res, query, w).catch((e: unknown) => {
-        this.ctx.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'write request failed');
-        if (!res.headersSent) sendError(res, 500, 'internal error', 'write failed');
+        // A client hanging up mid-body is routine under load: counted and logged throttled
+        // (viva_input_rejected_total{reason="request aborted"}), like any other refused write.
+        const aborted = req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+        w.acc.reject(aborted ? 'request aborted' : 'write request failed', {
+          remote: req.socket.remoteAddress,
+          err: e instanceof Error ? e.message : String(e),
+        });
+        if (!res.headersSent && !aborted) sendError(res, 500, 'internal error', 'write failed');
         else res.destroy();
       });
       return;

@@ -31,6 +31,8 @@ export interface WriteContext {
   json: Parser;
   maxBodySize: number;
   retryAfterSeconds: number;
+  /** Body bytes held by every request in flight (shared by both APIs), and their bound. */
+  inflight: { bytes: number; max: number };
   /** [query param, tag name] pairs of the API version. */
   paramTags: [string, string][];
   now(): number;
@@ -61,14 +63,43 @@ function tooBusy(res: ServerResponse, w: WriteContext): void {
   });
 }
 
-function tooLarge(res: ServerResponse, w: WriteContext): void {
+/** Counts a refused request in viva_input_rejected_total{reason} (logged throttled). */
+function refused(
+  req: IncomingMessage,
+  w: WriteContext,
+  reason: string,
+  detail: Record<string, unknown> = {},
+): void {
+  w.acc.reject(reason, { remote: req.socket.remoteAddress, ...detail });
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse, w: WriteContext): void {
+  refused(req, w, 'body too large', { max_body_size: w.maxBodySize });
   sendError(res, 413, 'request too large', `body exceeds max_body_size (${w.maxBodySize} bytes)`, {
     connection: 'close',
   });
 }
 
-/** Reads the body whole, or resolves null (after answering 413) when it grows past the limit. */
-function readBody(req: IncomingMessage, res: ServerResponse, w: WriteContext): Promise<Buffer | null> {
+/** 503: the bodies in flight hold max_inflight_body_size; the connection is closed. */
+function overloaded(req: IncomingMessage, res: ServerResponse, w: WriteContext): void {
+  refused(req, w, 'in-flight bodies over max_inflight_body_size', { max_inflight_body_size: w.inflight.max });
+  sendError(res, 503, 'unavailable', 'too many request bodies in flight; retry later', {
+    'retry-after': String(w.retryAfterSeconds),
+    connection: 'close',
+  });
+}
+
+/**
+ * Reads the body whole, or resolves null (after answering 413 or 503) when it grows past
+ * max_body_size or the bodies in flight past max_inflight_body_size. Bytes read are added to
+ * `held` and to the shared in-flight count; the caller gives them back.
+ */
+function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  w: WriteContext,
+  held: { bytes: number },
+): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -76,10 +107,13 @@ function readBody(req: IncomingMessage, res: ServerResponse, w: WriteContext): P
     req.on('data', (c: Buffer) => {
       if (over) return;
       size += c.length;
-      if (size > w.maxBodySize) {
+      held.bytes += c.length;
+      w.inflight.bytes += c.length;
+      if (size > w.maxBodySize || w.inflight.bytes > w.inflight.max) {
         over = true;
         chunks.length = 0;
-        tooLarge(res, w);
+        if (size > w.maxBodySize) tooLarge(req, res, w);
+        else overloaded(req, res, w);
         req.socket.destroySoon();
         resolve(null);
         return;
@@ -107,30 +141,53 @@ export function partialMessage(errors: ParseError[], good: number): string {
   return `${what}: ${named.join('; ')}${more}`;
 }
 
-/** Handles one write request. */
+/** Handles one write request; the body bytes it held are given back when it ends. */
 export async function handleWrite(
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
   w: WriteContext,
 ): Promise<void> {
+  const held = { bytes: 0 };
+  try {
+    await write(req, res, query, w, held);
+  } finally {
+    w.inflight.bytes -= held.bytes;
+  }
+}
+
+async function write(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  w: WriteContext,
+  held: { bytes: number },
+): Promise<void> {
   if (w.acc.saturated) return tooBusy(res, w);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > w.maxBodySize) return tooLarge(res, w);
+  if (declared > w.maxBodySize) return tooLarge(req, res, w);
+  if (w.inflight.bytes + declared > w.inflight.max) return overloaded(req, res, w);
   const p = query.get('precision');
   const precision = p === null || p === '' ? 'ns' : PRECISIONS[p];
-  if (precision === undefined) return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
-  let body = await readBody(req, res, w);
+  if (precision === undefined) {
+    refused(req, w, 'unsupported precision');
+    return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
+  }
+  let body = await readBody(req, res, w, held);
   if (body === null) return;
   const encoding = req.headers['content-encoding'];
   if (encoding === 'gzip') {
     try {
       body = await gunzip(body, { maxOutputLength: w.maxBodySize });
+      held.bytes += body.length;
+      w.inflight.bytes += body.length;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(res, w);
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(req, res, w);
+      refused(req, w, 'invalid gzip body');
       return sendError(res, 400, 'invalid', `invalid gzip body: ${(e as Error).message}`);
     }
   } else if (encoding !== undefined && encoding !== 'identity') {
+    refused(req, w, 'unsupported content encoding', { encoding });
     return sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
   }
   // The pipeline may have filled while the body arrived: refuse now rather than overfill it.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** One configured query: its rows become metrics. */
 export const queryConfig = z.strictObject({
@@ -53,8 +54,7 @@ export const postgresqlConfig = z.strictObject({
     .describe(
       'Connection URL: postgres://user[:password]@host[:port]/db?sslmode=disable|require|verify-full&host=/socket/dir.',
     ),
-  password: z
-    .string()
+  password: secret
     .optional()
     .describe('Password (overrides one in the address; keep it in an environment variable).'),
   query: z

@@ -7,6 +7,7 @@ import type { Accumulator, InputInstance, PluginContext } from '../../../core/pl
 import type { PrometheusConfig } from './config.ts';
 import { parseExposition } from './exposition.ts';
 import { samplesToMetrics } from './metrics.ts';
+import { redactUrl } from '../../../core/model/redact.ts';
 
 const ACCEPT = 'text/plain;version=0.0.4;q=0.9,*/*;q=0.1';
 
@@ -33,11 +34,12 @@ export class PrometheusInput implements InputInstance {
       const lines = exp.errors.map((e) => e.line);
       acc.reject(
         'invalid exposition line',
-        { url, lines: lines.slice(0, 20), first: exp.errors[0] },
+        { url: redactUrl(url), lines: lines.slice(0, 20), first: exp.errors[0] },
         exp.errors.length,
       );
     }
-    const tags: Record<string, string> = this.cfg.url_tag === '' ? {} : { [this.cfg.url_tag]: url };
+    const tags: Record<string, string> =
+      this.cfg.url_tag === '' ? {} : { [this.cfg.url_tag]: redactUrl(url) };
     const metrics = samplesToMetrics(exp.samples, {
       measurement: this.cfg.measurement,
       tags,

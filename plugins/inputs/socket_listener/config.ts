@@ -16,7 +16,9 @@ export const socketListenerConfig = z.strictObject({
     .min(0)
     .default(1024)
     .describe('Concurrent TCP connections (0 = unlimited); more are refused and counted.'),
-  read_timeout: duration.prefault('0s').describe('Close a TCP connection idle this long (0 = never).'),
+  read_timeout: duration
+    .prefault('5m')
+    .describe('Close a TCP connection idle this long (0 = never), so idle clients cannot hold every slot.'),
   keep_alive_period: duration.prefault('0s').describe('TCP keep-alive probe delay (0 = off).'),
   max_line_length: size
     .prefault('64KiB')

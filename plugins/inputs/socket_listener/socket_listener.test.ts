@@ -136,6 +136,20 @@ describe('socket_listener input over TCP', () => {
     expect(acc.rejects[0].reason).toBe('too many connections');
   });
 
+  it('should close idle connections by default, so idle clients cannot hold every slot', async () => {
+    expect(parseConfig(socketListenerInput, { service_address: 'tcp://127.0.0.1:0' }).read_timeout).toBe(
+      300_000,
+    );
+    const { listener, acc } = await listen({ max_connections: 1, read_timeout: '200ms' });
+    const idle = await connect(listener.port);
+    await new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    // The slot is free again: a new client is served.
+    const s = await connect(listener.port);
+    await write(s, 'after value=1\n');
+    await acc.waitFor(1);
+    expect(acc.metrics[0].name).toBe('after');
+  });
+
   it('should read JSON metrics, one document per line', async () => {
     const { listener, acc } = await listen({ data_format: 'json' });
     const s = await connect(listener.port);

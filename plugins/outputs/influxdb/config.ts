@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
 import { httpTlsKeys } from '../../../core/lib/http/client.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the influxdb (v1 API) output. */
 export const influxdbConfig = z.strictObject({
@@ -17,7 +18,7 @@ export const influxdbConfig = z.strictObject({
     .describe('Retention policy written to; empty means the default one.'),
   precision: precisionSchema.default('ns').describe('Timestamp precision of the written points.'),
   username: z.string().optional().describe('User name (basic auth).'),
-  password: z.string().optional().describe('Password (basic auth).'),
+  password: secret.optional().describe('Password (basic auth).'),
   content_encoding: z
     .enum(['gzip', 'identity'])
     .default('gzip')

@@ -16,6 +16,7 @@ import type { OutputInstance, PluginContext } from '../../../core/plugin/types.t
 import type { InfluxdbConfig } from './config.ts';
 import { isPartialWrite, rejectedMetrics } from '../../../core/lib/influx/rejections.ts';
 import { tooLarge, writeHalving } from '../../../core/lib/influx/split.ts';
+import { redactUrl } from '../../../core/model/redact.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -78,7 +79,7 @@ export class InfluxdbOutput implements OutputInstance {
         return;
       } catch (e) {
         this.ctx.log.warn(
-          { err: e instanceof Error ? e.message : String(e), url },
+          { err: e instanceof Error ? e.message : String(e), url: redactUrl(url) },
           'could not create the database yet',
         );
       }
@@ -172,7 +173,7 @@ export class InfluxdbOutput implements OutputInstance {
     if (a instanceof WriteError) throw new Error(`${q}: ${a.message}`);
     if (a.status !== 200 || a.text.includes('"error"'))
       throw new Error(`${q} answered ${a.status}: ${errorText(a.text)}`);
-    this.ctx.log.info({ url, database: this.cfg.database }, 'database ready');
+    this.ctx.log.info({ url: redactUrl(url), database: this.cfg.database }, 'database ready');
   }
 
   close(): Promise<void> {

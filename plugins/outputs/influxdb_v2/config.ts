@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
 import { httpTlsKeys } from '../../../core/lib/http/client.ts';
 import { precisionSchema } from '../../../core/format/registry.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the influxdb_v2 output. */
 export const influxdbV2Config = z.strictObject({
@@ -10,9 +11,7 @@ export const influxdbV2Config = z.strictObject({
     .min(1)
     .default(['http://127.0.0.1:8086'])
     .describe('InfluxDB 2.x servers; a write goes to the first that answers, failing over to the next.'),
-  token: z
-    .string()
-    .min(1)
+  token: secret
     .meta({ example: 'viva-write-token' })
     .describe('API token with write permission on the bucket.'),
   organization: z

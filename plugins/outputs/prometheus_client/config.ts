@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the prometheus_client output. */
 export const prometheusClientConfig = z
@@ -20,8 +21,8 @@ export const prometheusClientConfig = z
         'Globs of sample names exposed as counters; the others are gauges (histograms are detected).',
       ),
     export_timestamp: z.boolean().default(false).describe('Write each sample with the time of its metric.'),
-    basic_username: z.string().optional().describe('Require HTTP basic auth with this user name.'),
-    basic_password: z.string().optional().describe('Password for basic_username.'),
+    basic_username: secret.optional().describe('Require HTTP basic auth with this user name.'),
+    basic_password: secret.optional().describe('Password for basic_username.'),
     tls_cert: z.string().optional().describe('PEM certificate file: serve over https.'),
     tls_key: z.string().optional().describe('PEM key file for tls_cert.'),
   })

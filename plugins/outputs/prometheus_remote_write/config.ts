@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
 import { httpTlsKeys } from '../../../core/lib/http/client.ts';
+import { secret } from '../../../core/config/secret.ts';
 
 /** Config of the prometheus_remote_write output. */
 export const prometheusRemoteWriteConfig = z.strictObject({
@@ -9,8 +10,8 @@ export const prometheusRemoteWriteConfig = z.strictObject({
     .default('http://127.0.0.1:9090/api/v1/write')
     .describe('Remote write receiver (Prometheus: /api/v1/write).'),
   username: z.string().optional().describe('Basic auth user.'),
-  password: z.string().optional().describe('Basic auth password.'),
-  bearer_token: z.string().optional().describe('Bearer token (Authorization: Bearer ...).'),
+  password: secret.optional().describe('Basic auth password.'),
+  bearer_token: secret.optional().describe('Bearer token (Authorization: Bearer ...).'),
   headers: z
     .record(z.string(), z.string())
     .default({})
