@@ -11,6 +11,7 @@
 import { Metric } from '../../model/metric/metric.ts';
 import type { FieldValue, Fields, Tags } from '../../model/metric/metric.ts';
 import type { ParseError, ParseOptions, ParseResult, Parser } from '../types.ts';
+import { parseJsonText } from './parse-text.ts';
 import { timeFromDigits, timeFromNumber, timeFromRfc3339 } from './time.ts';
 import type { JsonTimeUnit } from './time.ts';
 
@@ -155,7 +156,7 @@ function timestampSources(text: string, records: Json[]): { get(record: object):
 
 /** JSON.parse that also records the exact text of every numeric "timestamp", by its holder. */
 function parseWithSources(text: string, sources: WeakMap<object, string>): Json {
-  return JSON.parse(text, function (this: object, key: string, value: unknown, ctx?: { source?: string }) {
+  return parseJsonText(text, function (this: object, key: string, value: unknown, ctx?: { source?: string }) {
     if (key === 'timestamp' && typeof value === 'number' && ctx?.source !== undefined)
       sources.set(this, ctx.source);
     return value;
@@ -181,7 +182,7 @@ export function parseJson(
   const reader = new JsonReader(options.timestampUnits ?? options.precision ?? 'auto', defaultTime);
   let doc: Json;
   try {
-    doc = JSON.parse(text) as Json;
+    doc = parseJsonText(text) as Json;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const line = syntaxLine(text, message);

@@ -2,6 +2,7 @@
  * Reading JSON input: one document, or newline-delimited documents (NDJSON) when the whole does
  * not parse, so one bad record costs one line.
  */
+import { parseJsonText } from '../../format/json/parse-text.ts';
 import type { ParseError } from '../../format/types.ts';
 
 /** The line of a JSON syntax error, from V8's "(line N column M)" or "position P". */
@@ -29,7 +30,7 @@ export interface JsonDoc {
 export function readJsonDocs(input: Buffer | string, errors: ParseError[]): JsonDoc[] {
   const text = typeof input === 'string' ? input : input.toString('utf8');
   try {
-    return [{ value: JSON.parse(text) as unknown, line: 1 }];
+    return [{ value: parseJsonText(text), line: 1 }];
   } catch (e) {
     const docs: JsonDoc[] = [];
     const lines = text.split('\n');
@@ -41,7 +42,7 @@ export function readJsonDocs(input: Buffer | string, errors: ParseError[]): Json
       const l = lines[i];
       if (l.trim() === '') continue;
       try {
-        docs.push({ value: JSON.parse(l) as unknown, line: i + 1 });
+        docs.push({ value: parseJsonText(l), line: i + 1 });
       } catch (le) {
         errors.push({ line: i + 1, message: message(le), text: l.slice(0, 200) });
       }
