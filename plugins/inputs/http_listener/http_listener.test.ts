@@ -168,9 +168,11 @@ describe('http_listener input', () => {
     const res = await post(`${base}/write`, 'm v=1');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
+    expect(acc.rejects.map((r) => r.reason)).toEqual(['backpressure']);
     acc.release();
     expect((await post(`${base}/write`, 'm v=1')).status).toBe(204);
     expect(acc.metrics).toHaveLength(1);
+    expect(acc.rejects).toHaveLength(1);
   });
 
   it('should answer /ping, /health and the no-op /query', async () => {

@@ -55,8 +55,12 @@ export function sendError(
   res.end(body);
 }
 
-/** 429: the pipeline pushes back; the connection is closed so an unread body is not drained. */
-function tooBusy(res: ServerResponse, w: WriteContext): void {
+/**
+ * 429: the pipeline pushes back; the connection is closed so an unread body is not drained.
+ * Counted in viva_input_rejected_total{reason="backpressure"} (logged throttled).
+ */
+function tooBusy(req: IncomingMessage, res: ServerResponse, w: WriteContext): void {
+  refused(req, w, 'backpressure', { retry_after_s: w.retryAfterSeconds });
   sendError(res, 429, 'too many requests', 'the pipeline is full; retry later', {
     'retry-after': String(w.retryAfterSeconds),
     connection: 'close',
@@ -163,7 +167,7 @@ async function write(
   w: WriteContext,
   held: { bytes: number },
 ): Promise<void> {
-  if (w.acc.saturated) return tooBusy(res, w);
+  if (w.acc.saturated) return tooBusy(req, res, w);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > w.maxBodySize) return tooLarge(req, res, w);
   if (w.inflight.bytes + declared > w.inflight.max) return overloaded(req, res, w);
@@ -191,7 +195,7 @@ async function write(
     return sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
   }
   // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
-  if (w.acc.saturated) return tooBusy(res, w);
+  if (w.acc.saturated) return tooBusy(req, res, w);
   const isJson = (req.headers['content-type'] ?? '').startsWith('application/json');
   const parser = isJson ? w.json : w.lineProtocol;
   // JSON epoch numbers without an explicit precision get their unit inferred from their size.
