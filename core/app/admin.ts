@@ -6,8 +6,11 @@ import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { timingSafeEqual } from 'node:crypto';
+import type { Counter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { LogThrottle } from '../engine/telemetry/log-throttle.ts';
 import type { Telemetry } from '../engine/telemetry/telemetry.ts';
+import { ErrorCode } from '../model/errors/codes.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -48,9 +51,32 @@ export class AdminServer {
   private server: http.Server | undefined;
   private readonly routes = new Map<string, { route: Route; auth: boolean; needsToken: boolean }>();
   private readonly opts: AdminOptions;
+  /** viva_http_auth_failures_total{server="admin"}: requests refused 401 for a missing or wrong token. */
+  private readonly authFailures: Counter;
+  private readonly authLog: LogThrottle;
 
   constructor(opts: AdminOptions) {
     this.opts = opts;
+    this.authFailures = opts.telemetry.counter(
+      'viva_http_auth_failures',
+      'HTTP requests refused for missing or wrong credentials, by server',
+    );
+    this.authLog = new LogThrottle(opts.log);
+  }
+
+  /** 401: counted and logged throttled with VIVA_ERR_AUTH; the presented token is never logged. */
+  private unauthorized(
+    req: IncomingMessage,
+    path: string,
+    send: (code: number, body: unknown) => void,
+  ): void {
+    this.authFailures.add(1, { server: 'admin' });
+    this.authLog.warn(
+      'unauthorized',
+      { code: ErrorCode.AUTH, server: 'admin', remote: req.socket.remoteAddress, path },
+      'unauthorized request',
+    );
+    send(401, { error: 'unauthorized' });
   }
 
   /**
@@ -68,7 +94,7 @@ export class AdminServer {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      if (!bearerOk(req, this.opts.token)) return send(401, { error: 'unauthorized' });
+      if (!bearerOk(req, this.opts.token)) return this.unauthorized(req, url.pathname, send);
       req.url = '/metrics';
       return this.opts.telemetry.handle(req, res);
     }
@@ -84,7 +110,7 @@ export class AdminServer {
     const r = this.routes.get(`${req.method} ${url.pathname}`) ?? this.routes.get(`* ${url.pathname}`);
     if (r === undefined) return send(404, { error: 'not found' });
     if (r.needsToken) return send(403, { error: 'set [agent] http_auth_token to enable this endpoint' });
-    if (r.auth && !bearerOk(req, this.opts.token)) return send(401, { error: 'unauthorized' });
+    if (r.auth && !bearerOk(req, this.opts.token)) return this.unauthorized(req, url.pathname, send);
     Promise.resolve(r.route(req, res)).catch((e: unknown) => {
       this.opts.log.error(
         { err: e instanceof Error ? e.message : String(e), path: url.pathname },

@@ -3,7 +3,9 @@ import { compileGlobs } from '../../../core/engine/filter/glob.ts';
 import { renderExposition } from '../../../core/format/prometheus/exposition.ts';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
-import type { Clock } from '../../../core/plugin/types.ts';
+import type { Clock, PluginContext } from '../../../core/plugin/types.ts';
+import { Telemetry } from '../../../core/engine/telemetry/telemetry.ts';
+import { pino } from 'pino';
 import { prometheusClientOutput } from './index.ts';
 import type { PrometheusClientOutput } from './prometheus_client.ts';
 import { SeriesRegistry } from './series.ts';
@@ -80,8 +82,17 @@ describe('prometheus_client endpoint', () => {
     out = undefined;
   });
 
-  async function start(table: Record<string, unknown>, clock?: Clock): Promise<string> {
-    const ctx = testContext(prometheusClientOutput, { clock });
+  async function start(
+    table: Record<string, unknown>,
+    clock?: Clock,
+    seen?: { telemetry: Telemetry; lines: Record<string, unknown>[] },
+  ): Promise<string> {
+    const base = testContext(prometheusClientOutput, { clock, telemetry: seen?.telemetry });
+    const log = pino(
+      { level: 'warn' },
+      { write: (s: string) => seen?.lines.push(JSON.parse(s) as Record<string, unknown>) },
+    );
+    const ctx = seen === undefined ? base : Object.assign(Object.create(base) as PluginContext, { log });
     out = (await prometheusClientOutput.create(
       parseConfig(prometheusClientOutput, { listen: '127.0.0.1:0', ...table }),
       ctx,
@@ -106,6 +117,24 @@ describe('prometheus_client endpoint', () => {
       headers: { authorization: 'Basic ' + Buffer.from('prom:secret').toString('base64') },
     });
     expect(ok.status).toBe(200);
+  });
+
+  it('should count and log (throttled) refused scrapes with VIVA_ERR_AUTH, never the credentials', async () => {
+    const seen = { telemetry: new Telemetry('viva-test'), lines: [] as Record<string, unknown>[] };
+    const base = await start({ basic_username: 'prom', basic_password: 'secret' }, undefined, seen);
+    const wrong = { authorization: 'Basic ' + Buffer.from('prom:hunter2-wrong').toString('base64') };
+    expect((await fetch(`${base}/metrics`, { headers: wrong })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const failures = (await seen.telemetry.snapshot()).filter(
+      (m) => m.name === 'viva_output_prometheus_client_auth_failures',
+    );
+    expect(failures.map((m) => m.fields)).toEqual([{ value: 2 }]);
+    const warned = seen.lines.filter((l) => l.code === 'VIVA_ERR_AUTH');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ path: '/metrics', msg: 'unauthorized request' });
+    const all = JSON.stringify(seen.lines);
+    expect(all).not.toContain('hunter2');
+    expect(all).not.toContain(wrong.authorization);
   });
 
   it('should drop series older than expiration_interval at scrape time', async () => {

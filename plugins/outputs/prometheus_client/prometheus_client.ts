@@ -8,9 +8,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { LogThrottle } from '../../../core/engine/telemetry/log-throttle.ts';
 import { compileGlobs } from '../../../core/engine/filter/glob.ts';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../../../core/format/prometheus/exposition.ts';
 import { authorized } from '../../../core/lib/listen/auth.ts';
+import { ErrorCode } from '../../../core/model/errors/codes.ts';
 import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { splitHostPort } from '../../../core/app/admin.ts';
@@ -23,11 +25,19 @@ export class PrometheusClientOutput implements OutputInstance {
   private readonly registry: SeriesRegistry;
   private server: http.Server | undefined;
   private lastExpiry = 0;
+  /** viva_output_prometheus_client_auth_failures_total: scrapes refused 401. */
+  private readonly countAuthFailure: (value?: number) => void;
+  private readonly authLog: LogThrottle;
 
   constructor(cfg: PrometheusClientConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
     this.registry = new SeriesRegistry(compileGlobs(cfg.counters));
+    this.countAuthFailure = ctx.metrics.counter(
+      'auth_failures',
+      'Scrapes refused for missing or wrong basic auth credentials',
+    );
+    this.authLog = new LogThrottle(ctx.log);
   }
 
   /** The port the endpoint listens on (useful with port 0). */
@@ -70,6 +80,13 @@ export class PrometheusClientOutput implements OutputInstance {
     if (
       !authorized({ username: this.cfg.basic_username, password: this.cfg.basic_password }, req.headers, null)
     ) {
+      // Counted and logged throttled with VIVA_ERR_AUTH; the presented credentials are never logged.
+      this.countAuthFailure();
+      this.authLog.warn(
+        'unauthorized',
+        { code: ErrorCode.AUTH, remote: req.socket.remoteAddress, path: url.pathname },
+        'unauthorized request',
+      );
       res.writeHead(401, { 'www-authenticate': 'Basic realm="viva"' }).end('unauthorized\n');
       return;
     }
