@@ -4,7 +4,7 @@
  * acknowledged (204) reaches the sink at least once (duplicates are counted and reported), no line
  * arrives that was never sent, and the agent never exits unless killed.
  *
- * VIVA_FAULT_SEED replays a run; VIVA_FAULT_RUNS sets how many kills (default 4).
+ * VIVA_FAULT_SEED replays a run; VIVA_FAULT_RUNS sets how many kills per scenario (default 8).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { seqOf, startSink, type Sink } from '../helpers/sink.ts';
 import { freePort, startViva, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
 
 const seed = Number(process.env.VIVA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const runs = Number(process.env.VIVA_FAULT_RUNS ?? 4);
+const runs = Number(process.env.VIVA_FAULT_RUNS ?? 8);
 console.log(`fault suite: VIVA_FAULT_SEED=${seed} VIVA_FAULT_RUNS=${runs}`);
 
 /** mulberry32: a small seeded PRNG so a seed replays the same kill moments and batch sizes. */
@@ -102,48 +102,64 @@ function report(sink: Sink, load: Load): { missing: number[]; duplicates: number
   };
 }
 
-describe('fault suite', () => {
-  it(`should deliver every acknowledged metric across ${runs} kill -9 of the agent (seed ${seed})`, async () => {
-    const rnd = prng(seed);
-    const dir = tempDir('viva-faults-');
-    const sink = await startSink();
-    sinks.push(sink);
-    const listen = await freePort();
-    const file = path.join(dir, 'agent.toml');
-    fs.writeFileSync(file, config(dir, listen, sink.port));
-    const load: Load = { next: 0, acked: new Set(), sent: new Set() };
+/** N kills at random moments; with `outage`, the sink answers 503 from before each kill until after the restart. */
+async function scenario(outage: boolean, seedOf: number): Promise<void> {
+  const rnd = prng(seedOf);
+  const dir = tempDir('viva-faults-');
+  const sink = await startSink();
+  sinks.push(sink);
+  const listen = await freePort();
+  const file = path.join(dir, 'agent.toml');
+  fs.writeFileSync(file, config(dir, listen, sink.port));
+  const load: Load = { next: 0, acked: new Set(), sent: new Set() };
 
-    for (let run = 0; run < runs; run++) {
-      const p = await start(file, listen);
-      const killAt = Date.now() + 100 + Math.floor(rnd() * 1500);
-      const gens = [0, 1].map(() => generate(listen, load, rnd, () => p.child.exitCode !== null));
-      await waitFor(() => Date.now() >= killAt || p.child.exitCode !== null, 'the kill moment');
-      expect(p.child.exitCode, `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
-      p.child.kill('SIGKILL');
-      expect(await p.exited).toBe('SIGKILL');
-      await Promise.all(gens);
+  for (let run = 0; run < runs; run++) {
+    const p = await start(file, listen);
+    sink.failWith = null;
+    const outageAt = Date.now() + Math.floor(rnd() * 600);
+    const killAt = outageAt + 100 + Math.floor(rnd() * 1000);
+    const gens = [0, 1].map(() => generate(listen, load, rnd, () => p.child.exitCode !== null));
+    if (outage) {
+      await waitFor(() => Date.now() >= outageAt, 'the outage moment');
+      sink.failWith = 503;
     }
+    await waitFor(() => Date.now() >= killAt || p.child.exitCode !== null, 'the kill moment');
+    expect(p.child.exitCode, `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
+    p.child.kill('SIGKILL');
+    expect(await p.exited).toBe('SIGKILL');
+    await Promise.all(gens);
+  }
 
-    // A last run: keep sending a little, then stop cleanly and wait for everything acknowledged.
-    const last = await start(file, listen);
-    let done = false;
-    const gen = generate(listen, load, rnd, () => done);
-    await waitFor(() => load.acked.size > 0 && sink.lines.length > 0, 'some delivery');
-    done = true;
-    await gen;
-    await waitFor(() => report(sink, load).missing.length === 0, 'every acknowledged metric', 30_000).catch(
-      () => undefined,
-    );
-    last.child.kill('SIGTERM');
-    expect(await last.exited).toBe(0);
+  // A last run with the sink up: keep sending a little, then stop cleanly.
+  sink.failWith = null;
+  const last = await start(file, listen);
+  let done = false;
+  const gen = generate(listen, load, rnd, () => done);
+  const before = sink.lines.length;
+  await waitFor(() => sink.lines.length > before, 'some delivery after the last restart');
+  done = true;
+  await gen;
+  // Waits (bounded) for the acknowledged metrics so the report below names what is missing.
+  await waitFor(() => report(sink, load).missing.length === 0, 'every acknowledged metric', 30_000).catch(
+    () => undefined,
+  );
+  last.child.kill('SIGTERM');
+  expect(await last.exited).toBe(0);
 
-    const r = report(sink, load);
-    console.log(
-      `fault suite (seed ${seed}, ${runs} kills): sent ${load.sent.size}, acknowledged ${load.acked.size}, ` +
-        `delivered ${new Set(seqOf(sink.lines)).size}, duplicates ${r.duplicates}, ` +
-        `missing ${r.missing.length}, unknown ${r.unknown.length}`,
-    );
-    expect(r.unknown).toEqual([]);
-    expect(r.missing.slice(0, 20), `${r.missing.length} acknowledged metrics lost`).toEqual([]);
-  });
+  const r = report(sink, load);
+  console.log(
+    `fault suite${outage ? ' (outage)' : ''} (seed ${seedOf}, ${runs} kills): sent ${load.sent.size}, ` +
+      `acknowledged ${load.acked.size}, delivered ${new Set(seqOf(sink.lines)).size}, ` +
+      `duplicates ${r.duplicates}, missing ${r.missing.length}, unknown ${r.unknown.length}`,
+  );
+  expect(r.unknown).toEqual([]);
+  expect(r.missing.slice(0, 20), `${r.missing.length} acknowledged metrics lost`).toEqual([]);
+}
+
+describe('fault suite', () => {
+  it(`should deliver every acknowledged metric across ${runs} kill -9 of the agent (seed ${seed})`, () =>
+    scenario(false, seed));
+
+  it(`should deliver every acknowledged metric when the agent is killed during a destination outage (seed ${seed + 1})`, () =>
+    scenario(true, seed + 1));
 });
