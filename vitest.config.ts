@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Two projects: unit tests beside the code, and integration tests under test/ that start real
 // processes and real services (their global setup brings the services up, idempotently).
@@ -23,6 +23,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          // The fault suite runs on its own: `npm run test:faults` (vitest.faults.config.ts).
+          exclude: [...configDefaults.exclude, 'test/faults/**'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           pool: 'forks',
