@@ -18,6 +18,7 @@ export const ErrorCode = {
   BUFFER_FULL: 'VIVA_ERR_BUFFER_FULL',
   SHUTDOWN_TIMEOUT: 'VIVA_ERR_SHUTDOWN_TIMEOUT',
   AUTH: 'VIVA_ERR_AUTH',
+  LISTEN: 'VIVA_ERR_LISTEN',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
