@@ -2,15 +2,13 @@
  * The admin HTTP server of an agent or collector: /metrics (Prometheus), /health, /ready, and
  * routes a caller adds (reload, fleet, dashboard). Optional bearer token and TLS.
  */
-import fs from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import { timingSafeEqual } from 'node:crypto';
-import type { Counter } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { LogThrottle } from '../engine/telemetry/log-throttle.ts';
+import { HttpServer, splitHostPort as splitHost } from '../lib/http/server.ts';
 import type { Telemetry } from '../engine/telemetry/telemetry.ts';
-import { ErrorCode } from '../model/errors/codes.ts';
+
+/** Moved to core/lib/http/server.ts; re-exported for the callers that import it from here. */
+export { splitHostPort } from '../lib/http/server.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -31,52 +29,27 @@ export interface AdminOptions {
   ready: () => { ready: boolean; [k: string]: unknown };
 }
 
-/** Splits "host:port" (IPv6 as "[::1]:port"). */
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(listen);
-  if (m === null) throw new Error(`invalid listen address "${listen}" (want host:port)`);
-  return { host: m[1] === '' ? '0.0.0.0' : m[1], port: Number(m[2]) };
-}
-
-/** Constant-time check of `Authorization: Bearer <token>`. */
-export function bearerOk(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined || token === '') return true;
-  const h = req.headers.authorization ?? '';
-  const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7) : '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 export class AdminServer {
-  private server: http.Server | undefined;
+  private readonly server: HttpServer;
   private readonly routes = new Map<string, { route: Route; auth: boolean; needsToken: boolean }>();
   private readonly opts: AdminOptions;
-  /** viva_http_auth_failures_total{server="admin"}: requests refused 401 for a missing or wrong token. */
-  private readonly authFailures: Counter;
-  private readonly authLog: LogThrottle;
 
   constructor(opts: AdminOptions) {
     this.opts = opts;
-    this.authFailures = opts.telemetry.counter(
-      'viva_http_auth_failures',
-      'HTTP requests refused for missing or wrong credentials, by server',
-    );
-    this.authLog = new LogThrottle(opts.log);
-  }
-
-  /** 401: counted and logged throttled with VIVA_ERR_AUTH; the presented token is never logged. */
-  private unauthorized(
-    req: IncomingMessage,
-    path: string,
-    send: (code: number, body: unknown) => void,
-  ): void {
-    this.authFailures.add(1, { server: 'admin' });
-    this.authLog.warn(
-      'unauthorized',
-      { code: ErrorCode.AUTH, server: 'admin', remote: req.socket.remoteAddress, path },
-      'unauthorized request',
-    );
-    send(401, { error: 'unauthorized' });
+    // A 401 is counted in viva_http_auth_failures_total{server="admin"} and logged throttled
+    // with VIVA_ERR_AUTH by the server; the presented token is never logged.
+    this.server = new HttpServer({
+      name: 'admin',
+      listen: opts.listen,
+      log: opts.log,
+      handler: (req, res) => this.handle(req, res),
+      tls:
+        opts.tlsCert !== undefined && opts.tlsKey !== undefined
+          ? { cert: opts.tlsCert, key: opts.tlsKey }
+          : undefined,
+      credentials: { token: opts.token },
+      telemetry: opts.telemetry,
+    });
   }
 
   /**
@@ -94,12 +67,12 @@ export class AdminServer {
       res.end(JSON.stringify(body));
     };
     if (req.method === 'GET' && url.pathname === '/metrics') {
-      if (!bearerOk(req, this.opts.token)) return this.unauthorized(req, url.pathname, send);
+      if (!this.server.authorize(req, res)) return;
       req.url = '/metrics';
       return this.opts.telemetry.handle(req, res);
     }
     if (req.method === 'GET' && url.pathname === '/health') {
-      const detail = this.opts.token !== undefined && bearerOk(req, this.opts.token);
+      const detail = this.opts.token !== undefined && this.server.check(req);
       const h = this.opts.health(detail);
       return send(h.ok ? 200 : 503, h);
     }
@@ -110,7 +83,7 @@ export class AdminServer {
     const r = this.routes.get(`${req.method} ${url.pathname}`) ?? this.routes.get(`* ${url.pathname}`);
     if (r === undefined) return send(404, { error: 'not found' });
     if (r.needsToken) return send(403, { error: 'set [agent] http_auth_token to enable this endpoint' });
-    if (r.auth && !bearerOk(req, this.opts.token)) return this.unauthorized(req, url.pathname, send);
+    if (r.auth && !this.server.authorize(req, res)) return;
     Promise.resolve(r.route(req, res)).catch((e: unknown) => {
       this.opts.log.error(
         { err: e instanceof Error ? e.message : String(e), path: url.pathname },
@@ -123,36 +96,17 @@ export class AdminServer {
 
   /** Listens; resolves with the bound port. */
   async start(): Promise<number> {
-    const { host, port } = splitHostPort(this.opts.listen);
-    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
-    this.server =
-      this.opts.tlsCert !== undefined && this.opts.tlsKey !== undefined
-        ? https.createServer(
-            { cert: fs.readFileSync(this.opts.tlsCert), key: fs.readFileSync(this.opts.tlsKey) },
-            handler,
-          )
-        : http.createServer(handler);
-    const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = server.address();
-    const bound = typeof addr === 'object' && addr !== null ? addr.port : port;
+    await this.server.start();
+    const { host } = splitHost(this.opts.listen);
     this.opts.log.info(
-      { address: `${host}:${bound}`, tls: this.opts.tlsCert !== undefined },
+      { address: `${host}:${this.server.port}`, tls: this.opts.tlsCert !== undefined },
       'admin server listening',
     );
-    return bound;
+    return this.server.port;
   }
 
+  /** Closes the listener and every connection at once. */
   async stop(): Promise<void> {
-    const s = this.server;
-    if (s === undefined) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await this.server.stop(0);
   }
 }

@@ -213,7 +213,10 @@ export class HttpServer {
     });
   }
 
-  /** Listens; rejects with a coded VivaError naming the address and the reason when it cannot. */
+  /**
+   * Listens; rejects with a coded VivaError naming the address and the reason when it cannot.
+   * Logs nothing: each user logs its own "listening" line with its own fields.
+   */
   async start(): Promise<void> {
     const { host, port } = splitHostPort(this.opts.listen);
     const server = this.create();
@@ -239,15 +242,6 @@ export class HttpServer {
     });
     this.server = server;
     this.port = this.address()?.port ?? port;
-    this.opts.log.info(
-      {
-        server: this.opts.name,
-        address: this.opts.listen,
-        port: this.port,
-        tls: this.opts.tls !== undefined,
-      },
-      'HTTP server listening',
-    );
   }
 
   /**

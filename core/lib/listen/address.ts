@@ -3,7 +3,7 @@
  * `host:port` taken as the listener's default protocol.
  */
 import { z } from 'zod';
-import { splitHostPort } from '../../app/admin.ts';
+import { splitHostPort } from '../http/server.ts';
 
 /** Transport of a listener or a socket writer. */
 export type SocketProtocol = 'tcp' | 'udp';
