@@ -4,16 +4,13 @@
  * bodies, gzip; `GET /ping` (204 with X-Influxdb-Version), `GET /health`, `GET /ready`, and a
  * no-op `/query` so clients that create their database first get an answer.
  */
-import fs from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { Parser } from '../../../core/format/types.ts';
-import { authorized, type Credentials } from '../../../core/lib/listen/auth.ts';
+import { HttpServer } from '../../../core/lib/http/server.ts';
+import type { Credentials } from '../../../core/lib/listen/auth.ts';
 import { ErrorCode } from '../../../core/model/errors/codes.ts';
-import { splitHostPort } from '../../../core/app/admin.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { HttpListenerConfig } from './config.ts';
 import { handleWrite, sendError, type WriteContext } from './write.ts';
@@ -27,7 +24,7 @@ export class HttpListener implements InputInstance {
   private readonly creds: Credentials;
   /** One line protocol parser for both write APIs: the series it remembers serve both. */
   private readonly lineProtocol: Parser;
-  private server: http.Server | undefined;
+  private server: HttpServer | undefined;
   private v1: WriteContext | undefined;
   private v2: WriteContext | undefined;
   /** Body bytes held by the requests in flight, shared by both write APIs. */
@@ -67,43 +64,35 @@ export class HttpListener implements InputInstance {
       ['rp', c.retention_policy_tag],
     ]);
     this.v2 = this.writeContext(acc, [['bucket', c.bucket_tag]]);
-    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
-    const server =
-      c.tls_cert !== undefined && c.tls_key !== undefined
-        ? https.createServer(
-            {
-              cert: fs.readFileSync(c.tls_cert),
-              key: fs.readFileSync(c.tls_key),
-              ca: c.tls_client_ca !== undefined ? fs.readFileSync(c.tls_client_ca) : undefined,
-              requestCert: c.tls_client_ca !== undefined,
-              rejectUnauthorized: c.tls_client_ca !== undefined,
-            },
-            handler,
-          )
-        : http.createServer(handler);
-    server.requestTimeout = c.read_timeout;
-    server.headersTimeout = Math.min(c.read_timeout, 60_000);
-    server.keepAliveTimeout = c.keep_alive_timeout;
-    server.timeout = c.write_timeout;
-    server.maxConnections = c.max_connections;
-    server.on('drop', (d) =>
-      acc.reject('too many connections', { remote: d?.remoteAddress, max_connections: c.max_connections }),
-    );
-    server.on('clientError', (err, socket) => {
-      this.ctx.log.debug({ err: err.message }, 'bad HTTP request');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
+    const server = new HttpServer({
+      name: this.ctx.id.label,
+      listen: c.service_address,
+      log: this.ctx.log,
+      handler: (req, res) => this.handle(req, res),
+      tls:
+        c.tls_cert !== undefined && c.tls_key !== undefined
+          ? { cert: c.tls_cert, key: c.tls_key, clientCa: c.tls_client_ca }
+          : undefined,
+      credentials: this.creds,
+      // Counted and logged (throttled) as viva_input_rejected_total{reason="unauthorized request"}.
+      onAuthFailure: (f) =>
+        acc.reject('unauthorized request', { code: ErrorCode.AUTH, remote: f.remote, path: f.path }),
+      logAuthFailures: false,
+      sendUnauthorized: (res, headers) =>
+        sendError(res, 401, 'unauthorized', 'authorization failed', { ...headers, connection: 'close' }),
+      limits: {
+        maxConnections: c.max_connections,
+        requestTimeoutMs: c.read_timeout,
+        headersTimeoutMs: Math.min(c.read_timeout, 60_000),
+        keepAliveTimeoutMs: c.keep_alive_timeout,
+        idleTimeoutMs: c.write_timeout,
+      },
+      onDrop: (remote) => acc.reject('too many connections', { remote, max_connections: c.max_connections }),
+      errorCode: ErrorCode.PLUGIN_START,
     });
-    const { host, port } = splitHostPort(c.service_address);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await server.start();
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = server.port;
     this.ctx.log.info(
       { address: c.service_address, port: this.port, tls: c.tls_cert !== undefined },
       'http_listener listening',
@@ -118,8 +107,7 @@ export class HttpListener implements InputInstance {
     const method = req.method ?? 'GET';
     if (path === '/write' || path === '/api/v2/write') {
       if (method !== 'POST') return sendError(res, 405, 'method not allowed', 'use POST', { allow: 'POST' });
-      if (!authorized(this.creds, req.headers, path === '/write' ? query : null))
-        return this.unauthorized(req, res);
+      if (!this.authorize(req, res, path === '/write' ? query : null)) return;
       const w = path === '/write' ? this.v1 : this.v2;
       if (w === undefined) return sendError(res, 503, 'unavailable', 'not started');
       handleWrite(req, res, query, w).catch((e: unknown) => {
@@ -155,7 +143,7 @@ export class HttpListener implements InputInstance {
       });
     if (path === '/ready' && method === 'GET') return this.json(res, 200, { status: 'ready' });
     if (path === '/query') {
-      if (!authorized(this.creds, req.headers, query)) return this.unauthorized(req, res);
+      if (!this.authorize(req, res, query)) return;
       req.resume();
       return this.json(res, 200, { results: [{ statement_id: 0 }] });
     }
@@ -163,16 +151,11 @@ export class HttpListener implements InputInstance {
     sendError(res, 404, 'not found', `no route ${method} ${path}`);
   }
 
-  private unauthorized(req: IncomingMessage, res: ServerResponse): void {
-    this.v1?.acc.reject('unauthorized request', {
-      code: ErrorCode.AUTH,
-      remote: req.socket.remoteAddress,
-      path: req.url?.split('?')[0],
-    });
-    sendError(res, 401, 'unauthorized', 'authorization failed', {
-      'www-authenticate': this.creds.username !== undefined ? 'Basic realm="viva"' : 'Bearer',
-      connection: 'close',
-    });
+  /** The credential check of the server; a 401 is answered, counted and logged there. */
+  private authorize(req: IncomingMessage, res: ServerResponse, query: URLSearchParams | null): boolean {
+    if (this.server !== undefined) return this.server.authorize(req, res, query);
+    sendError(res, 503, 'unavailable', 'not started');
+    return false;
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -186,14 +169,8 @@ export class HttpListener implements InputInstance {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server === undefined) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    // In-flight requests get a moment to finish; then every socket goes.
-    const t = setTimeout(() => server.closeAllConnections(), 2000);
-    await closed;
-    clearTimeout(t);
+    // In-flight requests get a moment to finish (still answered, auth included); then every
+    // socket goes. A second stop finds the server stopped and returns at once.
+    await this.server?.stop(2000);
   }
 }
