@@ -4,18 +4,13 @@
  * written for expiration_interval disappear. Writes never fail: the endpoint is a view of the
  * latest values, and a metric is delivered once it is in that view.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { LogThrottle } from '../../../core/engine/telemetry/log-throttle.ts';
+import type http from 'node:http';
 import { compileGlobs } from '../../../core/engine/filter/glob.ts';
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../../../core/format/prometheus/exposition.ts';
-import { authorized } from '../../../core/lib/listen/auth.ts';
+import { HttpServer } from '../../../core/lib/http/server.ts';
 import { ErrorCode } from '../../../core/model/errors/codes.ts';
 import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
-import { splitHostPort } from '../../../core/app/admin.ts';
 import type { PrometheusClientConfig } from './config.ts';
 import { SeriesRegistry } from './series.ts';
 
@@ -23,11 +18,10 @@ export class PrometheusClientOutput implements OutputInstance {
   private readonly cfg: PrometheusClientConfig;
   private readonly ctx: PluginContext;
   private readonly registry: SeriesRegistry;
-  private server: http.Server | undefined;
+  private server: HttpServer | undefined;
   private lastExpiry = 0;
   /** viva_output_prometheus_client_auth_failures_total: scrapes refused 401. */
   private readonly countAuthFailure: (value?: number) => void;
-  private readonly authLog: LogThrottle;
 
   constructor(cfg: PrometheusClientConfig, ctx: PluginContext) {
     this.cfg = cfg;
@@ -37,32 +31,31 @@ export class PrometheusClientOutput implements OutputInstance {
       'auth_failures',
       'Scrapes refused for missing or wrong basic auth credentials',
     );
-    this.authLog = new LogThrottle(ctx.log);
   }
 
   /** The port the endpoint listens on (useful with port 0). */
   get port(): number | undefined {
-    const a = this.server?.address();
-    return typeof a === 'object' && a !== null ? (a as AddressInfo).port : undefined;
+    return this.server?.address()?.port;
   }
 
   async connect(): Promise<void> {
-    const { host, port } = splitHostPort(this.cfg.listen);
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res);
-    const server =
-      this.cfg.tls_cert !== undefined && this.cfg.tls_key !== undefined
-        ? https.createServer(
-            { cert: fs.readFileSync(this.cfg.tls_cert), key: fs.readFileSync(this.cfg.tls_key) },
-            handler,
-          )
-        : http.createServer(handler);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const c = this.cfg;
+    const server = new HttpServer({
+      name: this.ctx.id.label,
+      listen: c.listen,
+      log: this.ctx.log,
+      handler: (req, res) => this.handle(req, res),
+      tls:
+        c.tls_cert !== undefined && c.tls_key !== undefined
+          ? { cert: c.tls_cert, key: c.tls_key }
+          : undefined,
+      credentials: { username: c.basic_username, password: c.basic_password },
+      // Counted here, logged throttled with VIVA_ERR_AUTH by the server, never the credentials.
+      onAuthFailure: () => this.countAuthFailure(),
+      sendUnauthorized: (res, headers) => void res.writeHead(401, headers).end('unauthorized\n'),
+      errorCode: ErrorCode.PLUGIN_START,
     });
+    await server.start();
     this.server = server;
     this.ctx.log.info({ listen: this.cfg.listen, path: this.cfg.path }, 'prometheus endpoint listening');
   }
@@ -77,17 +70,8 @@ export class PrometheusClientOutput implements OutputInstance {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (
-      !authorized({ username: this.cfg.basic_username, password: this.cfg.basic_password }, req.headers, null)
-    ) {
-      // Counted and logged throttled with VIVA_ERR_AUTH; the presented credentials are never logged.
-      this.countAuthFailure();
-      this.authLog.warn(
-        'unauthorized',
-        { code: ErrorCode.AUTH, remote: req.socket.remoteAddress, path: url.pathname },
-        'unauthorized request',
-      );
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="viva"' }).end('unauthorized\n');
+    if (this.server === undefined || !this.server.authorize(req, res)) {
+      if (!res.headersSent) res.writeHead(503).end();
       return;
     }
     this.expire();
@@ -119,8 +103,6 @@ export class PrometheusClientOutput implements OutputInstance {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop(0);
   }
 }
