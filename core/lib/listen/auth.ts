@@ -1,6 +1,8 @@
 /**
- * Credential checks of the HTTP listeners, all constant-time: a bearer token (also accepted as
- * InfluxDB's `Authorization: Token ...`), HTTP basic auth, or InfluxDB v1 `u`/`p` query params.
+ * The one credential check of VIVA's HTTP servers, all constant-time: a bearer token (also
+ * accepted as InfluxDB's `Authorization: Token ...`), HTTP basic auth, or InfluxDB v1 `u`/`p`
+ * query params. Servers use it through `HttpServer.authorize` (core/lib/http/server.ts), which
+ * answers, counts and logs a refusal.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
