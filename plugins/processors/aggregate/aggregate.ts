@@ -278,10 +278,10 @@ export class Aggregator implements ProcessorInstance {
     let next = Infinity;
     for (const w of this.windows.values()) if (w.end < next) next = w.end;
     const wait = Math.min(MAX_TIMER_MS, Math.max(1, next + this.cfg.grace - now));
-    this.timer = setTimeout(this.tick, wait);
+    this.timer = setTimeout(this.onTimer, wait);
   }
 
-  private readonly tick = (): void => {
+  private readonly onTimer = (): void => {
     this.timer = undefined;
     const emit = this.emit;
     if (emit === undefined) return;
