@@ -180,7 +180,7 @@ describe('RunningProcessor tick', () => {
 
   it('should stop ticking on stopTicking and on abort, waiting for a tick in progress', async () => {
     const make = () => {
-      const state = { calls: 0, finished: 0 };
+      const state = { calls: 0, finished: 0, emitted: 0 };
       const r = running({
         process: (ms) => ms,
         tickInterval: 2,
@@ -188,11 +188,11 @@ describe('RunningProcessor tick', () => {
           state.calls++;
           await new Promise((res) => setTimeout(res, 5));
           state.finished++;
-          return [];
+          return [at(0)];
         },
       });
       stopping.push(r.p);
-      r.p.startTicking(() => undefined);
+      r.p.startTicking((ms) => (state.emitted += ms.length));
       return { ...r, state };
     };
     const stopped = make();
@@ -201,8 +201,9 @@ describe('RunningProcessor tick', () => {
     await until(() => stopped.state.calls >= 1 && aborted.state.calls >= 1);
     await stopped.p.stopTicking();
     aborted.abort.abort();
-    // stopTicking() returned after the tick in progress had finished.
+    // stopTicking() returned after the tick in progress had finished, and its output went on.
     expect(stopped.state.finished).toBe(stopped.state.calls);
+    expect(stopped.state.emitted).toBe(stopped.state.calls);
     const counts = [stopped.state.calls, aborted.state.calls];
     const from = control.state.calls;
     await until(() => control.state.calls >= from + 5);

@@ -101,14 +101,16 @@ export class RunningProcessor {
   /** One tick: a failure is logged and counted, and the timer goes on. */
   private async tick(): Promise<void> {
     const tick = this.instance.tick;
+    // Taken now: what a tick in progress when the timer stops returns still goes down the chain.
+    const emit = this.emit;
     const now = this.now();
     // Event time has not started yet: there is nothing for time to move.
-    if (tick === undefined || now === -Infinity) return;
+    if (tick === undefined || emit === undefined || now === -Infinity) return;
     try {
       const out = await tick.call(this.instance, now);
       if (out.length === 0) return;
       this.stats.processed(0, out.length);
-      this.emit?.(out);
+      emit(out);
     } catch (e) {
       this.stats.error();
       this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'processor tick failed');
