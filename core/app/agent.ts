@@ -18,6 +18,7 @@ import { Pipeline } from '../engine/pipeline/pipeline.ts';
 import type { RunningInput } from '../engine/running/input.ts';
 import type { OutputHealth, RunningOutput } from '../engine/running/output.ts';
 import type { RunningProcessor } from '../engine/running/processor.ts';
+import type { Metric } from '../model/metric/metric.ts';
 
 export interface AgentServices {
   container: DependencyContainer;
@@ -83,21 +84,27 @@ export class Agent {
     }
   }
 
-  /** Starts a stateful processor; what it emits enters the chain after its current position. */
+  /**
+   * Starts a stateful processor and its tick timer; what it emits enters the chain after its
+   * current position (which a reload may change), waiting while a block-mode output is full.
+   */
   async startProcessor(p: RunningProcessor): Promise<void> {
-    if (p.instance.start === undefined) return;
-    await p.instance.start((metrics) => {
+    const emit = (metrics: Metric[]): void => {
       const at = this.processors.findIndex((b) => b.node === p);
       this.pipeline.emitFrom(at === -1 ? this.processors.length - 1 : at, metrics, true);
-    });
+    };
+    if (p.instance.start !== undefined) await p.instance.start(emit);
+    p.startTicking(emit);
   }
 
   /** Stops a processor and sends what it still held to the rest of the chain. */
   async stopProcessor(p: Built<RunningProcessor>, at: number, until = Infinity): Promise<void> {
     p.abort.abort();
     const stop = p.node.instance.stop;
-    if (stop === undefined) return;
     try {
+      // A tick in progress finishes first: stop() never runs beside it.
+      await this.within(until, p.node.id.label, p.node.stopTicking());
+      if (stop === undefined) return;
       const rest = await this.within(until, p.node.id.label, Promise.resolve(stop.call(p.node.instance)));
       if (Array.isArray(rest)) this.pipeline.emitFrom(at, rest);
       await this.within(until, 'pipeline', this.pipeline.idle());

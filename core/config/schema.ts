@@ -86,6 +86,12 @@ export const processorCommonKeys = {
   alias,
   package: pkg,
   order: z.number().int().optional().describe('Position in the chain (default: config order).'),
+  clock: z
+    .enum(['wall', 'event'])
+    .default('wall')
+    .describe(
+      'Time of a processor that acts with no input (aggregate, anomaly, alert, pattern): wall = the later of the real clock and the newest metric time seen, moving on with no input; event = the newest metric time seen only, standing still without input (backfill, replay of recorded data).',
+    ),
   ...filterKeys,
 };
 

@@ -78,17 +78,33 @@ export interface InputInstance {
   stop?(): Promise<void> | void;
 }
 
-/** Where a stateful processor sends what it emits on its own timer. */
+/** Where a stateful processor sends what it emits outside of process() (see ProcessorInstance.start). */
 export type Emit = (metrics: Metric[]) => void;
 
 /**
  * A processor takes a batch and returns the batch to pass on (it may mutate, drop, add).
- * A processor that holds state may emit on a timer through `start(emit)` and flush in `stop()`.
+ *
+ * A processor whose state must move on with no input (windows to close, timeouts, series to
+ * forget) declares `tickInterval` and `tick`: the running wrapper owns its timer (one per
+ * instance, never two ticks at once) and its time. Time is the processor's `clock` (a common key):
+ * `wall`, the later of the agent's clock and the newest metric time seen, or `event`, the newest
+ * metric time only. The wrapper passes that time to tick() and, for such a processor, to process()
+ * too, and sends what tick() returns into the chain after the processor. The processor schedules
+ * nothing itself.
  */
 export interface ProcessorInstance {
+  /** Anything else a processor must set up with a way to emit (no time-driven work: see tick). */
   start?(emit: Emit): Promise<void> | void;
-  process(metrics: Metric[]): Metric[] | Promise<Metric[]>;
-  /** Drain: return what remains (e.g. open windows). */
+  /**
+   * Processes a batch. `nowMs` is the processor's time (ms since the epoch), given by the running
+   * wrapper to a processor with `tick`; a direct caller (a test) may leave it out.
+   */
+  process(metrics: Metric[], nowMs?: number): Metric[] | Promise<Metric[]>;
+  /** Milliseconds between ticks, read once after create(); absent or 0: no timer. */
+  tickInterval?: number;
+  /** Moves the state to `nowMs` (the processor's time); what it returns goes down the chain. */
+  tick?(nowMs: number): Metric[] | Promise<Metric[]>;
+  /** Drain: return what remains (e.g. open windows). Called after the last tick has finished. */
   stop?(): Promise<Metric[] | void> | Metric[] | void;
 }
 

@@ -97,7 +97,7 @@ threshold = 0.585`,
         '',
       ].join('\n'),
     );
-    // close_by = "both" (the default) closes by the wall clock too: only the replay clock, which
+    // clock = "wall" (the default) closes by the wall clock too: only the replay clock, which
     // follows event time, keeps these 2023 windows from closing before their metrics arrive.
     const { file, out } = config(
       dir,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metric } from '../../model/metric/metric.ts';
+import { Delivery } from '../pipeline/delivery.ts';
 import { MemoryBuffer } from './memory.ts';
 
 const batch = (n: number, from: number): Metric[] =>
@@ -58,6 +59,41 @@ describe('MemoryBuffer', () => {
     b.add(batch(4, 3), null);
     expect(drops).toEqual([1]);
     expect(seqs((b.take(10) as NonNullable<ReturnType<typeof b.take>>).metrics)).toEqual([3, 4, 5, 6]);
+  });
+
+  it('should drop what is left when abandoned, report the loss and fail the deliveries', () => {
+    const drops: [number, string][] = [];
+    const b = new MemoryBuffer({
+      limit: 100,
+      maxBytes: 1e9,
+      whenFull: 'drop_oldest',
+      onDrop: (n, reason) => drops.push([n, reason]),
+    });
+    const acked: boolean[] = [];
+    b.add(batch(2, 0), new Delivery((ok) => acked.push(ok)));
+    b.add(batch(3, 2), new Delivery((ok) => acked.push(ok)));
+    b.take(4);
+    expect(b.abandon('shutdown')).toBe(5);
+    expect(drops).toEqual([[5, 'shutdown']]);
+    expect(acked).toEqual([false, false]);
+    expect(b.length).toBe(0);
+    expect(b.take(10)).toBeNull();
+  });
+
+  it('should name the deliveries a taken batch still owes', () => {
+    const b = new MemoryBuffer({
+      limit: 100,
+      maxBytes: 1e9,
+      whenFull: 'drop_oldest',
+      onDrop: () => undefined,
+    });
+    const first = new Delivery(() => undefined);
+    const second = new Delivery(() => undefined);
+    b.add(batch(2, 0), first);
+    b.add(batch(2, 2), second);
+    b.add(batch(2, 4), null);
+    const t = b.take(3);
+    expect(b.deliveriesOf(t as NonNullable<typeof t>)).toEqual([first, second]);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Metric } from '../../model/metric/metric.ts';
 import type { Delivery } from '../pipeline/delivery.ts';
-import type { BufferBatch, DropHandler, OutputBuffer, WhenFull } from './types.ts';
+import type { BufferBatch, DropHandler, HandedOver, OutputBuffer, WhenFull } from './types.ts';
 
 interface Chunk {
   metrics: Metric[];
@@ -228,7 +228,7 @@ export class MemoryBuffer implements OutputBuffer {
   }
 
   /** Drops everything left (shutdown without a disk buffer), reporting the loss. */
-  drain(reason: string): number {
+  abandon(reason: string): number {
     const n = this.count;
     for (let i = this.head; i < this.chunks.length; i++) this.chunks[i].delivery?.release(false);
     this.chunks = [];
@@ -241,7 +241,7 @@ export class MemoryBuffer implements OutputBuffer {
   }
 
   /** Removes and returns every buffered batch with its delivery (hand-over on reload). */
-  handOver(): { metrics: Metric[]; delivery: Delivery | null }[] {
+  handOver(): HandedOver[] {
     const out = this.chunks
       .slice(this.head)
       .map((c) => ({ metrics: c.metrics.slice(c.offset), delivery: c.delivery }));

@@ -26,6 +26,12 @@ export interface BufferBatch {
 /** Called for every drop with how many metrics and why ("buffer_full", "corrupt", ...). */
 export type DropHandler = (count: number, reason: string) => void;
 
+/** Buffered metrics handed from one buffer to its successor, with the delivery they still owe. */
+export interface HandedOver {
+  metrics: Metric[];
+  delivery: Delivery | null;
+}
+
 export interface OutputBuffer {
   readonly kind: 'memory' | 'disk';
   /**
@@ -40,6 +46,23 @@ export interface OutputBuffer {
   ack(batch: BufferBatch): void | Promise<void>;
   /** The write failed: the batch goes back to the front, to be taken again. */
   nack(batch: BufferBatch): void;
+  /**
+   * The deliveries a taken batch still owes its sources, so that the part of a partial write to
+   * be retried keeps them unacknowledged across ack(). Empty for a buffer that released them when
+   * it made the batch durable (disk).
+   */
+  deliveriesOf(batch: BufferBatch): Delivery[];
+  /**
+   * Removes and returns what a successor must take over (live reload of the output). Empty for a
+   * buffer whose successor reopens the same storage after close() (disk).
+   */
+  handOver(): HandedOver[];
+  /**
+   * Shutdown gave up on what is still held: returns how many metrics are lost. A memory buffer
+   * drops them (reported through its drop handler with `reason`, deliveries released as failed);
+   * a disk buffer keeps them for the next start and returns 0.
+   */
+  abandon(reason: string): number;
   /** Metrics held (taken batches included). */
   readonly length: number;
   /** Approximate bytes held. */

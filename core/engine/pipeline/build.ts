@@ -11,7 +11,7 @@ import type { InputSpec, OutputSpec, ProcessorSpec } from '../../config/validate
 import { ErrorCode } from '../../model/errors/codes.ts';
 import { VivaError } from '../../model/errors/errors.ts';
 import { createPluginContext, Tokens } from '../../plugin/context.ts';
-import type { PluginContext, PluginId } from '../../plugin/types.ts';
+import type { Clock, PluginContext, PluginId } from '../../plugin/types.ts';
 import { RunningInput, type InputSink } from '../running/input.ts';
 import { RunningOutput } from '../running/output.ts';
 import { RunningProcessor } from '../running/processor.ts';
@@ -85,6 +85,8 @@ export async function buildProcessor(
     instance,
     log: ctx.log,
     stats: new ProcessorStats(c.resolve<Telemetry>(Tokens.Telemetry), spec.id),
+    clock: c.resolve<Clock>(Tokens.Clock),
+    signal: abort.signal,
   });
   return { node, abort, hash: spec.hash, spec };
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { outputCommonSchema } from '../../config/schema.ts';
 import { WriteError } from '../../model/errors/errors.ts';
 import { Metric } from '../../model/metric/metric.ts';
+import { DiskBuffer } from '../buffer/disk/buffer.ts';
+import { batch as diskBatch, seqs as diskSeqs, tempDir } from '../buffer/disk/testing.ts';
 import { Delivery } from '../pipeline/delivery.ts';
 import type { OutputInstance } from '../../plugin/types.ts';
 import { Telemetry } from '../telemetry/telemetry.ts';
@@ -275,5 +277,107 @@ describe('RunningOutput shutdown', () => {
     await out.stop(50);
     const overran = lines.find((l) => l.code === 'VIVA_ERR_SHUTDOWN_TIMEOUT');
     expect(overran).toMatchObject({ count: 3, level: 50 });
+  });
+
+  it('should keep what a disk buffer holds at the deadline for the next start, and say so', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+      const telemetry = new Telemetry('test');
+      const out = new RunningOutput({
+        id,
+        common: outputCommonSchema.parse({ buffer_strategy: 'disk' }),
+        batchSize: 10,
+        bufferLimit: 100,
+        flushIntervalMs: 60_000,
+        flushJitterMs: 0,
+        instance: { write: () => new Promise<void>(() => undefined) },
+        log,
+        stats: new OutputStats(telemetry, id),
+        buffer: DiskBuffer.open({ dir, fsync: 'never' }),
+      });
+      out.add(diskBatch(1, 3), null, performance.now());
+      await out.stop(50);
+      expect(lines.find((l) => l.code === 'VIVA_ERR_SHUTDOWN_TIMEOUT')).toMatchObject({
+        count: 3,
+        level: 40,
+      });
+      expect(await telemetry.text()).not.toMatch(/viva_output_dropped_total\{[^}]*reason="shutdown"/);
+      const again = DiskBuffer.open({ dir, fsync: 'never' });
+      const t = again.take(10);
+      expect(diskSeqs(t?.metrics ?? [])).toEqual(diskSeqs(diskBatch(1, 3)));
+      await again.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('RunningOutput with a disk buffer', () => {
+  it('should retry the rest of a partial write through the disk buffer', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const got: number[] = [];
+      let calls = 0;
+      const telemetry = new Telemetry('test');
+      const out = new RunningOutput({
+        id,
+        common: outputCommonSchema.parse({ retry_initial_backoff: '10ms', retry_max_backoff: '50ms' }),
+        batchSize: 10,
+        bufferLimit: 100,
+        flushIntervalMs: 20,
+        flushJitterMs: 0,
+        instance: {
+          write: async (b) => {
+            if (calls++ === 0) {
+              got.push(...diskSeqs(b).filter((_, i) => i !== 1));
+              throw WriteError.partial('partial', { retry: [1] });
+            }
+            got.push(...diskSeqs(b));
+          },
+        },
+        log: pino({ level: 'silent' }),
+        stats: new OutputStats(telemetry, id),
+        buffer: DiskBuffer.open({ dir, fsync: 'never' }),
+      });
+      await out.start();
+      let acked: boolean | undefined;
+      out.add(diskBatch(2, 3), new Delivery((ok) => (acked = ok)), performance.now());
+      await until(() => got.length === 3);
+      expect(got.sort()).toEqual(diskSeqs(diskBatch(2, 3)).sort());
+      // Durably buffered counts as delivered upstream.
+      expect(acked).toBe(true);
+      await out.stop(1000);
+      expect(out.buffer.length).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('should hand over nothing on reload: the successor reopens the same directory', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const telemetry = new Telemetry('test');
+      const out = new RunningOutput({
+        id,
+        common: outputCommonSchema.parse({}),
+        batchSize: 10,
+        bufferLimit: 100,
+        flushIntervalMs: 60_000,
+        flushJitterMs: 0,
+        instance: { write: () => Promise.reject(new Error('down')) },
+        log: pino({ level: 'silent' }),
+        stats: new OutputStats(telemetry, id),
+        buffer: DiskBuffer.open({ dir, fsync: 'never' }),
+      });
+      out.add(diskBatch(3, 4), null, performance.now());
+      expect(await out.detach()).toEqual([]);
+      const again = DiskBuffer.open({ dir, fsync: 'never' });
+      expect(again.length).toBe(4);
+      await again.close();
+    } finally {
+      cleanup();
+    }
   });
 });

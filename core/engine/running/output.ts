@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { OutputCommon } from '../../config/schema.ts';
 import { ErrorCode } from '../../model/errors/codes.ts';
 import { WriteError } from '../../model/errors/errors.ts';
-import type { BufferBatch, OutputBuffer } from '../buffer/types.ts';
+import type { BufferBatch, HandedOver, OutputBuffer } from '../buffer/types.ts';
 import { MemoryBuffer } from '../buffer/memory.ts';
 import { compileFilter, type CompiledFilter } from '../filter/filter.ts';
 import type { Metric } from '../../model/metric/metric.ts';
@@ -249,8 +249,7 @@ export class RunningOutput {
     if (err.kind === 'partial') {
       const retry = err.retry.map((i) => batch.metrics[i]).filter((m) => m !== undefined);
       // The part to retry keeps its sources unacknowledged: hold their deliveries across the ack.
-      const held =
-        retry.length > 0 && this.buffer instanceof MemoryBuffer ? this.buffer.deliveriesOf(batch) : [];
+      const held = retry.length > 0 ? this.buffer.deliveriesOf(batch) : [];
       for (const d of held) d.retain();
       await this.buffer.ack(batch);
       if (err.rejected.length > 0) {
@@ -301,7 +300,7 @@ export class RunningOutput {
    * (live reload): memory contents are returned with their deliveries; a disk buffer is closed so
    * the successor reopens the same directory and replays it.
    */
-  async detach(): Promise<{ metrics: Metric[]; delivery: Delivery | null }[]> {
+  async detach(): Promise<HandedOver[]> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.closed = true;
     if (this.writing !== null) {
@@ -309,7 +308,7 @@ export class RunningOutput {
       await Promise.race([w, sleep(this.opts.common.write_timeout, this.stopping.signal)]);
     }
     this.stopping.abort();
-    const chunks = this.buffer instanceof MemoryBuffer ? this.buffer.handOver() : [];
+    const chunks = this.buffer.handOver();
     await this.buffer.close();
     this.stats.forget();
     await this.instance.close?.().catch((e: unknown) => this.log.warn({ err: e }, 'output close failed'));
@@ -317,7 +316,7 @@ export class RunningOutput {
   }
 
   /** Takes over a predecessor's buffered metrics. */
-  adopt(chunks: { metrics: Metric[]; delivery: Delivery | null }[]): void {
+  adopt(chunks: HandedOver[]): void {
     // Everything the predecessor held, whatever the bound: it was accepted already.
     for (const c of chunks) {
       if (this.closed) this.add(c.metrics, c.delivery, performance.now());
@@ -350,17 +349,19 @@ export class RunningOutput {
     }
     this.closed = true;
     this.stopping.abort();
-    if (this.buffer instanceof MemoryBuffer && this.buffer.length > 0) {
-      this.log.error(
-        { code: ErrorCode.SHUTDOWN_TIMEOUT, count: this.buffer.length },
-        'shutdown deadline passed; unsent metrics dropped',
-      );
-      this.buffer.drain('shutdown');
-    } else if (this.buffer.length > 0) {
-      this.log.warn(
-        { code: ErrorCode.SHUTDOWN_TIMEOUT, count: this.buffer.length },
-        'shutdown deadline passed; unsent metrics kept in the disk buffer for the next start',
-      );
+    const left = this.buffer.length;
+    if (left > 0) {
+      const lost = this.buffer.abandon('shutdown');
+      if (lost > 0)
+        this.log.error(
+          { code: ErrorCode.SHUTDOWN_TIMEOUT, count: lost },
+          'shutdown deadline passed; unsent metrics dropped',
+        );
+      else
+        this.log.warn(
+          { code: ErrorCode.SHUTDOWN_TIMEOUT, count: left },
+          'shutdown deadline passed; unsent metrics kept in the buffer for the next start',
+        );
     }
     await this.buffer.close();
     this.stats.forget();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Clock, PluginContext } from '../../../core/plugin/types.ts';
@@ -30,13 +30,10 @@ async function counter(ctx: PluginContext, name: string): Promise<number> {
     .reduce((s, m) => s + Number(m.fields.value), 0);
 }
 
-const event = { close_by: 'event_time', period: '10s', drop_original: true } as const;
+/** The test clock stays at 0: time is the newest metric time, as in event time. */
+const event = { period: '10s', drop_original: true } as const;
 
 describe('aggregate processor', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('should compute every statistic of a tumbling window by hand', () => {
     const p = create({
       ...event,
@@ -122,21 +119,21 @@ describe('aggregate processor', () => {
     expect(out.map((m) => m.fields)).toEqual([{ usage_count: 2, usage_sum: 5 }]);
   });
 
-  it('should close a window by the wall clock on its timer when no metric moves the watermark', () => {
-    vi.useFakeTimers({ now: 0 });
-    const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-    const p = create(
-      { period: '10s', grace: '2s', stats: ['count'] },
-      testContext(aggregateProcessor, { clock }),
-    );
-    const emitted: Metric[] = [];
-    p.start((ms) => emitted.push(...ms));
-    p.process([cpu(1 * S, 1), cpu(3 * S, 1)]);
-    vi.advanceTimersByTime(11_900);
-    expect(emitted).toEqual([]);
-    vi.advanceTimersByTime(200);
-    expect(emitted.map((m) => [m.timeMs, m.fields.usage_count])).toEqual([[10 * S, 2]]);
-    p.stop();
+  it('should close a window on tick once the time the core gives passes end + grace', () => {
+    const p = create({ ...event, grace: '2s', stats: ['count'] });
+    expect(p.tickInterval).toBe(1000);
+    expect(p.process([cpu(1 * S, 1), cpu(3 * S, 1)], 3 * S)).toEqual([]);
+    expect(p.tick(11.9 * S)).toEqual([]);
+    expect(p.tick(12 * S).map((m) => [m.timeMs, m.fields.usage_count])).toEqual([[10 * S, 2]]);
+    expect(p.tick(30 * S)).toEqual([]);
+  });
+
+  it('should close windows by the time the core gives, not by its own clock', () => {
+    const clock = manualClock(100 * S);
+    const p = create({ ...event, stats: ['count'] }, testContext(aggregateProcessor, { clock }));
+    // Event time: the core says 5 s although the wall clock reads 100 s.
+    expect(p.process([cpu(1 * S, 1), cpu(5 * S, 1)], 5 * S)).toEqual([]);
+    expect(p.process([cpu(11 * S, 1)], 11 * S).map((m) => m.fields.usage_count)).toEqual([2]);
   });
 
   it('should group by the chosen tags and drop the others', () => {

@@ -2,21 +2,22 @@
  * The aggregate processor: tumbling or hopping event-time windows aligned to the period, one
  * group per tag set (or per chosen tags), per-field statistics and DDSketch quantiles.
  *
- * A window [start, end) closes once end + grace has passed by the event-time watermark (the newest
- * metric time seen) or by the wall clock, whichever `close_by` allows. Closing by event time
- * happens in `process()` (so replay runs as fast as it reads); closing by wall clock happens on the
- * instance's single timer. A metric whose earliest window has already closed is late: counted, then
- * dropped or passed on. Groups beyond `max_series` per window are counted as overflow.
+ * A window [start, end) closes once end + grace has passed by the processor's time, which the core
+ * gives (the `clock` common key: wall, or event time for replay and backfill). Windows close in
+ * `process()` as metrics move time (so replay runs as fast as it reads) and in `tick()`, which the
+ * core calls on its timer when no metric comes. A metric whose earliest window has already closed is
+ * late: counted, then dropped or passed on. Groups beyond `max_series` per window are counted as
+ * overflow.
  */
 import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
 import { Metric, type IntType, type Tags } from '../../../core/model/metric/metric.ts';
-import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
+import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AggregateConfig } from './config.ts';
 import { FieldStats, quantileSuffix, type StatPlan } from './field-stats.ts';
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 
-/** Longest sleep of the closing timer, so a clock that jumps is noticed soon enough. */
-const MAX_TIMER_MS = 1000;
+/** Longest interval between ticks: a window closes at most this long after end + grace. */
+const MAX_TICK_MS = 1000;
 
 /** One group (tag set), alive while it has open windows or had data in the last period. */
 interface Group {
@@ -46,6 +47,8 @@ interface Window {
 }
 
 export class Aggregator implements ProcessorInstance {
+  /** A tenth of the period, between 10 ms and 1 s. */
+  readonly tickInterval: number;
   private readonly cfg: AggregateConfig;
   private readonly ctx: PluginContext;
   private readonly period: number;
@@ -63,8 +66,6 @@ export class Aggregator implements ProcessorInstance {
   private readonly countLate: (n?: number) => void;
   private readonly countOverflow: (n?: number) => void;
   private readonly countWindows: (n?: number) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private emit: Emit | undefined;
   // One metric's selected numeric fields: gathered once, then added to each of its windows.
   private readonly hitKeys: string[] = [];
   private readonly hitValues: number[] = [];
@@ -75,6 +76,7 @@ export class Aggregator implements ProcessorInstance {
     this.ctx = ctx;
     this.period = Math.max(1, Math.round(cfg.period));
     this.hop = cfg.every === 0 ? this.period : Math.max(1, Math.round(cfg.every));
+    this.tickInterval = Math.min(MAX_TICK_MS, Math.max(10, this.period / 10));
     this.plan = {
       stats: new Set(cfg.stats),
       quantiles: cfg.quantiles.map((q) => ({ q, suffix: quantileSuffix(q) })),
@@ -94,13 +96,15 @@ export class Aggregator implements ProcessorInstance {
     );
   }
 
-  start(emit: Emit): void {
-    if (this.cfg.close_by === 'event_time') return;
-    this.emit = emit;
-    this.schedule();
+  /** Closes the windows due by `nowMs` (the processor's time, from the core's timer). */
+  tick(nowMs: number): Metric[] {
+    const out: Metric[] = [];
+    this.close(nowMs - this.cfg.grace, out);
+    return out;
   }
 
-  process(metrics: Metric[]): Metric[] {
+  /** `nowMs`: the processor's time from the core; a direct caller gets the later of the clock and the watermark. */
+  process(metrics: Metric[], nowMs?: number): Metric[] {
     const out: Metric[] = [];
     const passLate = this.cfg.late === 'pass';
     const keepOriginal = !this.cfg.drop_original;
@@ -131,14 +135,11 @@ export class Aggregator implements ProcessorInstance {
     if (late > 0) this.countLate(late);
     if (overflow > 0) this.countOverflow(overflow);
     this.watermark = newest;
-    this.close(this.boundary(), out);
+    this.close((nowMs ?? Math.max(this.ctx.clock.now(), newest)) - this.cfg.grace, out);
     return out;
   }
 
   stop(): Metric[] {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.emit = undefined;
     const out: Metric[] = [];
     this.close(Infinity, out);
     return out;
@@ -224,14 +225,6 @@ export class Aggregator implements ProcessorInstance {
     return s;
   }
 
-  /** Time up to which windows may close: end + grace passed by event time and/or wall clock. */
-  private boundary(): number {
-    const by = this.cfg.close_by;
-    const event = by === 'wall_clock' ? -Infinity : this.watermark;
-    const wall = by === 'event_time' ? -Infinity : this.ctx.clock.now();
-    return Math.max(event, wall) - this.cfg.grace;
-  }
-
   /** Closes every window ending at or before `through`, oldest first, appending aggregates. */
   private close(through: number, out: Metric[]): void {
     if (through <= this.closedThrough) return;
@@ -271,25 +264,6 @@ export class Aggregator implements ProcessorInstance {
       if (g.open.length === 0 && g.lastEnd + this.period <= through) (stale ??= []).push(g);
     if (stale !== undefined) for (const g of stale) this.groups.delete(g.name, g.key, this.groupBy);
   }
-
-  /** One timer per instance: sleeps until the next window is due by wall clock (at most 1 s). */
-  private schedule(): void {
-    const now = this.ctx.clock.now();
-    let next = Infinity;
-    for (const w of this.windows.values()) if (w.end < next) next = w.end;
-    const wait = Math.min(MAX_TIMER_MS, Math.max(1, next + this.cfg.grace - now));
-    this.timer = setTimeout(this.tick, wait);
-  }
-
-  private readonly tick = (): void => {
-    this.timer = undefined;
-    const emit = this.emit;
-    if (emit === undefined) return;
-    const out: Metric[] = [];
-    this.close(this.boundary(), out);
-    if (out.length > 0) emit(out);
-    if (this.emit !== undefined) this.schedule();
-  };
 }
 
 /** The tags of `tags` listed in `keys`. */

@@ -31,13 +31,7 @@ export const aggregateConfig = z
       ),
     grace: duration
       .prefault('0s')
-      .describe('How long a window stays open after its end for late metrics (event time and wall clock).'),
-    close_by: z
-      .enum(['both', 'event_time', 'wall_clock'])
-      .default('both')
-      .describe(
-        'What closes a window once end + grace has passed: the event-time watermark (newest metric time), the wall clock, or both (replay and backfill want event_time).',
-      ),
+      .describe('How long a window stays open after its end for late metrics (by the processor clock).'),
     group_by: z
       .array(z.string())
       .default(['*'])

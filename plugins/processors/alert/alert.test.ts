@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Clock, PluginContext } from '../../../core/plugin/types.ts';
@@ -13,7 +13,7 @@ function create(
   ctx: PluginContext = testContext(alertProcessor, { clock: fixedClock }),
 ): AlertProcessor {
   return alertProcessor.create(
-    parseConfig(alertProcessor, { alert: 'HighCpu', value: 'fields.usage', clock: 'event_time', ...table }),
+    parseConfig(alertProcessor, { alert: 'HighCpu', value: 'fields.usage', ...table }),
     ctx,
   ) as AlertProcessor;
 }
@@ -32,10 +32,6 @@ function run(p: AlertProcessor, samples: [number, number][], host = 'a'): [numbe
 const levels = { warning: 80, critical: 90 };
 
 describe('alert processor', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('should fire at the reached level, change severity, and resolve, emitting only state changes', () => {
     const p = create(levels);
     expect(
@@ -143,7 +139,7 @@ describe('alert processor', () => {
   });
 
   it('should keep firing for keep_firing_for after the condition cleared', () => {
-    const p = create({ ...levels, keep_firing_for: '60s' });
+    const p = create({ ...levels, keep_firing_for: '60s', repeat_interval: '1h' });
     expect(
       run(p, [
         [0, 85],
@@ -183,32 +179,23 @@ describe('alert processor', () => {
     expect(run(p, [[10, 50]], 'a')).toEqual([[10, 'resolved', 'warning']]);
   });
 
-  it('should re-send a firing alert every repeat_interval and resolve it when its series goes stale, from its timer', () => {
-    vi.useFakeTimers({ now: 0 });
-    const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-    const p = create(
-      { ...levels, clock: 'wall_clock', repeat_interval: '1m', stale_after: '150s' },
-      testContext(alertProcessor, { clock }),
-    );
-    const emitted: Metric[] = [];
-    p.start((ms) => emitted.push(...ms));
+  it('should re-send a firing alert every repeat_interval and resolve it when its series goes stale, on tick', () => {
+    const p = create({ ...levels, repeat_interval: '1m', stale_after: '150s' });
+    expect(p.tickInterval).toBe(1000);
     expect(
       p
-        .process([cpu(0, 85)])
+        .process([cpu(0, 85)], 0)
         .slice(1)
         .map((m) => m.fields.status),
     ).toEqual(['firing']);
-    vi.advanceTimersByTime(61_000);
-    expect(emitted.map((m) => m.fields.status)).toEqual(['firing']);
-    vi.advanceTimersByTime(60_000);
-    expect(emitted.map((m) => m.fields.status)).toEqual(['firing', 'firing']);
-    vi.advanceTimersByTime(30_000);
-    expect(emitted.map((m) => [m.fields.status, m.fields.starts_at])).toEqual([
-      ['firing', 0],
-      ['firing', 0],
-      ['resolved', 0],
+    const emitted: Metric[] = [];
+    for (let t = 1; t <= 151; t++) emitted.push(...p.tick(t * S));
+    expect(emitted.map((m) => [m.fields.status, m.timeMs, m.fields.starts_at])).toEqual([
+      ['firing', 60 * S, 0],
+      ['firing', 120 * S, 0],
+      ['resolved', 150 * S, 0],
     ]);
-    void p.stop();
+    expect(p.tick(300 * S)).toEqual([]);
   });
 
   it('should carry a firing alert across a restart without re-firing it, and still resolve it', async () => {

@@ -5,21 +5,25 @@
  * (firing, a severity change, resolved), plus a re-send of firing alerts every `repeat_interval`,
  * which an alertmanager or webhook output delivers. An alert that changes state too often is
  * flapping: its notifications are held until it settles (flapping.ts). State survives restarts
- * and crashes (`persist`): it is saved after every batch or timer tick that changed it, before the
+ * and crashes (`persist`): it is saved after every batch or tick that changed it, before the
  * events of that change are returned.
+ *
+ * Time is the processor's, given by the core (the `clock` common key): `for` and `keep_firing_for`
+ * run on the metrics' timestamps; timeouts, stale series and re-sends are checked against the
+ * processor's time in process() and in tick(), which the core calls every second.
  */
 import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
 import { groupKey, groupTags } from '../../../core/lib/grouping/by-tags.ts';
 import { Metric, type Tags } from '../../../core/model/metric/metric.ts';
-import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
+import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
 import { FlapGuard } from './flapping.ts';
 import { compileTemplate, levelFunction, SEVERITY, type LevelOf, type Template } from './levels.ts';
 import { loadState, saveState, type AlertState } from './state.ts';
 
-const TICK_MS = 1000;
-
 export class AlertProcessor implements ProcessorInstance {
+  /** Timeouts and re-sends are checked every second with no input. */
+  readonly tickInterval = 1000;
   private readonly cfg: AlertConfig;
   private readonly ctx: PluginContext;
   private readonly value: CompiledExpression;
@@ -28,10 +32,7 @@ export class AlertProcessor implements ProcessorInstance {
   private readonly annotations: [string, Template][];
   private readonly alerts: Map<string, AlertState>;
   private readonly flaps: FlapGuard | undefined;
-  private watermark = -Infinity;
   private readonly countSent: (n?: number, attrs?: Record<string, string>) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private emit: Emit | undefined;
   /** State changed since the last save. */
   private dirty = false;
 
@@ -58,14 +59,15 @@ export class AlertProcessor implements ProcessorInstance {
       );
   }
 
-  start(emit: Emit): void {
-    this.emit = emit;
-    this.schedule();
+  /** Timeouts and re-sends due by `nowMs` (the processor's time, from the core's timer). */
+  tick(nowMs: number): Metric[] {
+    return this.sweep(nowMs);
   }
 
-  process(metrics: Metric[]): Metric[] {
+  /** `nowMs`: the processor's time from the core; a direct caller gets the later of the clock and the newest metric time. */
+  process(metrics: Metric[], nowMs?: number): Metric[] {
     let out: Metric[] | undefined;
-    const wall = this.ctx.clock.now();
+    const now = nowMs ?? this.fallbackNow(metrics);
     for (const m of metrics) {
       const v = this.value.eval(m);
       if (v === null) continue;
@@ -73,26 +75,21 @@ export class AlertProcessor implements ProcessorInstance {
       const a = this.alerts.get(key);
       const level = this.levelOf(v, a?.level ?? 0);
       if (level === null) continue;
-      const t = this.cfg.clock === 'wall_clock' ? wall : m.timeMs;
-      if (t > this.watermark && this.cfg.clock !== 'wall_clock') this.watermark = t;
       const ev = this.observe(
         a ?? this.newAlert(key, m),
         level,
         typeof v === 'number' ? v : level > 0 ? 1 : 0,
-        t,
-        wall,
+        m.timeMs,
+        now,
       );
       if (ev !== null) (out ??= []).push(ev);
     }
-    const swept = this.sweep(wall);
+    const swept = this.sweep(now);
     if (swept.length > 0) (out ??= []).push(...swept);
     return out === undefined ? metrics : metrics.concat(out);
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.emit = undefined;
     if (this.cfg.persist) saveState(this.cfg, this.ctx, this.alerts, this.flaps?.records);
     this.dirty = false;
   }
@@ -109,6 +106,7 @@ export class AlertProcessor implements ProcessorInstance {
   }
 
   /** Applies one evaluation to an alert; returns the event it causes, if any. */
+  /** `t`: the metric's time; `wall`: the processor's time now (when a notification is sent). */
   private observe(a: AlertState, level: number, value: number, t: number, wall: number): Metric | null {
     a.level = level;
     a.value = value;
@@ -149,27 +147,33 @@ export class AlertProcessor implements ProcessorInstance {
     return t - a.clearSince >= this.cfg.keep_firing_for ? this.resolve(a, t, wall) : null;
   }
 
+  /** The later of the clock and the newest metric time, for a caller that gives no time. */
+  private fallbackNow(metrics: Metric[]): number {
+    let newest = this.ctx.clock.now();
+    for (const m of metrics) if (m.timeMs > newest) newest = m.timeMs;
+    return newest;
+  }
+
   /** Timeouts without input: keep_firing_for ran out, the series went stale, or a re-send is due. */
-  private sweep(wall: number): Metric[] {
+  private sweep(now: number): Metric[] {
     const out: Metric[] = [];
-    const now = this.now(wall);
     const stale = this.cfg.stale_after;
     for (const a of this.alerts.values()) {
       if (a.state === 'firing') {
         let ev: Metric | null = null;
         if (a.clearSince !== null && now - a.clearSince >= this.cfg.keep_firing_for)
-          ev = this.resolve(a, now, wall);
-        else if (stale > 0 && now - a.seen >= stale) ev = this.resolve(a, now, wall);
-        else if (wall - a.sentAt >= this.cfg.repeat_interval && this.flaps?.isFlapping(a.key) !== true)
-          ev = this.notify(a, 'firing', wall, now, false);
+          ev = this.resolve(a, now, now);
+        else if (stale > 0 && now - a.seen >= stale) ev = this.resolve(a, now, now);
+        else if (now - a.sentAt >= this.cfg.repeat_interval && this.flaps?.isFlapping(a.key) !== true)
+          ev = this.notify(a, 'firing', now, now, false);
         if (ev !== null) out.push(ev);
       } else if (stale > 0 && now - a.seen >= stale) {
         this.alerts.delete(a.key);
         this.dirty = true;
       }
     }
-    for (const n of this.flaps?.sweep(now, wall, (k) => this.alerts.get(k)) ?? []) {
-      out.push(this.send(n.alert, n.status, wall, n.at, n.previous));
+    for (const n of this.flaps?.sweep(now, now, (k) => this.alerts.get(k)) ?? []) {
+      out.push(this.send(n.alert, n.status, now, n.at, n.previous));
       this.flaps?.sent(n.alert, n.status);
     }
     // Every batch and tick ends here: what changed is on disk before its events leave.
@@ -255,23 +259,5 @@ export class AlertProcessor implements ProcessorInstance {
     };
     this.alerts.set(key, a);
     return a;
-  }
-
-  /** Time now for timeouts, in the clock's time base. */
-  private now(wall: number): number {
-    const c = this.cfg.clock;
-    return c === 'event_time' ? this.watermark : c === 'wall_clock' ? wall : Math.max(wall, this.watermark);
-  }
-
-  /** One timer per instance: timeouts and re-sends with no further input. */
-  private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const emit = this.emit;
-      if (emit === undefined) return;
-      const out = this.sweep(this.ctx.clock.now());
-      if (out.length > 0) emit(out);
-      this.schedule();
-    }, TICK_MS);
   }
 }

@@ -47,16 +47,12 @@ export const alertConfig = z
       .describe('How long a firing alert keeps firing after its condition cleared.'),
     repeat_interval: duration
       .prefault('1m')
-      .describe('A firing alert is sent again this often (wall clock), so receivers do not expire it.'),
+      .describe(
+        'A firing alert is sent again this often (by the processor clock), so receivers do not expire it.',
+      ),
     stale_after: duration
       .prefault('10m')
       .describe('A firing alert whose series sent nothing for this long resolves; 0 never.'),
-    clock: z
-      .enum(['both', 'event_time', 'wall_clock'])
-      .default('both')
-      .describe(
-        'What makes time pass for keep_firing_for and stale_after without input: the newest metric time, the wall clock, or both.',
-      ),
     labels: templates
       .optional()
       .describe(

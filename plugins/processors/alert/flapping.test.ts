@@ -12,7 +12,6 @@ const clock: Clock = { now: () => wall, monotonic: () => wall };
 const flappy = {
   alert: 'HighCpu',
   value: 'fields.usage',
-  clock: 'event_time',
   critical: 90,
   flap_threshold: 3,
   flap_window: '60s',

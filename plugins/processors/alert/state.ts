@@ -13,7 +13,7 @@ import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
 import type { FlapRecord } from './flapping.ts';
 
-/** One alert (rule x key). Times are in the rule's clock base, except sentAt (wall clock). */
+/** One alert (rule x key). Times are in the processor time (the `clock` key of the processor). */
 export interface AlertState {
   key: string;
   /** The key's tags (the alert's identifying labels). */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
@@ -33,13 +33,10 @@ async function counter(ctx: PluginContext, name: string): Promise<number> {
 }
 
 // EWMA with alpha 0.5 over 9, 11, 9, 11...: the mean settles near 10 and the spread near 1.
+const S = 1000;
 const fast = { detector: 'ewma', ewma_alpha: 0.5, warmup: 10, cooldown: 5 };
 
 describe('anomaly processor', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it('should add a score and a flag to every watched field and flag a spike with its reason', () => {
     const p = create(fast);
     const out = p.process([...series(20), at(20, 100)]);
@@ -127,20 +124,24 @@ describe('anomaly processor', () => {
     expect(await counter(ctx, 'overflow_metrics')).toBe(1);
   });
 
-  it('should forget a series silent for expire_after and warm it up again', () => {
-    vi.useFakeTimers({ now: 0 });
-    const clock = { now: () => Date.now(), monotonic: () => Date.now() };
-    const p = create({ ...fast, expire_after: '1m' }, testContext(anomalyProcessor, { clock }));
-    p.start();
-    p.process(series(20));
-    vi.advanceTimersByTime(61_000);
-    p.process([at(100, 10)]);
-    vi.advanceTimersByTime(31_000);
+  it('should forget a series silent for expire_after on tick and warm it up again', async () => {
+    const p = create({ ...fast, expire_after: '1m' });
+    expect(p.tickInterval).toBe(30_000);
+    p.process(series(20), 19 * S);
+    await p.tick(61 * S);
+    p.process([at(100, 10)], 100 * S);
+    await p.tick(131 * S);
     // Seen 31 s ago: still known, so a spike right now is flagged.
-    expect(p.process([at(101, 100)])[0].fields.usage_anomaly).toBe(true);
-    vi.advanceTimersByTime(120_000);
-    expect(p.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
-    void p.stop();
+    expect(p.process([at(131, 100)], 131 * S)[0].fields.usage_anomaly).toBe(true);
+    await p.tick(251 * S);
+    expect(p.process([at(251, 100)], 251 * S)[0].fields.usage_anomaly_score).toBe(0);
+  });
+
+  it('should have no timer when series never expire and nothing persists', () => {
+    expect(create({ ...fast, expire_after: '0s' }).tickInterval).toBe(0);
+    expect(create({ ...fast, expire_after: '0s', persist: true, persist_interval: '5s' }).tickInterval).toBe(
+      5000,
+    );
   });
 
   it('should save its state on stop and resume from it on the next start without a new warmup', async () => {
@@ -155,17 +156,23 @@ describe('anomaly processor', () => {
     expect(fresh.process([at(20, 100)])[0].fields.usage_anomaly).toBe(false);
   });
 
-  it('should save its state every persist_interval while scoring, so a crash without stop keeps it', async () => {
-    const ctx = testContext(anomalyProcessor);
+  it('should save its state on tick every persist_interval while scoring, so a crash without stop keeps it', async () => {
+    let mono = 0;
+    const clock = { now: () => 0, monotonic: () => mono };
+    const ctx = testContext(anomalyProcessor, { clock });
     const file = path.join(ctx.stateDir, 'anomaly-state.json');
-    const p = create({ ...fast, persist: true, persist_interval: '100ms' }, ctx);
-    p.start();
+    const p = create({ ...fast, persist: true, persist_interval: '100ms', expire_after: '0s' }, ctx);
+    expect(p.tickInterval).toBe(100);
     p.process(series(20));
-    await vi.waitFor(() => expect(fs.existsSync(file)).toBe(true), { timeout: 5000 });
+    mono = 99;
+    await p.tick(0);
+    expect(fs.existsSync(file)).toBe(false);
+    mono = 100;
+    await p.tick(0);
+    expect(fs.existsSync(file)).toBe(true);
     // No stop(): the process "crashed". A new instance resumes without a new warmup.
     const q = create({ ...fast, persist: true }, ctx);
     expect(q.process([at(20, 100)])[0].fields.usage_anomaly).toBe(true);
-    await p.stop();
   });
 
   it('should ignore saved state from another detector configuration', async () => {

@@ -3,9 +3,10 @@
  * score in 0..1 and a flag (score >= threshold, after `warmup` samples, at most once per
  * `cooldown` samples), written onto the metric or emitted as a separate `anomaly` event.
  * Series are capped (`max_series`, counted overflow), forgotten after `expire_after` of silence
- * on the instance's single timer, and optionally persisted to the state directory across restarts:
- * every `persist_interval` while scores change (one snapshot per interval at most, never two at
- * once) and on stop, so a crash loses at most one interval of learning.
+ * (in the processor's time, which the core gives) on the core's tick, and optionally persisted to
+ * the state directory across restarts: from the tick every `persist_interval` (real time) while
+ * scores change (the core never runs two ticks at once, so never two snapshots at once) and on
+ * stop, so a crash loses at most one interval of learning.
  */
 import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
 import { Metric } from '../../../core/model/metric/metric.ts';
@@ -27,6 +28,8 @@ interface Names {
 const MAX_SWEEP_MS = 60_000;
 
 export class AnomalyProcessor implements ProcessorInstance {
+  /** How often the core ticks it: the expiry sweep's and persist_interval's shorter; 0 without either. */
+  readonly tickInterval: number;
   private readonly cfg: AnomalyConfig;
   private readonly ctx: PluginContext;
   private readonly series: SeriesIndex<SeriesState>;
@@ -36,12 +39,14 @@ export class AnomalyProcessor implements ProcessorInstance {
   private readonly events: boolean;
   private readonly countOverflow: (n?: number) => void;
   private readonly countFlags: (n?: number) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private persistTimer: NodeJS.Timeout | undefined;
+  /** Time between expiry sweeps (processor time); 0 when series never expire. */
+  private readonly sweepEvery: number;
+  /** Processor time of the last expiry sweep. */
+  private sweptAt = -Infinity;
+  /** Monotonic time of the last snapshot (or of the start). */
+  private savedAt: number;
   /** Scored since the last snapshot was taken. */
   private dirty = false;
-  private stopped = false;
-  private saving: Promise<void> | undefined;
   // Scratch space for one metric's results: fields must not be added while iterating them.
   private readonly hitKeys: string[] = [];
   private readonly hitStates: FieldState[] = [];
@@ -61,15 +66,38 @@ export class AnomalyProcessor implements ProcessorInstance {
     );
     this.countFlags = ctx.metrics.counter('anomalies', 'Samples flagged as anomalous');
     this.series = cfg.persist ? loadState(cfg, ctx) : new SeriesIndex();
+    this.sweepEvery = cfg.expire_after > 0 ? Math.min(MAX_SWEEP_MS, Math.max(10, cfg.expire_after / 2)) : 0;
+    const every = [this.sweepEvery, cfg.persist ? cfg.persist_interval : 0].filter((ms) => ms > 0);
+    this.tickInterval = every.length === 0 ? 0 : Math.min(...every);
+    this.savedAt = ctx.clock.monotonic();
   }
 
-  start(): void {
-    if (this.cfg.expire_after > 0) this.schedule();
-    if (this.cfg.persist) this.schedulePersist();
+  /**
+   * Forgets series silent for expire_after by `nowMs` (the processor's time), and saves a snapshot
+   * when persist_interval has passed since the last one and something was scored since.
+   */
+  async tick(nowMs: number): Promise<Metric[]> {
+    if (this.sweepEvery > 0 && nowMs - this.sweptAt >= this.sweepEvery) {
+      this.sweptAt = nowMs;
+      this.expire(nowMs - this.cfg.expire_after);
+    }
+    const mono = this.ctx.clock.monotonic();
+    if (this.cfg.persist && this.dirty && mono - this.savedAt >= this.cfg.persist_interval) {
+      this.savedAt = mono;
+      this.dirty = false;
+      try {
+        await saveState(this.cfg, this.ctx, this.series);
+      } catch (e) {
+        this.dirty = true;
+        this.ctx.log.warn({ err: (e as Error).message }, 'anomaly state not saved; will try again');
+      }
+    }
+    return [];
   }
 
-  process(metrics: Metric[]): Metric[] {
-    const now = this.ctx.clock.now();
+  /** `nowMs`: the processor's time from the core; the clock's when a direct caller gives none. */
+  process(metrics: Metric[], nowMs?: number): Metric[] {
+    const now = nowMs ?? this.ctx.clock.now();
     let events: Metric[] | undefined;
     let overflow = 0;
     let flags = 0;
@@ -108,35 +136,9 @@ export class AnomalyProcessor implements ProcessorInstance {
     return events === undefined ? metrics : metrics.concat(events);
   }
 
+  /** Saves the state (the core calls stop only once the last tick has finished). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.persistTimer !== undefined) clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
-    await this.saving;
     if (this.cfg.persist) await saveState(this.cfg, this.ctx, this.series);
-  }
-
-  /** Saves a snapshot every persist_interval when something was scored since the last one. */
-  private schedulePersist(): void {
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = undefined;
-      if (!this.dirty) return this.schedulePersist();
-      this.dirty = false;
-      this.saving = saveState(this.cfg, this.ctx, this.series)
-        .catch((e: unknown) => {
-          this.dirty = true;
-          this.ctx.log.warn({ err: (e as Error).message }, 'anomaly state not saved; will try again');
-        })
-        .finally(() => {
-          this.saving = undefined;
-          // stop() clears the timer; a save that ends after it must not start another.
-          if (this.stopped) return;
-          this.schedulePersist();
-        });
-    }, this.cfg.persist_interval);
-    this.persistTimer.unref();
   }
 
   /** Gathers the selected numeric fields of `m` into the scratch arrays; returns how many. */
@@ -229,17 +231,11 @@ export class AnomalyProcessor implements ProcessorInstance {
     return n;
   }
 
-  /** One timer per instance: forgets series silent for longer than expire_after. */
-  private schedule(): void {
-    const every = Math.min(MAX_SWEEP_MS, Math.max(10, this.cfg.expire_after / 2));
-    this.timer = setTimeout(() => {
-      const cutoff = this.ctx.clock.now() - this.cfg.expire_after;
-      const gone: SeriesState[] = [];
-      for (const s of this.series.values()) if (s.seen < cutoff) gone.push(s);
-      for (const s of gone) this.series.delete(s.name, s.tags);
-      this.schedule();
-    }, every);
-    this.timer.unref();
+  /** Forgets the series last seen before `cutoff`. */
+  private expire(cutoff: number): void {
+    const gone: SeriesState[] = [];
+    for (const s of this.series.values()) if (s.seen < cutoff) gone.push(s);
+    for (const s of gone) this.series.delete(s.name, s.tags);
   }
 }
 

@@ -91,7 +91,9 @@ export const anomalyConfig = z.strictObject({
     .describe('Most series tracked; metrics of further series pass unscored and are counted as overflow.'),
   expire_after: duration
     .prefault('1h')
-    .describe('Forget a series not seen for this long (wall clock); 0 keeps every series until max_series.'),
+    .describe(
+      'Forget a series not seen for this long (by the processor clock); 0 keeps every series until max_series.',
+    ),
   persist: z
     .boolean()
     .default(false)

@@ -32,12 +32,6 @@ export const patternConfig = z
       .describe(
         'Tag keys that key the matching (each key value is matched on its own); [] = one key, ["*"] = each series.',
       ),
-    clock: z
-      .enum(['both', 'event_time', 'wall_clock'])
-      .default('both')
-      .describe(
-        'What makes time pass for absence and deadman timeouts: the newest event time seen, the wall clock (the timer fires with no further input), or both.',
-      ),
     max_partial: z
       .number()
       .int()

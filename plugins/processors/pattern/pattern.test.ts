@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Clock, PluginContext } from '../../../core/plugin/types.ts';
@@ -31,10 +31,6 @@ const fail = 'name == "login" && tags.result == "fail"';
 const ok = 'name == "login" && tags.result == "ok"';
 
 describe('pattern processor', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   describe('count', () => {
     it('should match the Nth event within the time limit and pass every event on', () => {
       const p = create({
@@ -140,29 +136,19 @@ describe('pattern processor', () => {
   });
 
   describe('absence', () => {
-    it('should fire from its timer when B never comes, with no further input', () => {
-      vi.useFakeTimers({ now: 0 });
-      const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-      const p = create(
-        { kind: 'absence', first: fail, then: ok, within: '10s', by: ['user'] },
-        testContext(patternProcessor, { clock }),
-      );
-      const emitted: Metric[] = [];
-      p.start((ms) => emitted.push(...ms));
-      p.process([login(0, 'fail'), login(0, 'fail', 'eve'), login(3, 'ok', 'eve')]);
-      vi.advanceTimersByTime(9_000);
-      expect(emitted).toEqual([]);
-      vi.advanceTimersByTime(1_500);
-      expect(emitted.map((m) => [m.tags, m.timeMs, m.fields.events, m.fields.silent_s])).toEqual([
+    it('should fire on tick when B never comes, with no further input', () => {
+      const p = create({ kind: 'absence', first: fail, then: ok, within: '10s', by: ['user'] });
+      expect(p.tickInterval).toBe(1000);
+      p.process([login(0, 'fail'), login(0, 'fail', 'eve'), login(3, 'ok', 'eve')], 3 * S);
+      expect(p.tick(9.999 * S)).toEqual([]);
+      expect(p.tick(10.5 * S).map((m) => [m.tags, m.timeMs, m.fields.events, m.fields.silent_s])).toEqual([
         [{ user: 'bob', pattern: 'pattern', kind: 'absence' }, 10 * S, 1, 10],
       ]);
-      vi.advanceTimersByTime(60_000);
-      expect(emitted).toHaveLength(1);
-      p.stop();
+      expect(p.tick(70 * S)).toEqual([]);
     });
 
     it('should fire by event time when later events move the watermark past the deadline', () => {
-      const p = create({ kind: 'absence', first: fail, then: ok, within: '10s', clock: 'event_time' });
+      const p = create({ kind: 'absence', first: fail, then: ok, within: '10s' });
       expect(matches(p.process([login(0, 'fail'), login(9, 'other')]))).toEqual([]);
       const out = p.process([new Metric('cpu', {}, { usage: 1 }, 10 * S)]);
       expect(matches(out).map((m) => [m.timeMs, m.fields.first])).toEqual([
@@ -173,28 +159,26 @@ describe('pattern processor', () => {
 
   describe('deadman', () => {
     it('should fire once for a key silent for the limit and re-arm when it sends again', () => {
-      vi.useFakeTimers({ now: 0 });
-      const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-      const p = create(
-        { kind: 'deadman', first: 'name == "heartbeat"', within: '30s', by: ['host'], clock: 'wall_clock' },
-        testContext(patternProcessor, { clock }),
-      );
+      const p = create({ kind: 'deadman', first: 'name == "heartbeat"', within: '30s', by: ['host'] });
+      const beat = (host: string, t: number) => new Metric('heartbeat', { host }, { up: true }, t * S);
       const emitted: Metric[] = [];
-      p.start((ms) => emitted.push(...ms));
-      const beat = (host: string) => new Metric('heartbeat', { host }, { up: true }, Date.now());
-      p.process([beat('a'), beat('b')]);
-      vi.advanceTimersByTime(20_000);
-      p.process([beat('b')]);
-      vi.advanceTimersByTime(11_000);
+      p.process([beat('a', 0), beat('b', 0)], 0);
+      emitted.push(...p.tick(20 * S));
+      p.process([beat('b', 20)], 20 * S);
+      emitted.push(...p.tick(31 * S));
       expect(emitted.map((m) => [m.tags.host, m.timeMs, m.fields])).toEqual([
         ['a', 30_000, { events: 0, silent_s: 30 }],
       ]);
-      vi.advanceTimersByTime(60_000);
+      emitted.push(...p.tick(91 * S));
       expect(emitted.map((m) => m.tags.host)).toEqual(['a', 'b']);
-      p.process([beat('a')]);
-      vi.advanceTimersByTime(31_000);
+      p.process([beat('a', 91)], 91 * S);
+      emitted.push(...p.tick(122 * S));
       expect(emitted.map((m) => m.tags.host)).toEqual(['a', 'b', 'a']);
-      p.stop();
+    });
+
+    it('should have no timer for sequence and count', () => {
+      expect(create({ kind: 'count', first: fail }).tickInterval).toBe(0);
+      expect(create({ kind: 'sequence', first: fail, then: ok }).tickInterval).toBe(0);
     });
   });
 

@@ -3,13 +3,14 @@
  * other events allowed between), absence (A not followed by B within T), count (N events within T)
  * and deadman (a key silent for T). A match emits a `pattern_match` event with a summary of the
  * matched events; after a match every partial match of that key is discarded (skip past last
- * event). Absence and deadman fire from the instance's single timer when no further input comes
- * (and from the event-time watermark as events arrive), as `clock` says. Events pass on unchanged.
+ * event). Absence and deadman fire as the processor's time (given by the core, after the `clock`
+ * common key) passes their deadline: in process() as events arrive, and in tick(), which the core
+ * calls on its timer when no further input comes. Events pass on unchanged.
  */
 import { compileExpression, type CompiledExpression } from '../../../core/lib/expr/index.ts';
 import { groupKey, groupTags } from '../../../core/lib/grouping/by-tags.ts';
 import { Metric, type Tags } from '../../../core/model/metric/metric.ts';
-import type { Emit, PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
+import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { PatternConfig } from './config.ts';
 import { summary, withFirst } from './summary.ts';
 
@@ -17,7 +18,7 @@ import { summary, withFirst } from './summary.ts';
 interface Pending {
   /** Event time in ms (ns fraction included), for `within` between events. */
   t: number;
-  /** When it times out (absence), in the clock's time base. */
+  /** When it times out (absence): event time + within. */
   due: number;
   m: Metric;
 }
@@ -25,15 +26,17 @@ interface Pending {
 interface KeyState {
   tags: Tags;
   pending: Pending[];
-  /** deadman: when the key was last seen (clock's time base) and whether it already fired since. */
+  /** deadman: when the key was last seen (event time) and whether it already fired since. */
   seen: number;
   fired: boolean;
 }
 
-/** Longest sleep of the timeout timer. */
+/** Longest interval between ticks: a timeout fires at most this late. */
 const MAX_TICK_MS = 1000;
 
 export class PatternMatcher implements ProcessorInstance {
+  /** Absence and deadman: a tenth of `within`, between 10 ms and 1 s; 0 (no timer) for the others. */
+  readonly tickInterval: number;
   private readonly cfg: PatternConfig;
   private readonly ctx: PluginContext;
   private readonly first: CompiledExpression;
@@ -47,8 +50,6 @@ export class PatternMatcher implements ProcessorInstance {
   private readonly countMatches: (n?: number) => void;
   private readonly countOverflow: (n?: number) => void;
   private readonly countDropped: (n?: number) => void;
-  private timer: NodeJS.Timeout | undefined;
-  private emit: Emit | undefined;
 
   constructor(cfg: PatternConfig, ctx: PluginContext) {
     this.cfg = cfg;
@@ -56,6 +57,10 @@ export class PatternMatcher implements ProcessorInstance {
     this.first = compileExpression(cfg.first);
     this.then = cfg.then === undefined ? null : compileExpression(cfg.then);
     this.thenRefersFirst = cfg.then !== undefined && cfg.then.includes('first.');
+    this.tickInterval =
+      cfg.kind === 'absence' || cfg.kind === 'deadman'
+        ? Math.min(MAX_TICK_MS, Math.max(10, cfg.within / 10))
+        : 0;
     this.countMatches = ctx.metrics.counter('matches', 'pattern_match events emitted');
     this.countOverflow = ctx.metrics.counter(
       'overflow_events',
@@ -67,16 +72,16 @@ export class PatternMatcher implements ProcessorInstance {
     );
   }
 
-  start(emit: Emit): void {
-    if ((this.cfg.kind !== 'absence' && this.cfg.kind !== 'deadman') || this.cfg.clock === 'event_time')
-      return;
-    this.emit = emit;
-    this.schedule();
+  /** Fires the timeouts due by `nowMs` (the processor's time, from the core's timer). */
+  tick(nowMs: number): Metric[] {
+    const out = this.timeouts(nowMs);
+    if (out.length > 0) this.countMatches(out.length);
+    return out;
   }
 
-  process(metrics: Metric[]): Metric[] {
+  /** `nowMs`: the processor's time from the core; a direct caller gets the later of the clock and the watermark. */
+  process(metrics: Metric[], nowMs?: number): Metric[] {
     let out: Metric[] | undefined;
-    const wallBase = this.cfg.clock === 'wall_clock' ? this.ctx.clock.now() : 0;
     let overflow = 0;
     for (const m of metrics) {
       const t = m.timeMs + m.timeNs / 1e6;
@@ -94,27 +99,20 @@ export class PatternMatcher implements ProcessorInstance {
         st = { tags: groupTags(m, this.cfg.by), pending: [], seen: -Infinity, fired: false };
         this.keys.set(key, st);
       }
-      const base = this.cfg.clock === 'wall_clock' ? wallBase : t;
-      const match = this.step(st, m, t, base, isFirst);
+      const match = this.step(st, m, t, isFirst);
       if (match !== null) (out ??= []).push(match);
       if (st.pending.length === 0 && this.cfg.kind !== 'deadman') this.keys.delete(key);
     }
     if (overflow > 0) this.countOverflow(overflow);
-    const timedOut = this.timeouts(this.now());
+    const timedOut = this.timeouts(nowMs ?? Math.max(this.ctx.clock.now(), this.watermark));
     if (timedOut.length > 0) (out ??= []).push(...timedOut);
     if (out === undefined) return metrics;
     this.countMatches(out.length);
     return metrics.concat(out);
   }
 
-  stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.emit = undefined;
-  }
-
   /** Feeds one event to its key's state; returns a match it completes. */
-  private step(st: KeyState, m: Metric, t: number, base: number, isFirst: boolean): Metric | null {
+  private step(st: KeyState, m: Metric, t: number, isFirst: boolean): Metric | null {
     const within = this.cfg.within;
     switch (this.cfg.kind) {
       case 'sequence': {
@@ -136,7 +134,7 @@ export class PatternMatcher implements ProcessorInstance {
               ? []
               : st.pending;
         }
-        if (isFirst) this.hold(st, { t, due: base + within, m });
+        if (isFirst) this.hold(st, { t, due: t + within, m });
         return null;
       }
       case 'count': {
@@ -150,9 +148,9 @@ export class PatternMatcher implements ProcessorInstance {
       }
       case 'deadman':
         if (isFirst) {
-          st.seen = base;
+          st.seen = t;
           st.fired = false;
-          if (base + within < this.nextDue) this.nextDue = base + within;
+          if (t + within < this.nextDue) this.nextDue = t + within;
         }
         return null;
     }
@@ -231,29 +229,5 @@ export class PatternMatcher implements ProcessorInstance {
     }
     if (silentMs !== undefined) out.setField('silent_s', silentMs / 1000);
     return out;
-  }
-
-  /** Time now for timeouts, in the clock's time base. */
-  private now(): number {
-    const c = this.cfg.clock;
-    if (c === 'event_time') return this.watermark;
-    const wall = this.ctx.clock.now();
-    return c === 'wall_clock' ? wall : Math.max(wall, this.watermark);
-  }
-
-  /** One timer per instance: fires timeouts with no further input. */
-  private schedule(): void {
-    const tick = Math.min(MAX_TICK_MS, Math.max(10, this.cfg.within / 10));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const emit = this.emit;
-      if (emit === undefined) return;
-      const out = this.timeouts(this.now());
-      if (out.length > 0) {
-        this.countMatches(out.length);
-        emit(out);
-      }
-      this.schedule();
-    }, tick);
   }
 }

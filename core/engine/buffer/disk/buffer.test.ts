@@ -170,6 +170,22 @@ describe('DiskBuffer', () => {
     expect(b.isFull()).toBe(false);
   });
 
+  it('should keep everything when abandoned or handed over, for the next open of its directory', async () => {
+    let b = openBuffer();
+    let delivered: boolean | null = null;
+    put(b, batch(1, 3), new Delivery((ok) => (delivered = ok)));
+    put(b, batch(2, 2), null);
+    const taken = b.take(3);
+    expect(delivered).toBe(true);
+    // Released once durable: nothing left to hold across a partial retry.
+    expect(b.deliveriesOf(taken as NonNullable<typeof taken>)).toEqual([]);
+    expect(b.handOver()).toEqual([]);
+    expect(b.abandon('shutdown')).toBe(0);
+    expect(b.length).toBe(5);
+    b = await reopen(b);
+    expect(drain(b)).toEqual([1, 2].flatMap((i) => seqs(batch(i, i === 1 ? 3 : 2))));
+  });
+
   it('should keep nothing and release the delivery for an empty batch', () => {
     const b = openBuffer();
     let delivered: boolean | null = null;

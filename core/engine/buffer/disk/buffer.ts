@@ -7,7 +7,7 @@
 import { decodeBatch, encodeBatch } from '../../../format/binary/codec.ts';
 import type { Metric } from '../../../model/metric/metric.ts';
 import type { Delivery } from '../../pipeline/delivery.ts';
-import type { BufferBatch, OutputBuffer } from '../types.ts';
+import type { BufferBatch, HandedOver, OutputBuffer } from '../types.ts';
 import { DiskQueue } from './queue.ts';
 import type { DiskQueueOptions } from './queue.ts';
 import type { QueueRecord } from './records.ts';
@@ -108,6 +108,21 @@ export class DiskBuffer implements OutputBuffer {
 
   nack(batch: BufferBatch): void {
     if (batch instanceof DiskBatch && batch.owner === this) this.queue.nack(batch.records);
+  }
+
+  /** None: every delivery was released once its batch was durable (see add()). */
+  deliveriesOf(_batch: BufferBatch): Delivery[] {
+    return [];
+  }
+
+  /** Nothing: the successor reopens the same directory and replays it. */
+  handOver(): HandedOver[] {
+    return [];
+  }
+
+  /** Keeps everything for the next start: nothing is lost. */
+  abandon(_reason: string): number {
+    return 0;
   }
 
   close(): Promise<void> {
