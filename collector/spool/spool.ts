@@ -1,0 +1,434 @@
+/**
+ * Spool: the collector's one durable ingest log. Appends go to segment files of framed records
+ * (the agent's disk write-ahead log layout, core/engine/buffer/disk/); every destination reads
+ * it through its own SpoolReader at its own position, so failover, outage and replay are
+ * positions in one log. Layout and guarantees: README.md beside this file.
+ */
+import { closeSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
+import type { Logger } from 'pino';
+import {
+  MAX_RECORD_BYTES,
+  lockDir,
+  segmentPath,
+  syncDir,
+  unlockDir,
+  writeFrame,
+} from '../../core/engine/buffer/disk/segment.ts';
+import { Syncer } from '../../core/engine/buffer/disk/sync.ts';
+import { ErrorCode, VivaError } from '../../core/model/errors/index.ts';
+import {
+  checkReaderName,
+  cleanCursorTemps,
+  cursorsDir,
+  readAllCursors,
+  readCursor,
+  writeCursor,
+} from './cursor.ts';
+import type { Cursor } from './cursor.ts';
+import { META_BYTES, OVERHEAD_BYTES, decodeMeta, encodeMeta, plausibleLength, readChunk } from './frames.ts';
+import type { ChunkResult, Position, StoredRecord } from './frames.ts';
+import { SpoolReader } from './reader.ts';
+import type { ReaderHost } from './reader.ts';
+import { recoverSegments } from './recover.ts';
+import type { SegmentInfo } from './recover.ts';
+
+/** When appends reach stable storage: before append resolves, on a timer, or at close only. */
+export type SpoolFsync = 'always' | 'interval' | 'never';
+
+export interface SpoolOptions {
+  dir: string;
+  /** isFull() once bytes on disk >= maxBytes. */
+  maxBytes: number;
+  fsync: SpoolFsync;
+  /** fsync period of 'interval'. Default 1000. */
+  fsyncIntervalMs?: number;
+  /** A new segment once the current one would pass this, and on every open. Default 64 MiB. */
+  segmentBytes?: number;
+  log: Logger;
+  /** Corrupt or torn records found at open or read (each counted once per process). */
+  onCorrupt?: (records: number, detail: string) => void;
+}
+
+const POLICIES: readonly SpoolFsync[] = ['always', 'interval', 'never'];
+
+function invalid(message: string): VivaError {
+  return new VivaError(ErrorCode.CONFIG_INVALID, `spool: ${message}`);
+}
+
+function positive(name: string, v: number): number {
+  if (!(v > 0)) throw invalid(`${name} must be positive, got ${v}`);
+  return v;
+}
+
+export class Spool implements ReaderHost {
+  private readonly dir: string;
+  private readonly segmentBytes: number;
+  private readonly maxBytes: number;
+  private readonly policy: SpoolFsync;
+  private readonly log: Logger;
+  private readonly onCorrupt: (records: number, detail: string) => void;
+  /** Segments on disk, ascending; the last one is being written. */
+  private readonly segments: SegmentInfo[];
+  private readonly readFds = new Map<number, number>();
+  private readonly readers = new Map<string, SpoolReader>();
+  /** Offsets of corrupt records already reported, per segment, so two readers count one loss once. */
+  private readonly corruptSeen = new Map<number, Set<number>>();
+  private readonly syncer: Syncer;
+  private readonly timer: NodeJS.Timeout | null = null;
+  private waiters = new Set<() => void>();
+  private flushTimer: NodeJS.Immediate | null = null;
+  private writeId: number;
+  private totalBytes: number;
+  private nextSeq: number;
+  private closedFlag = false;
+
+  private constructor(opts: SpoolOptions) {
+    this.dir = opts.dir;
+    this.segmentBytes = positive('segmentBytes', opts.segmentBytes ?? 64 << 20);
+    this.maxBytes = positive('maxBytes', opts.maxBytes);
+    this.policy = opts.fsync;
+    if (!POLICIES.includes(this.policy)) throw invalid(`unknown fsync policy "${this.policy as string}"`);
+    const intervalMs = positive('fsyncIntervalMs', opts.fsyncIntervalMs ?? 1000);
+    this.log = opts.log;
+    this.onCorrupt = opts.onCorrupt ?? (() => undefined);
+    mkdirSync(cursorsDir(this.dir), { recursive: true });
+    cleanCursorTemps(this.dir);
+
+    const found = recoverSegments(this.dir);
+    let cursorSegment = 0;
+    let cursorSeq = 0;
+    for (const c of readAllCursors(this.dir).values()) {
+      cursorSegment = Math.max(cursorSegment, c.segment);
+      cursorSeq = Math.max(cursorSeq, c.seq);
+    }
+    // A cursor may hold the last seq when every segment holding records was deleted.
+    this.nextSeq = Math.max(found.lastSeq, cursorSeq) + 1;
+    this.segments = found.segments;
+    this.totalBytes = this.segments.reduce((n, s) => n + s.size, 0);
+    this.writeId = Math.max(this.segments.at(-1)?.id ?? 0, cursorSegment) + 1;
+    this.syncer = new Syncer(this.createSegment());
+    if (this.policy === 'interval') this.timer = setInterval(() => this.syncer.kick(), intervalMs).unref();
+    if (found.torn !== null) {
+      const { segment, bytes } = found.torn;
+      this.log.warn({ dir: this.dir, segment, bytes }, 'spool cut an incomplete record at its tail');
+      this.onCorrupt(1, `torn tail of ${bytes} bytes cut from segment ${segment}`);
+    }
+  }
+
+  /** Opens (and recovers) the spool in `opts.dir`, taking the directory for this process. */
+  static open(opts: SpoolOptions): Spool {
+    mkdirSync(opts.dir, { recursive: true });
+    const holder = lockDir(opts.dir);
+    if (holder !== null) throw invalid(`${opts.dir} is in use by process ${holder}`);
+    try {
+      return new Spool(opts);
+    } catch (err) {
+      unlockDir(opts.dir);
+      throw err;
+    }
+  }
+
+  /** Bytes of the segments on disk. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Records on disk not yet passed by every open reader (all records on disk when none is open). */
+  get records(): number {
+    let committed = Infinity;
+    for (const r of this.readers.values()) committed = Math.min(committed, r.cursor.seq);
+    if (committed === Infinity)
+      committed = (this.peek({ segment: this.segments[0].id, offset: 0 })?.seq ?? this.nextSeq) - 1;
+    return Math.max(0, this.lastSeq - committed);
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** True once the segments on disk reach maxBytes (ingest then answers 429). */
+  isFull(): boolean {
+    return this.totalBytes >= this.maxBytes;
+  }
+
+  /**
+   * Appends one record. Resolves once written (fsync 'interval' or 'never') or once an fsync
+   * started after the write completed ('always'; concurrent appends share one). Rejects on I/O
+   * error, leaving nothing half-written visible.
+   */
+  append(payload: Uint8Array): Promise<void> {
+    if (this.closedFlag)
+      return Promise.reject(new VivaError(ErrorCode.BUFFER_FULL, `spool ${this.dir} is closed`));
+    if (payload.length + META_BYTES > MAX_RECORD_BYTES) {
+      return Promise.reject(
+        new VivaError(
+          ErrorCode.BUFFER_FULL,
+          `spool: a record of ${payload.length} bytes exceeds the maximum`,
+        ),
+      );
+    }
+    const size = OVERHEAD_BYTES + payload.length;
+    const seg = this.segments[this.segments.length - 1];
+    try {
+      if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(payload);
+      writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), payload], seg.size);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    this.nextSeq += 1;
+    seg.size += size;
+    this.totalBytes += size;
+    this.syncer.dirty = true;
+    this.wake();
+    return this.policy === 'always' ? this.syncer.durable() : Promise.resolve();
+  }
+
+  /**
+   * Opens (or creates) the reader `name`, whose cursor is `<dir>/cursors/<name>.json`. A new
+   * reader starts at `from`; an existing cursor resumes where it was committed.
+   */
+  reader(name: string, from: 'oldest' | 'newest' = 'oldest'): SpoolReader {
+    this.assertOpen();
+    checkReaderName(name);
+    if (this.readers.has(name)) throw invalid(`reader "${name}" is open already`);
+    const saved = readCursor(this.dir, name);
+    let cursor: Cursor;
+    if (saved !== null) cursor = this.checkCursor(name, saved);
+    else if (from === 'newest') cursor = { ...this.end(), seq: this.lastSeq };
+    else cursor = this.cursorAt({ segment: this.segments[0].id, offset: 0 });
+    const reader = new SpoolReader(this, name, cursor);
+    this.readers.set(name, reader);
+    writeCursor(this.dir, name, cursor, this.policy === 'always');
+    reader.dirty = false;
+    return reader;
+  }
+
+  /** fsyncs, persists cursors, closes files and unlocks. Pending reads resolve []. */
+  async close(): Promise<void> {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.flushTimer !== null) clearImmediate(this.flushTimer);
+    this.wake();
+    await this.syncer.idle();
+    this.syncer.closeSync();
+    for (const r of this.readers.values()) writeCursor(this.dir, r.name, r.cursor, true);
+    this.readers.clear();
+    for (const fd of this.readFds.values()) closeSync(fd);
+    this.readFds.clear();
+    unlockDir(this.dir);
+    syncDir(this.dir);
+  }
+
+  readFrom(pos: Position, maxRecords: number, maxBytes: number): { records: StoredRecord[]; pos: Position } {
+    let p = pos;
+    const records: StoredRecord[] = [];
+    let bytes = 0;
+    // A read may span segments: it stops at the limits or at the end of what was written.
+    while (records.length < maxRecords && bytes < maxBytes) {
+      const i = this.segments.findIndex((s) => s.id >= p.segment);
+      const seg = this.segments[i];
+      if (seg.id !== p.segment) p = { segment: seg.id, offset: 0 };
+      if (p.offset >= seg.size) {
+        if (i === this.segments.length - 1) break;
+        p = { segment: this.segments[i + 1].id, offset: 0 };
+        continue;
+      }
+      const left = maxRecords - records.length;
+      const got = readChunk(this.readFd(seg.id), seg.id, p.offset, seg.size, left, maxBytes - bytes);
+      this.reportCorrupt(seg.id, got.corrupt);
+      p = { segment: seg.id, offset: got.next };
+      for (const r of got.records) {
+        records.push(r);
+        bytes += r.payload.length;
+      }
+    }
+    return { records, pos: p };
+  }
+
+  waitForAppend(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.closedFlag || signal?.aborted === true) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  bytesFrom(pos: Position): number {
+    let n = 0;
+    for (const s of this.segments) {
+      if (s.id > pos.segment) n += s.size;
+      else if (s.id === pos.segment) n += Math.max(0, s.size - pos.offset);
+    }
+    return n;
+  }
+
+  appendedAtOf(pos: Position): number | null {
+    return this.peek(pos)?.appendedAt ?? null;
+  }
+
+  committed(_reader: SpoolReader): void {
+    this.flushTimer ??= setImmediate(() => this.flush());
+  }
+
+  released(reader: SpoolReader): void {
+    if (this.closedFlag || this.readers.get(reader.name) !== reader) return;
+    this.readers.delete(reader.name);
+    reader.dirty = true;
+    this.flushReaders([reader]);
+    this.flush();
+    this.wake();
+  }
+
+  private assertOpen(): void {
+    if (this.closedFlag) throw new VivaError(ErrorCode.BUFFER_FULL, `spool ${this.dir} is closed`);
+  }
+
+  private end(): Position {
+    const seg = this.segments[this.segments.length - 1];
+    return { segment: seg.id, offset: seg.size };
+  }
+
+  /** A cursor at `pos` with nothing after it committed. */
+  private cursorAt(pos: Position): Cursor {
+    return { ...pos, seq: (this.peek(pos)?.seq ?? this.nextSeq) - 1 };
+  }
+
+  /** A saved cursor, moved to the next record when the area it points to is gone. */
+  private checkCursor(name: string, saved: Cursor): Cursor {
+    const seg = this.segments.find((s) => s.id >= saved.segment) as SegmentInfo;
+    if (seg.id === saved.segment && saved.offset <= seg.size) return saved;
+    const i = this.segments.indexOf(seg);
+    const next = seg.id === saved.segment ? this.segments[i + 1] : seg;
+    const moved = this.cursorAt({ segment: next.id, offset: 0 });
+    const lost = Math.max(0, moved.seq - saved.seq);
+    this.log.warn(
+      { dir: this.dir, reader: name, from: saved, to: moved, records: lost },
+      'spool cursor pointed into a deleted or cut area: moved to the next record',
+    );
+    if (lost > 0)
+      this.onCorrupt(lost, `reader ${name} skipped ${lost} records its cursor pointed to (deleted or cut)`);
+    return moved;
+  }
+
+  /** seq and appendedAt of the first record at or after `pos`, read from its header; null at the end. */
+  private peek(pos: Position): { seq: number; appendedAt: number } | null {
+    const head = Buffer.alloc(OVERHEAD_BYTES);
+    for (const s of this.segments) {
+      if (s.id < pos.segment) continue;
+      const offset = s.id === pos.segment ? pos.offset : 0;
+      if (offset + OVERHEAD_BYTES > s.size) continue;
+      const got = readSync(this.readFd(s.id), head, 0, OVERHEAD_BYTES, offset);
+      if (got === OVERHEAD_BYTES && plausibleLength(head.readUInt32LE(0)))
+        return decodeMeta(head.subarray(8));
+    }
+    return null;
+  }
+
+  private readFd(id: number): number {
+    let fd = this.readFds.get(id);
+    if (fd === undefined) {
+      fd = openSync(segmentPath(this.dir, id), 'r');
+      this.readFds.set(id, fd);
+    }
+    return fd;
+  }
+
+  private reportCorrupt(segment: number, found: ChunkResult['corrupt']): void {
+    for (const c of found) {
+      let seen = this.corruptSeen.get(segment);
+      if (seen === undefined) this.corruptSeen.set(segment, (seen = new Set()));
+      if (seen.has(c.offset)) continue;
+      seen.add(c.offset);
+      this.log.warn(
+        { dir: this.dir, segment, offset: c.offset, bytes: c.bytes },
+        `spool skipped a corrupt record`,
+      );
+      this.onCorrupt(c.records, `${c.detail} (segment ${segment}, offset ${c.offset}, ${c.bytes} bytes)`);
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const w of waiters) w();
+  }
+
+  /** Persists moved cursors, then deletes the segments every open reader has passed. */
+  private flush(): void {
+    if (this.flushTimer !== null) clearImmediate(this.flushTimer);
+    this.flushTimer = null;
+    if (this.closedFlag) return;
+    try {
+      this.flushReaders(this.readers.values());
+      this.deletePassed();
+    } catch (err) {
+      this.log.error({ dir: this.dir, err }, 'spool could not persist a cursor or delete a segment');
+    }
+  }
+
+  private flushReaders(readers: Iterable<SpoolReader>): void {
+    for (const r of readers) {
+      if (!r.dirty) continue;
+      writeCursor(this.dir, r.name, r.cursor, this.policy === 'always');
+      r.dirty = false;
+    }
+  }
+
+  /** Deletes the oldest segments while every open reader's committed cursor is past them. */
+  private deletePassed(): void {
+    if (this.readers.size === 0) return;
+    while (this.segments.length > 1) {
+      const seg = this.segments[0];
+      for (const r of this.readers.values()) {
+        const c = r.cursor;
+        if (c.segment < seg.id || (c.segment === seg.id && c.offset < seg.size)) return;
+      }
+      this.segments.shift();
+      const fd = this.readFds.get(seg.id);
+      if (fd !== undefined) closeSync(fd);
+      this.readFds.delete(seg.id);
+      this.corruptSeen.delete(seg.id);
+      unlinkSync(segmentPath(this.dir, seg.id));
+      this.totalBytes -= seg.size;
+    }
+  }
+
+  private createSegment(): number {
+    const fd = openSync(segmentPath(this.dir, this.writeId), 'wx+');
+    this.segments.push({ id: this.writeId, size: 0 });
+    if (this.policy !== 'never') syncDir(this.dir);
+    return fd;
+  }
+
+  /** Starts the next segment (created before anything changes, so a failure leaves all as it was). */
+  private rollAndAppend(payload: Uint8Array): Promise<void> {
+    this.writeId += 1;
+    let fd: number;
+    try {
+      fd = this.createSegment();
+    } catch (err) {
+      this.writeId -= 1;
+      throw err;
+    }
+    if (this.policy === 'never') {
+      closeSync(this.syncer.currentFd);
+      this.syncer.replace(fd);
+    } else {
+      this.syncer.rotate(fd);
+    }
+    return this.append(payload);
+  }
+}
