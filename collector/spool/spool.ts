@@ -217,6 +217,7 @@ export class Spool implements ReaderHost {
     await this.syncer.idle();
     this.syncer.closeSync();
     for (const r of this.readers.values()) writeCursor(this.dir, r.name, r.cursor, true);
+    this.deletePassed();
     this.readers.clear();
     for (const fd of this.readFds.values()) closeSync(fd);
     this.readFds.clear();
