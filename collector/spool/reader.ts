@@ -115,10 +115,13 @@ export class SpoolReader {
     return this.oldestAt;
   }
 
-  /** Moves the cursor (recovery: the area it pointed to is gone). */
+  /** Moves the cursor forward (the area it pointed to is gone); a read position behind it follows. */
   reset(cursor: Cursor): void {
     this.cur = { ...cursor };
-    this.pos = { segment: cursor.segment, offset: cursor.offset };
+    const p = this.pos;
+    if (p.segment < cursor.segment || (p.segment === cursor.segment && p.offset < cursor.offset)) {
+      this.pos = { segment: cursor.segment, offset: cursor.offset };
+    }
     this.oldestAt = null;
     this.dirty = true;
   }

@@ -49,6 +49,13 @@ export interface SpoolOptions {
   onCorrupt?: (records: number, detail: string) => void;
 }
 
+/** What trim() deleted: records and bytes, and per open reader the records it had not committed. */
+export interface TrimResult {
+  records: number;
+  bytes: number;
+  readers: Record<string, number>;
+}
+
 const POLICIES: readonly SpoolFsync[] = ['always', 'interval', 'never'];
 
 function invalid(message: string): VivaError {
@@ -205,6 +212,38 @@ export class Spool implements ReaderHost {
     writeCursor(this.dir, name, cursor, this.policy === 'always');
     reader.dirty = false;
     return reader;
+  }
+
+  /**
+   * Retention: deletes the oldest segments while the spool holds more than `maxBytes` or while a
+   * segment's records are all older than `maxAgeMs` (the segment being written always stays).
+   * Open readers whose cursor was in a deleted segment move to the next record; what each lost
+   * is reported (readers not open now are moved when next opened, see reader()).
+   */
+  trim(maxBytes: number, maxAgeMs: number): TrimResult {
+    this.assertOpen();
+    const out: TrimResult = { records: 0, bytes: 0, readers: {} };
+    const oldest = Date.now() - maxAgeMs;
+    while (this.segments.length > 1) {
+      const [seg, next] = this.segments;
+      const nextHead = this.peek({ segment: next.id, offset: 0 });
+      const tooOld = (nextHead?.appendedAt ?? Infinity) < oldest;
+      if (!(this.totalBytes > maxBytes) && !tooOld) break;
+      const firstSeq = this.peek({ segment: seg.id, offset: 0 })?.seq ?? nextHead?.seq ?? this.nextSeq;
+      const after = this.cursorAt({ segment: next.id, offset: 0 });
+      out.records += Math.max(0, after.seq + 1 - firstSeq);
+      out.bytes += seg.size;
+      for (const r of this.readers.values()) {
+        if (r.cursor.segment > seg.id) continue;
+        const lost = Math.max(0, after.seq - r.cursor.seq);
+        out.readers[r.name] = (out.readers[r.name] ?? 0) + lost;
+        r.reset(after);
+      }
+      this.flushReaders(this.readers.values());
+      this.removeOldest();
+    }
+    if (out.bytes > 0) this.log.warn({ dir: this.dir, ...out }, 'spool retention deleted unread segments');
+    return out;
   }
 
   /** fsyncs, persists cursors, closes files and unlocks. Pending reads resolve []. */
@@ -397,14 +436,19 @@ export class Spool implements ReaderHost {
         const c = r.cursor;
         if (c.segment < seg.id || (c.segment === seg.id && c.offset < seg.size)) return;
       }
-      this.segments.shift();
-      const fd = this.readFds.get(seg.id);
-      if (fd !== undefined) closeSync(fd);
-      this.readFds.delete(seg.id);
-      this.corruptSeen.delete(seg.id);
-      unlinkSync(segmentPath(this.dir, seg.id));
-      this.totalBytes -= seg.size;
+      this.removeOldest();
     }
+  }
+
+  /** Deletes the oldest segment file. */
+  private removeOldest(): void {
+    const seg = this.segments.shift() as SegmentInfo;
+    const fd = this.readFds.get(seg.id);
+    if (fd !== undefined) closeSync(fd);
+    this.readFds.delete(seg.id);
+    this.corruptSeen.delete(seg.id);
+    unlinkSync(segmentPath(this.dir, seg.id));
+    this.totalBytes -= seg.size;
   }
 
   private createSegment(): number {
