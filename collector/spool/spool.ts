@@ -4,7 +4,7 @@
  * it through its own SpoolReader at its own position, so failover, outage and replay are
  * positions in one log. Layout and guarantees: README.md beside this file.
  */
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import type { Logger } from 'pino';
 import {
   MAX_RECORD_BYTES,
@@ -25,12 +25,13 @@ import {
   writeCursor,
 } from './cursor.ts';
 import type { Cursor } from './cursor.ts';
-import { META_BYTES, OVERHEAD_BYTES, decodeMeta, encodeMeta, plausibleLength, readChunk } from './frames.ts';
-import type { ChunkResult, Position, StoredRecord } from './frames.ts';
+import { META_BYTES, OVERHEAD_BYTES, encodeMeta } from './frames.ts';
+import type { Position, StoredRecord } from './frames.ts';
 import { SpoolReader } from './reader.ts';
 import type { ReaderHost } from './reader.ts';
 import { recoverSegments } from './recover.ts';
 import type { SegmentInfo } from './recover.ts';
+import { SegmentSet } from './segments.ts';
 
 /** When appends reach stable storage: before append resolves, on a timer, or at close only. */
 export type SpoolFsync = 'always' | 'interval' | 'never';
@@ -74,18 +75,13 @@ export class Spool implements ReaderHost {
   private readonly policy: SpoolFsync;
   private readonly log: Logger;
   private readonly onCorrupt: (records: number, detail: string) => void;
-  /** Segments on disk, ascending; the last one is being written. */
-  private readonly segments: SegmentInfo[];
-  private readonly readFds = new Map<number, number>();
+  private readonly segs: SegmentSet;
   private readonly readers = new Map<string, SpoolReader>();
-  /** Offsets of corrupt records already reported, per segment, so two readers count one loss once. */
-  private readonly corruptSeen = new Map<number, Set<number>>();
   private readonly syncer: Syncer;
   private readonly timer: NodeJS.Timeout | null = null;
   private waiters = new Set<() => void>();
   private flushTimer: NodeJS.Immediate | null = null;
   private writeId: number;
-  private totalBytes: number;
   private nextSeq: number;
   private closedFlag = false;
 
@@ -110,9 +106,8 @@ export class Spool implements ReaderHost {
     }
     // A cursor may hold the last seq when every segment holding records was deleted.
     this.nextSeq = Math.max(found.lastSeq, cursorSeq) + 1;
-    this.segments = found.segments;
-    this.totalBytes = this.segments.reduce((n, s) => n + s.size, 0);
-    this.writeId = Math.max(this.segments.at(-1)?.id ?? 0, cursorSegment) + 1;
+    this.segs = new SegmentSet(this.dir, found.segments, this.log, this.onCorrupt);
+    this.writeId = Math.max(this.segs.list.at(-1)?.id ?? 0, cursorSegment) + 1;
     this.syncer = new Syncer(this.createSegment());
     if (this.policy === 'interval') this.timer = setInterval(() => this.syncer.kick(), intervalMs).unref();
     if (found.torn !== null) {
@@ -137,7 +132,7 @@ export class Spool implements ReaderHost {
 
   /** Bytes of the segments on disk. */
   get bytes(): number {
-    return this.totalBytes;
+    return this.segs.bytes;
   }
 
   /** Records on disk not yet passed by every open reader (all records on disk when none is open). */
@@ -145,7 +140,7 @@ export class Spool implements ReaderHost {
     let committed = Infinity;
     for (const r of this.readers.values()) committed = Math.min(committed, r.cursor.seq);
     if (committed === Infinity)
-      committed = (this.peek({ segment: this.segments[0].id, offset: 0 })?.seq ?? this.nextSeq) - 1;
+      committed = (this.segs.peek({ segment: this.segs.list[0].id, offset: 0 })?.seq ?? this.nextSeq) - 1;
     return Math.max(0, this.lastSeq - committed);
   }
 
@@ -159,7 +154,7 @@ export class Spool implements ReaderHost {
 
   /** True once the segments on disk reach maxBytes (ingest then answers 429). */
   isFull(): boolean {
-    return this.totalBytes >= this.maxBytes;
+    return this.segs.bytes >= this.maxBytes;
   }
 
   /**
@@ -179,7 +174,7 @@ export class Spool implements ReaderHost {
       );
     }
     const size = OVERHEAD_BYTES + payload.length;
-    const seg = this.segments[this.segments.length - 1];
+    const seg = this.segs.newest;
     try {
       if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(payload);
       writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), payload], seg.size);
@@ -187,8 +182,7 @@ export class Spool implements ReaderHost {
       return Promise.reject(err as Error);
     }
     this.nextSeq += 1;
-    seg.size += size;
-    this.totalBytes += size;
+    this.segs.grow(size);
     this.syncer.dirty = true;
     this.wake();
     return this.policy === 'always' ? this.syncer.durable() : Promise.resolve();
@@ -205,8 +199,8 @@ export class Spool implements ReaderHost {
     const saved = readCursor(this.dir, name);
     let cursor: Cursor;
     if (saved !== null) cursor = this.checkCursor(name, saved);
-    else if (from === 'newest') cursor = { ...this.end(), seq: this.lastSeq };
-    else cursor = this.cursorAt({ segment: this.segments[0].id, offset: 0 });
+    else if (from === 'newest') cursor = { ...this.segs.end(), seq: this.lastSeq };
+    else cursor = this.cursorAt({ segment: this.segs.list[0].id, offset: 0 });
     const reader = new SpoolReader(this, name, cursor);
     this.readers.set(name, reader);
     writeCursor(this.dir, name, cursor, this.policy === 'always');
@@ -224,12 +218,12 @@ export class Spool implements ReaderHost {
     this.assertOpen();
     const out: TrimResult = { records: 0, bytes: 0, readers: {} };
     const oldest = Date.now() - maxAgeMs;
-    while (this.segments.length > 1) {
-      const [seg, next] = this.segments;
-      const nextHead = this.peek({ segment: next.id, offset: 0 });
+    while (this.segs.list.length > 1) {
+      const [seg, next] = this.segs.list;
+      const nextHead = this.segs.peek({ segment: next.id, offset: 0 });
       const tooOld = (nextHead?.appendedAt ?? Infinity) < oldest;
-      if (!(this.totalBytes > maxBytes) && !tooOld) break;
-      const firstSeq = this.peek({ segment: seg.id, offset: 0 })?.seq ?? nextHead?.seq ?? this.nextSeq;
+      if (!(this.segs.bytes > maxBytes) && !tooOld) break;
+      const firstSeq = this.segs.peek({ segment: seg.id, offset: 0 })?.seq ?? nextHead?.seq ?? this.nextSeq;
       const after = this.cursorAt({ segment: next.id, offset: 0 });
       out.records += Math.max(0, after.seq + 1 - firstSeq);
       out.bytes += seg.size;
@@ -240,7 +234,7 @@ export class Spool implements ReaderHost {
         r.reset(after);
       }
       this.flushReaders(this.readers.values());
-      this.removeOldest();
+      this.segs.removeOldest();
     }
     if (out.bytes > 0) this.log.warn({ dir: this.dir, ...out }, 'spool retention deleted unread segments');
     return out;
@@ -258,36 +252,17 @@ export class Spool implements ReaderHost {
     for (const r of this.readers.values()) writeCursor(this.dir, r.name, r.cursor, true);
     this.deletePassed();
     this.readers.clear();
-    for (const fd of this.readFds.values()) closeSync(fd);
-    this.readFds.clear();
+    this.segs.close();
     unlockDir(this.dir);
     syncDir(this.dir);
   }
 
   readFrom(pos: Position, maxRecords: number, maxBytes: number): { records: StoredRecord[]; pos: Position } {
-    let p = pos;
-    const records: StoredRecord[] = [];
-    let bytes = 0;
-    // A read may span segments: it stops at the limits or at the end of what was written.
-    while (records.length < maxRecords && bytes < maxBytes) {
-      const i = this.segments.findIndex((s) => s.id >= p.segment);
-      const seg = this.segments[i];
-      if (seg.id !== p.segment) p = { segment: seg.id, offset: 0 };
-      if (p.offset >= seg.size) {
-        if (i === this.segments.length - 1) break;
-        p = { segment: this.segments[i + 1].id, offset: 0 };
-        continue;
-      }
-      const left = maxRecords - records.length;
-      const got = readChunk(this.readFd(seg.id), seg.id, p.offset, seg.size, left, maxBytes - bytes);
-      this.reportCorrupt(seg.id, got.corrupt);
-      p = { segment: seg.id, offset: got.next };
-      for (const r of got.records) {
-        records.push(r);
-        bytes += r.payload.length;
-      }
-    }
-    return { records, pos: p };
+    return this.segs.readFrom(pos, maxRecords, maxBytes);
+  }
+
+  bytesFrom(pos: Position): number {
+    return this.segs.bytesFrom(pos);
   }
 
   waitForAppend(signal?: AbortSignal): Promise<void> {
@@ -306,17 +281,8 @@ export class Spool implements ReaderHost {
     });
   }
 
-  bytesFrom(pos: Position): number {
-    let n = 0;
-    for (const s of this.segments) {
-      if (s.id > pos.segment) n += s.size;
-      else if (s.id === pos.segment) n += Math.max(0, s.size - pos.offset);
-    }
-    return n;
-  }
-
   appendedAtOf(pos: Position): number | null {
-    return this.peek(pos)?.appendedAt ?? null;
+    return this.segs.peek(pos)?.appendedAt ?? null;
   }
 
   committed(_reader: SpoolReader): void {
@@ -336,22 +302,17 @@ export class Spool implements ReaderHost {
     if (this.closedFlag) throw new VivaError(ErrorCode.BUFFER_FULL, `spool ${this.dir} is closed`);
   }
 
-  private end(): Position {
-    const seg = this.segments[this.segments.length - 1];
-    return { segment: seg.id, offset: seg.size };
-  }
-
   /** A cursor at `pos` with nothing after it committed. */
   private cursorAt(pos: Position): Cursor {
-    return { ...pos, seq: (this.peek(pos)?.seq ?? this.nextSeq) - 1 };
+    return { ...pos, seq: (this.segs.peek(pos)?.seq ?? this.nextSeq) - 1 };
   }
 
   /** A saved cursor, moved to the next record when the area it points to is gone. */
   private checkCursor(name: string, saved: Cursor): Cursor {
-    const seg = this.segments.find((s) => s.id >= saved.segment) as SegmentInfo;
+    const seg = this.segs.list.find((s) => s.id >= saved.segment) as SegmentInfo;
     if (seg.id === saved.segment && saved.offset <= seg.size) return saved;
-    const i = this.segments.indexOf(seg);
-    const next = seg.id === saved.segment ? this.segments[i + 1] : seg;
+    const i = this.segs.list.indexOf(seg);
+    const next = seg.id === saved.segment ? this.segs.list[i + 1] : seg;
     const moved = this.cursorAt({ segment: next.id, offset: 0 });
     const lost = Math.max(0, moved.seq - saved.seq);
     this.log.warn(
@@ -361,43 +322,6 @@ export class Spool implements ReaderHost {
     if (lost > 0)
       this.onCorrupt(lost, `reader ${name} skipped ${lost} records its cursor pointed to (deleted or cut)`);
     return moved;
-  }
-
-  /** seq and appendedAt of the first record at or after `pos`, read from its header; null at the end. */
-  private peek(pos: Position): { seq: number; appendedAt: number } | null {
-    const head = Buffer.alloc(OVERHEAD_BYTES);
-    for (const s of this.segments) {
-      if (s.id < pos.segment) continue;
-      const offset = s.id === pos.segment ? pos.offset : 0;
-      if (offset + OVERHEAD_BYTES > s.size) continue;
-      const got = readSync(this.readFd(s.id), head, 0, OVERHEAD_BYTES, offset);
-      if (got === OVERHEAD_BYTES && plausibleLength(head.readUInt32LE(0)))
-        return decodeMeta(head.subarray(8));
-    }
-    return null;
-  }
-
-  private readFd(id: number): number {
-    let fd = this.readFds.get(id);
-    if (fd === undefined) {
-      fd = openSync(segmentPath(this.dir, id), 'r');
-      this.readFds.set(id, fd);
-    }
-    return fd;
-  }
-
-  private reportCorrupt(segment: number, found: ChunkResult['corrupt']): void {
-    for (const c of found) {
-      let seen = this.corruptSeen.get(segment);
-      if (seen === undefined) this.corruptSeen.set(segment, (seen = new Set()));
-      if (seen.has(c.offset)) continue;
-      seen.add(c.offset);
-      this.log.warn(
-        { dir: this.dir, segment, offset: c.offset, bytes: c.bytes },
-        `spool skipped a corrupt record`,
-      );
-      this.onCorrupt(c.records, `${c.detail} (segment ${segment}, offset ${c.offset}, ${c.bytes} bytes)`);
-    }
   }
 
   private wake(): void {
@@ -430,30 +354,19 @@ export class Spool implements ReaderHost {
   /** Deletes the oldest segments while every open reader's committed cursor is past them. */
   private deletePassed(): void {
     if (this.readers.size === 0) return;
-    while (this.segments.length > 1) {
-      const seg = this.segments[0];
+    while (this.segs.list.length > 1) {
+      const seg = this.segs.list[0];
       for (const r of this.readers.values()) {
         const c = r.cursor;
         if (c.segment < seg.id || (c.segment === seg.id && c.offset < seg.size)) return;
       }
-      this.removeOldest();
+      this.segs.removeOldest();
     }
-  }
-
-  /** Deletes the oldest segment file. */
-  private removeOldest(): void {
-    const seg = this.segments.shift() as SegmentInfo;
-    const fd = this.readFds.get(seg.id);
-    if (fd !== undefined) closeSync(fd);
-    this.readFds.delete(seg.id);
-    this.corruptSeen.delete(seg.id);
-    unlinkSync(segmentPath(this.dir, seg.id));
-    this.totalBytes -= seg.size;
   }
 
   private createSegment(): number {
     const fd = openSync(segmentPath(this.dir, this.writeId), 'wx+');
-    this.segments.push({ id: this.writeId, size: 0 });
+    this.segs.list.push({ id: this.writeId, size: 0 });
     if (this.policy !== 'never') syncDir(this.dir);
     return fd;
   }
