@@ -81,7 +81,7 @@ export function readChunk(
     const buf = Buffer.allocUnsafe(want);
     const got = readSync(fd, buf, 0, want, offset);
     // A file shorter than expected (cut by hand) ends the readable part there.
-    const end = Math.min(limit, offset + got);
+    const end = got < want ? offset + got : limit;
     const again = parse(buf.subarray(0, got), segment, offset, end, maxRecords, maxBytes, out);
     if (again === 0) return out;
     // The first record is larger than the chunk: read it whole.

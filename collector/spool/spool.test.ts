@@ -62,6 +62,17 @@ describe('Spool', () => {
     expect((await r.read(100, 9000)).map(numberOf)).toEqual([4, 5]);
   });
 
+  it('should read records larger than what is left of a chunk intact, whatever maxBytes', async () => {
+    const corrupt: string[] = [];
+    const s = spoolAt({ onCorrupt: (_n, detail) => corrupt.push(detail) });
+    await appendRange(s, 0, 120, 50_000);
+    for (const maxBytes of [4 << 20, 70_000, 1, 130_000]) {
+      const got = await drain(s.reader(`r${maxBytes}`), 1000, maxBytes);
+      expect(got.map(numberOf)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    }
+    expect(corrupt).toEqual([]);
+  });
+
   it('should let two readers read at their own positions', async () => {
     const s = spoolAt({ segmentBytes: 1000 });
     await appendRange(s, 0, 20);

@@ -33,12 +33,12 @@ export function numberOf(rec: SpoolRecord): number {
 }
 
 /** Reads everything currently readable (never waits). */
-export async function drain(r: SpoolReader, perRead = 7): Promise<SpoolRecord[]> {
+export async function drain(r: SpoolReader, perRead = 7, maxBytes = 1 << 20): Promise<SpoolRecord[]> {
   const out: SpoolRecord[] = [];
   for (;;) {
     const ac = new AbortController();
     // Whatever is readable comes back at once; an empty log would wait, so abort right after.
-    const p = r.read(perRead, 1 << 20, ac.signal);
+    const p = r.read(perRead, maxBytes, ac.signal);
     setImmediate(() => ac.abort());
     const got = await p;
     if (got.length === 0) return out;
