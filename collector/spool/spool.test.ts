@@ -247,6 +247,30 @@ describe('Spool', () => {
     await expect(s.append(payload(1))).rejects.toThrow(VivaError);
   });
 
+  it('should resolve fsync=interval appends once written, and close twice harmlessly', async () => {
+    const s = spoolAt({ fsync: 'interval', fsyncIntervalMs: 5 });
+    await appendRange(s, 0, 20);
+    expect((await drain(s.reader('a'))).map(numberOf)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await s.close();
+    await s.close();
+  });
+
+  it('should resume a reader closed and opened again in the same process at its commit', async () => {
+    const s = spoolAt();
+    await appendRange(s, 0, 6);
+    const r = s.reader('a');
+    r.commit((await r.read(2, 1 << 20))[1]);
+    await r.read(2, 1 << 20);
+    r.close();
+    expect(await r.read(2, 1 << 20)).toEqual([]);
+    expect((await drain(s.reader('a'))).map(numberOf)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('should refuse invalid options with a coded error', () => {
+    expect(() => openSpool(dir, { maxBytes: 0 })).toThrow(VivaError);
+    expect(() => openSpool(dir, { fsync: 'sometimes' as 'never' })).toThrow(/fsync/);
+  });
+
   it('should resolve fsync=always appends, many at once', async () => {
     const s = spoolAt({ fsync: 'always', segmentBytes: 4000 });
     await Promise.all(Array.from({ length: 100 }, (_, i) => s.append(payload(i))));
