@@ -233,7 +233,7 @@ export class Spool implements ReaderHost {
         out.readers[r.name] = (out.readers[r.name] ?? 0) + lost;
         r.reset(after);
       }
-      this.flushReaders(this.readers.values());
+      this.syncCursors();
       this.segs.removeOldest();
     }
     if (out.bytes > 0) this.log.warn({ dir: this.dir, ...out }, 'spool retention deleted unread segments');
@@ -343,25 +343,44 @@ export class Spool implements ReaderHost {
     }
   }
 
+  /** Writes moved cursors (no fsync: a commit lost to a power loss only means a redelivery). */
   private flushReaders(readers: Iterable<SpoolReader>): void {
     for (const r of readers) {
       if (!r.dirty) continue;
-      writeCursor(this.dir, r.name, r.cursor, this.policy === 'always');
+      writeCursor(this.dir, r.name, r.cursor, false);
       r.dirty = false;
     }
+  }
+
+  /** Makes the open readers' cursors durable: done once before segments they release are deleted. */
+  private syncCursors(): void {
+    const durable = this.policy !== 'never';
+    for (const r of this.readers.values()) {
+      writeCursor(this.dir, r.name, r.cursor, durable);
+      r.dirty = false;
+    }
+    if (durable) syncDir(cursorsDir(this.dir));
   }
 
   /** Deletes the oldest segments while every open reader's committed cursor is past them. */
   private deletePassed(): void {
     if (this.readers.size === 0) return;
-    while (this.segs.list.length > 1) {
-      const seg = this.segs.list[0];
-      for (const r of this.readers.values()) {
-        const c = r.cursor;
-        if (c.segment < seg.id || (c.segment === seg.id && c.offset < seg.size)) return;
-      }
-      this.segs.removeOldest();
+    let n = 0;
+    for (const seg of this.segs.list.slice(0, -1)) {
+      if (!this.allPassed(seg)) break;
+      n += 1;
     }
+    if (n === 0) return;
+    this.syncCursors();
+    for (let i = 0; i < n; i++) this.segs.removeOldest();
+  }
+
+  private allPassed(seg: SegmentInfo): boolean {
+    for (const r of this.readers.values()) {
+      const c = r.cursor;
+      if (c.segment < seg.id || (c.segment === seg.id && c.offset < seg.size)) return false;
+    }
+    return true;
   }
 
   private createSegment(): number {
