@@ -45,19 +45,42 @@ function countOf(payload: Buffer): number {
   }
 }
 
-/** Scans one segment from `start`, pushing valid records and counting losses into `out`. */
-function scanSegment(dir: string, id: number, start: number, last: boolean, out: ScanResult): void {
-  const data = readFileSync(segmentPath(dir, id));
-  const { records, info } = out;
+/** What a segment scan asks of its caller, so that other logs of frames can reuse it. */
+export interface SegmentVisitor {
+  /** Items in a valid frame's payload; 0 marks the payload invalid (it then counts as corrupt). */
+  count(payload: Buffer): number;
+  /** A valid record (`size` includes the frame header). */
+  record(offset: number, size: number, count: number, payload: Buffer): void;
+}
+
+/** Loss counters of a scan, a subset of RecoveryInfo. */
+export type ScanLosses = Pick<
+  RecoveryInfo,
+  'corruptRecords' | 'corruptMetrics' | 'corruptBytes' | 'tornBytes'
+>;
+
+/**
+ * Scans one segment file from `start`, telling `visit` about valid records and counting losses into
+ * `info`. The newest segment (`last`) is cut at an incomplete or broken tail so appends never
+ * follow garbage. Memory: the one segment file.
+ */
+export function scanSegmentFile(
+  path: string,
+  start: number,
+  last: boolean,
+  visit: SegmentVisitor,
+  info: ScanLosses,
+): void {
+  const data = readFileSync(path);
   let off = Math.min(start, data.length);
   while (off < data.length) {
     const state = checkRecord(data, off);
     const len = state === 'frame' ? 0 : data.readUInt32LE(off);
     const next = off + RECORD_HEADER_BYTES + len;
     const payload = data.subarray(off + RECORD_HEADER_BYTES, next);
-    const count = state === 'frame' ? 0 : countOf(payload);
+    const count = state === 'frame' ? 0 : visit.count(payload);
     if (state === 'ok' && count > 0) {
-      records.push({ segment: id, offset: off, size: next - off, count });
+      visit.record(off, next - off, count, payload);
       off = next;
       continue;
     }
@@ -73,7 +96,7 @@ function scanSegment(dir: string, id: number, start: number, last: boolean, out:
     if (last) {
       // The newest segment ends in an incomplete write: cut it so appends never follow garbage.
       info.tornBytes += data.length - off;
-      truncateSync(segmentPath(dir, id), off);
+      truncateSync(path, off);
     } else {
       info.corruptRecords += 1;
       info.corruptMetrics += Math.max(1, count);
@@ -97,7 +120,11 @@ export function scanSegments(dir: string, ids: readonly number[], from: Position
   const out: ScanResult = { records: [], info };
   ids.forEach((id, i) => {
     const start = from !== null && from.segment === id ? from.offset : 0;
-    scanSegment(dir, id, start, i === ids.length - 1, out);
+    const visit: SegmentVisitor = {
+      count: countOf,
+      record: (offset, size, count) => out.records.push({ segment: id, offset, size, count }),
+    };
+    scanSegmentFile(segmentPath(dir, id), start, i === ids.length - 1, visit, info);
   });
   for (const r of out.records) {
     info.metrics += r.count;

@@ -53,18 +53,29 @@ export function listSegments(dir: string): number[] {
   return ids.sort((a, b) => a - b);
 }
 
-/** The 8-byte frame header of a payload. */
-export function frameHeader(payload: Uint8Array): Buffer {
+/** The 8-byte frame header of a payload, given whole or as parts laid back to back. */
+export function frameHeader(payload: Uint8Array | readonly Uint8Array[]): Buffer {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  let len = 0;
+  let crc = 0;
+  for (const p of parts) {
+    len += p.length;
+    crc = crc32(p, crc);
+  }
   const h = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  h.writeUInt32LE(payload.length, 0);
-  h.writeUInt32LE(crc32(payload), 4);
+  h.writeUInt32LE(len, 0);
+  h.writeUInt32LE(crc, 4);
   return h;
 }
 
-/** Writes a framed record at `position`; on failure cuts the partial frame so the log stays framed. */
-export function writeFrame(fd: number, payload: Uint8Array, position: number): void {
-  const parts = [frameHeader(payload), payload];
-  const total = RECORD_HEADER_BYTES + payload.length;
+/**
+ * Writes a framed record at `position` (the payload whole or as parts, so callers need not copy
+ * a prefix and a body into one buffer); on failure cuts the partial frame so the log stays framed.
+ */
+export function writeFrame(fd: number, payload: Uint8Array | readonly Uint8Array[], position: number): void {
+  const header = frameHeader(payload);
+  const parts = [header, ...(payload instanceof Uint8Array ? [payload] : payload)];
+  const total = RECORD_HEADER_BYTES + header.readUInt32LE(0);
   try {
     const first = writevSync(fd, parts, position);
     if (first === total) return;
