@@ -14,6 +14,7 @@ import { splitHostPort } from '../core/app/admin.ts';
 import type { ReloadSummary } from '../core/app/reconfigure.ts';
 import type { ValidConfig } from '../core/config/validate.ts';
 import { encodeBatch } from '../core/format/binary/index.ts';
+import { compileFilter } from '../core/engine/filter/filter.ts';
 import { buildInput, buildProcessor, create, type Built } from '../core/engine/pipeline/build.ts';
 import type { RunningInput, InputSink } from '../core/engine/running/input.ts';
 import type { RunningProcessor } from '../core/engine/running/processor.ts';
@@ -205,7 +206,7 @@ export class Collector {
             spec.def.create(spec.config, ctx),
           );
           built.push({ close: async () => void (await instance.close?.()) });
-          outputs.push({ alias, label: spec.id.label, instance, abort });
+          outputs.push({ alias, label: spec.id.label, instance, abort, filter: compileFilter(spec.common) });
         }
         const chains: RouteChain[] = [];
         for (const route of router.routesTo(d.name)) {

@@ -8,6 +8,7 @@
 import type { Counter, Histogram } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { decodeBatch } from '../../core/format/binary/index.ts';
+import { applyFilter, type CompiledFilter } from '../../core/engine/filter/filter.ts';
 import type { RunningProcessor } from '../../core/engine/running/processor.ts';
 import { LogThrottle } from '../../core/engine/telemetry/log-throttle.ts';
 import type { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
@@ -42,6 +43,8 @@ export interface DestinationOutput {
   label: string;
   instance: OutputInstance;
   abort: AbortController;
+  /** The output table's own filters (namepass, tagdrop, fieldexclude, ...), applied before each write. */
+  filter: CompiledFilter;
 }
 
 /** A route's processors, instantiated for this destination. */
@@ -311,8 +314,9 @@ export class Destination {
       return;
     }
     try {
-      await slot.o.instance.write(metrics);
-      this.c.written.add(metrics.length, { destination: this.name, output: slot.o.alias });
+      const { kept } = applyFilter(slot.o.filter, metrics, true);
+      if (kept.length > 0) await slot.o.instance.write(kept);
+      this.c.written.add(kept.length, { destination: this.name, output: slot.o.alias });
     } catch (e) {
       this.log.warn({ count: metrics.length, err: (e as Error).message }, 'processor leftovers not written at stop');
     }
@@ -331,32 +335,34 @@ export class Destination {
       }
       const index = this.slots.indexOf(slot);
       const started = performance.now();
+      // The output's own filters; partial-write indices refer to what it was given.
+      const kept = applyFilter(slot.o.filter, chunk, true).kept;
       try {
         if (!slot.connected) {
           await slot.o.instance.connect?.();
           slot.connected = true;
         }
-        await slot.o.instance.write(chunk);
+        if (kept.length > 0) await slot.o.instance.write(kept);
         this.c.latency.record((performance.now() - started) / 1000, { destination: this.name, output: slot.o.alias });
-        this.succeeded(slot, index, chunk.length);
+        this.succeeded(slot, index, kept.length);
         return true;
       } catch (e) {
         const we = e instanceof WriteError ? e : undefined;
         if (we?.kind === 'permanent') {
           this.succeeded(slot, index, 0);
-          this.deadLetter(chunk, slot, we.message);
+          this.deadLetter(kept, slot, we.message);
           return true;
         }
         if (we?.kind === 'partial') {
-          this.succeeded(slot, index, chunk.length - we.rejected.length - we.retry.length);
+          this.succeeded(slot, index, kept.length - we.rejected.length - we.retry.length);
           if (we.rejected.length > 0)
             this.deadLetter(
-              we.rejected.map((r) => chunk[r.index]),
+              we.rejected.map((r) => kept[r.index]),
               slot,
               we.rejected[0].reason,
             );
           if (we.retry.length === 0) return true;
-          chunk = we.retry.map((i) => chunk[i]);
+          chunk = we.retry.map((i) => kept[i]);
           continue;
         }
         this.failed(slot, e, we?.retryAfterMs);
