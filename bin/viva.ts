@@ -5,6 +5,8 @@
  */
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
+import { collectorCommand, collectorConfigProfile } from '../collector/command.ts';
+import { replayDeadLetters } from '../collector/replay-dead-letter.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';
@@ -14,7 +16,12 @@ const EXIT_GRACE_MS = 500;
 
 const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 
-main(process.argv.slice(2), { registry }).then(
+main(process.argv.slice(2), {
+  registry,
+  commands: { collector: collectorCommand },
+  replaySources: { 'dead-letter': replayDeadLetters },
+  configProfiles: [collectorConfigProfile],
+}).then(
   (code) => {
     process.exitCode = code;
     // The command is done: a plugin abandoned at the shutdown deadline (still holding a socket or

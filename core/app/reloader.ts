@@ -10,14 +10,19 @@ import type { ValidConfig } from '../config/validate.ts';
 import { ErrorCode } from '../model/errors/codes.ts';
 import { ConfigError, VivaError } from '../model/errors/errors.ts';
 import type { Telemetry } from '../engine/telemetry/telemetry.ts';
-import type { Agent } from './agent.ts';
-import { reconfigure, type ReloadSummary } from './reconfigure.ts';
+import type { ReloadSummary } from './reconfigure.ts';
+
+/** What a reload applies a new config to: the agent, or the collector. */
+export interface Reconfigurable {
+  readonly config: ValidConfig;
+  apply(next: ValidConfig): Promise<ReloadSummary>;
+}
 
 export type ReloadResult =
   { result: 'success'; summary: ReloadSummary } | { result: 'invalid' | 'failed'; error: string };
 
 export class Reloader {
-  private readonly agent: Agent;
+  private readonly target: Reconfigurable;
   private readonly load: () => Promise<ValidConfig>;
   private readonly log: Logger;
   private readonly telemetry: Telemetry;
@@ -32,8 +37,8 @@ export class Reloader {
   lastErrorCode: string | undefined;
   count = 0;
 
-  constructor(opts: { agent: Agent; load: () => Promise<ValidConfig>; log: Logger; telemetry: Telemetry }) {
-    this.agent = opts.agent;
+  constructor(opts: { target: Reconfigurable; load: () => Promise<ValidConfig>; log: Logger; telemetry: Telemetry }) {
+    this.target = opts.target;
     this.load = opts.load;
     this.log = opts.log;
     this.telemetry = opts.telemetry;
@@ -110,7 +115,7 @@ export class Reloader {
       );
       return { result: 'invalid', error };
     }
-    if (next.hash === this.agent.config.hash) {
+    if (next.hash === this.target.config.hash) {
       this.log.info({ trigger }, 'config unchanged; nothing to reload');
       this.lastError = undefined;
       this.lastErrorCode = undefined;
@@ -118,7 +123,7 @@ export class Reloader {
       return { result: 'success', summary: { kept: [], started: [], replaced: [], stopped: [] } };
     }
     try {
-      const summary = await reconfigure(this.agent, next);
+      const summary = await this.target.apply(next);
       this.lastError = undefined;
       this.lastErrorCode = undefined;
       this.record('success');

@@ -211,6 +211,11 @@ export function validateConfig(
     processors,
     outputs: specs.filter((s) => s.id.kind === 'output') as OutputSpec[],
     extra,
-    hash: sha(specs.map((s) => s.hash).join(',') + canonical(a.value ?? {}) + canonical(g.value ?? {})),
+    hash: sha(
+      specs.map((s) => s.hash).join(',') +
+        canonical(a.value ?? {}) +
+        canonical(g.value ?? {}) +
+        canonical(Object.keys(extraSections).map((n) => sectionValue(n).value ?? null)),
+    ),
   };
 }

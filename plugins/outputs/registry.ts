@@ -15,6 +15,7 @@ import { prometheusClientOutput } from './prometheus_client/index.ts';
 import { prometheusRemoteWriteOutput } from './prometheus_remote_write/index.ts';
 import { socketWriterOutput } from './socket_writer/index.ts';
 import { stdoutOutput } from './stdout/index.ts';
+import { vivaOutput } from './viva/index.ts';
 import { webhookOutput } from './webhook/index.ts';
 
 const defs: unknown[] = [
@@ -31,6 +32,7 @@ const defs: unknown[] = [
   prometheusRemoteWriteOutput,
   socketWriterOutput,
   stdoutOutput,
+  vivaOutput,
   webhookOutput,
 ];
 

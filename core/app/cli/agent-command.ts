@@ -19,6 +19,7 @@ import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
 import { loadAndValidate } from '../../plugin/external.ts';
 import { Reloader } from '../reloader.ts';
+import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
@@ -98,7 +99,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
         });
   const configPath = values.config;
   const reloader = new Reloader({
-    agent,
+    target: { get config() { return agent.config; }, apply: (next) => reconfigure(agent, next) },
     log,
     telemetry,
     load: () => loadAndValidate(configPath, registry),

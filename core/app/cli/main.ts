@@ -4,7 +4,7 @@
 import type { Registry } from '../../plugin/registry.ts';
 import { agentCommand } from './agent-command.ts';
 import { Exit, UsageError } from './args.ts';
-import { configCheck } from './config-command.ts';
+import { configCheck, type ConfigProfile } from './config-command.ts';
 import { pluginCommand } from './plugin-command.ts';
 import { pluginsCommand } from './plugins-command.ts';
 import { replayCommand } from './replay-command.ts';
@@ -13,14 +13,25 @@ const USAGE = `usage: viva <command> [options]
 
 commands:
   agent -c FILE|DIR [--test] [--once] [--watch-config=false]   run the agent
+  collector -c FILE|DIR [--watch-config=false]                 run the collector (ingest, routes, failover, spool)
   config check -c FILE|DIR                                     validate a config, list every problem
   plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
   plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
-  replay -c FILE|DIR --from DATA [--speed max|N]               run the processors over recorded data in event time
+  replay [file] -c FILE|DIR --from DATA [--speed max|N]        run the processors over recorded data in event time
+  replay dead-letter -c FILE|DIR --destination NAME [--since T] [--until T]
+                                                               write a collector destination's dead letters again
 `;
+
+/** A command the composition root adds (the collector: core never imports collector/). */
+export type Command = (argv: string[], registry: Registry) => Promise<number>;
 
 export interface CliDeps {
   registry: Registry;
+  commands?: Record<string, Command>;
+  /** Replay sources beyond `file` (dead letters, Kafka ranges, archives): `viva replay KIND ...`. */
+  replaySources?: Record<string, Command>;
+  /** Other config kinds `viva config check` recognises by their sections (the collector's). */
+  configProfiles?: ConfigProfile[];
 }
 
 /** Runs the CLI; resolves with the process exit code. */
@@ -31,13 +42,18 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       case 'agent':
         return await agentCommand(rest, deps.registry);
       case 'config':
-        return configCheck(rest, deps.registry);
+        return await configCheck(rest, deps.registry, deps.configProfiles);
       case 'plugins':
         return pluginsCommand(rest, deps.registry);
       case 'plugin':
         return pluginCommand(rest);
       case 'replay':
-        return await replayCommand(rest, deps.registry);
+        return await replayCommand(rest, deps.registry, deps.replaySources ?? {});
+      case 'collector': {
+        const extra = deps.commands?.[cmd];
+        if (extra === undefined) throw new UsageError(`unknown command "${cmd}"`);
+        return await extra(rest, deps.registry);
+      }
       case undefined:
       case 'help':
       case '--help':

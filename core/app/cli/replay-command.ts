@@ -110,7 +110,32 @@ export function summaryLine(file: string, s: ReplaySummary): string {
   );
 }
 
-export async function replayCommand(argv: string[], registry: Registry): Promise<number> {
+/**
+ * `viva replay [KIND] ...`: one command, one source kind per first word. `file` (the default, and
+ * the form without a kind) runs recorded data through the processors in event time; other kinds
+ * (dead letters of the collector, and later Kafka ranges and archives) come from the composition
+ * root and share `--since` / `--until` (parseTimeBound).
+ */
+export async function replayCommand(
+  argv: string[],
+  registry: Registry,
+  sources: Record<string, (argv: string[], registry: Registry) => Promise<number>> = {},
+): Promise<number> {
+  const kind = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  if (kind !== undefined && kind !== 'file') {
+    const source = sources[kind];
+    if (source === undefined)
+      throw new UsageError(
+        `unknown replay source "${kind}" (known: file${Object.keys(sources)
+          .map((k) => ', ' + k)
+          .join('')})`,
+      );
+    return source(argv.slice(1), registry);
+  }
+  return replayFile(kind === undefined ? argv : argv.slice(1), registry);
+}
+
+async function replayFile(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, OPTIONS);
   if (values.config === undefined || values.from === undefined)
     throw new UsageError('viva replay needs -c FILE|DIR and --from DATA');

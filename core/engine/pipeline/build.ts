@@ -28,7 +28,8 @@ export interface Built<T> {
   spec?: InputSpec | ProcessorSpec | OutputSpec;
 }
 
-async function create<I>(
+/** Creates a plugin instance with its own context and abort controller (a coded error when it fails). */
+export async function create<I>(
   c: DependencyContainer,
   id: PluginId,
   make: (ctx: PluginContext) => I | Promise<I>,

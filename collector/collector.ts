@@ -1,0 +1,397 @@
+/**
+ * The collector runtime: the spool, ingest (agent batches, and any [[inputs.*]] such as the
+ * InfluxDB write API or Prometheus remote write, whose metrics are spooled the same way), the
+ * router and one Destination per [[destinations]] table. Live reload rebuilds the routes and
+ * destinations around the same spool: each destination resumes at its position.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { splitHostPort } from '../core/app/admin.ts';
+import type { ReloadSummary } from '../core/app/reconfigure.ts';
+import type { ValidConfig } from '../core/config/validate.ts';
+import { encodeBatch } from '../core/format/binary/index.ts';
+import { compileFilter } from '../core/engine/filter/filter.ts';
+import { buildInput, buildProcessor, create, type Built } from '../core/engine/pipeline/build.ts';
+import type { RunningInput, InputSink } from '../core/engine/running/input.ts';
+import type { RunningProcessor } from '../core/engine/running/processor.ts';
+import type { Telemetry } from '../core/engine/telemetry/telemetry.ts';
+import { ErrorCode } from '../core/model/errors/codes.ts';
+import { VivaError } from '../core/model/errors/errors.ts';
+import type { Metric } from '../core/model/metric/metric.ts';
+import type { AckCallback, OutputInstance } from '../core/plugin/types.ts';
+import { aliasOf, crossCheck, type CollectorConfig } from './config.ts';
+import { DeadLetterFile } from './destination/dead-letter.ts';
+import { Destination, type DestinationHealth, type RouteChain } from './destination/destination.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { encodeRecord } from './ingest/record.ts';
+import { Router } from './route/router.ts';
+import { Spool } from './spool/index.ts';
+
+export interface CollectorServices {
+  container: DependencyContainer;
+  log: Logger;
+  telemetry: Telemetry;
+}
+
+export interface CollectorHealth {
+  ok: boolean;
+  status: 'ok' | 'degraded' | 'stopped';
+  spool: { bytes: number; full: boolean };
+  destinations: DestinationHealth[];
+}
+
+/** Directory of the spool and the dead letters, from the config. */
+export function spoolDir(cfg: CollectorConfig): string {
+  return cfg.collector.spool_dir !== '' ? cfg.collector.spool_dir : path.join(cfg.base.agent.data_dir, 'spool');
+}
+export function deadLetterDir(cfg: CollectorConfig): string {
+  return cfg.collector.dead_letter_dir !== ''
+    ? cfg.collector.dead_letter_dir
+    : path.join(cfg.base.agent.data_dir, 'dead-letter');
+}
+
+/** The graph built from one config: what a reload replaces. */
+interface Graph {
+  router: Router;
+  destinations: Destination[];
+  inputs: Built<RunningInput>[];
+}
+
+export class Collector {
+  config: CollectorConfig;
+  private readonly services: CollectorServices;
+  private spool: Spool | null = null;
+  private server: http.Server | null = null;
+  private ingest: Ingest | null = null;
+  private graph: Graph | null = null;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(config: CollectorConfig, services: CollectorServices) {
+    this.config = config;
+    this.services = services;
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** The ingest listener's port (after start), for tests and logs. */
+  get port(): number {
+    const a = this.server?.address();
+    return typeof a === 'object' && a !== null ? a.port : 0;
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.services;
+    const c = this.config.collector;
+    try {
+      this.spool = Spool.open({
+        dir: spoolDir(this.config),
+        maxBytes: c.spool_max_bytes,
+        fsync: c.spool_fsync,
+        fsyncIntervalMs: c.spool_fsync_interval,
+        log: log.child({ component: 'spool' }),
+        onCorrupt: (records, detail) => {
+          this.services.telemetry
+            .counter('viva_collector_spool_corrupt_records', 'Spool records that could not be read (skipped)')
+            .add(records);
+          log.warn({ code: ErrorCode.BUFFER_CORRUPT, records, detail }, 'spool: corrupt records skipped');
+        },
+      });
+      this.graph = await this.buildGraph(this.config);
+      await this.startGraph(this.graph);
+      this.ingest = this.makeIngest(this.config);
+      await this.listen(this.config);
+      this.gaugeTimer = setInterval(() => this.publishGauges(), 1000);
+      this.gaugeTimer.unref();
+      this.publishGauges();
+      this.started = true;
+      if (Object.keys(c.tokens).length === 0)
+        log.warn('collector: no [collector.tokens]: any sender is accepted (set tokens to require auth)');
+      log.info(
+        {
+          listen: c.listen,
+          port: this.port,
+          spool: spoolDir(this.config),
+          fsync: c.spool_fsync,
+          routes: this.config.routes.length,
+          destinations: this.graph.destinations.map((d) => d.name),
+        },
+        'collector started',
+      );
+    } catch (e) {
+      await this.stop().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private makeIngest(cfg: CollectorConfig): Ingest {
+    const spool = this.spool;
+    if (spool === null) throw new Error('spool not open');
+    return new Ingest({
+      spool,
+      tokens: cfg.collector.tokens,
+      maxBodyBytes: cfg.collector.max_body_size,
+      retryAfterMs: cfg.collector.retry_after,
+      dedupWindow: cfg.collector.dedup_window,
+      telemetry: this.services.telemetry,
+      log: this.services.log.child({ component: 'ingest' }),
+    });
+  }
+
+  private async listen(cfg: CollectorConfig): Promise<void> {
+    const c = cfg.collector;
+    const { host, port } = splitHostPort(c.listen);
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const ingest = this.ingest;
+      if (ingest === null) {
+        res.writeHead(503, { 'retry-after': '1' }).end();
+        return;
+      }
+      ingest.handle(req, res);
+    };
+    const server =
+      c.tls_cert !== undefined && c.tls_key !== undefined
+        ? https.createServer({ cert: fs.readFileSync(c.tls_cert), key: fs.readFileSync(c.tls_key) }, handler)
+        : http.createServer(handler);
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 120_000;
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new VivaError(ErrorCode.PLUGIN_START, `collector: cannot listen on ${c.listen}: ${e.code ?? e.message}`, {
+            cause: e,
+          }),
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+  }
+
+  private async closeServer(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (s === null) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeIdleConnections();
+      setTimeout(() => s.closeAllConnections(), 2000).unref();
+    });
+  }
+
+  /** Builds routes, destinations and inputs from a config (nothing started yet). */
+  private async buildGraph(cfg: CollectorConfig): Promise<Graph> {
+    const { container } = this.services;
+    const spool = this.spool;
+    if (spool === null) throw new Error('spool not open');
+    const router = new Router(cfg.routes);
+    const outputSpecs = new Map(cfg.base.outputs.map((o) => [aliasOf(o.id.label, o.id.alias), o]));
+    const processorSpecs = new Map(cfg.base.processors.map((p) => [aliasOf(p.id.label, p.id.alias), p]));
+    const destinations: Destination[] = [];
+    const built: { close(): Promise<void> }[] = [];
+    try {
+      for (const [i, d] of cfg.destinations.entries()) {
+        const outputs = [];
+        for (const alias of d.outputs) {
+          const spec = outputSpecs.get(alias);
+          if (spec === undefined) throw new Error(`unknown output ${alias}`);
+          const { instance, abort } = await create<OutputInstance>(container, spec.id, (ctx) =>
+            spec.def.create(spec.config, ctx),
+          );
+          built.push({ close: async () => void (await instance.close?.()) });
+          outputs.push({ alias, label: spec.id.label, instance, abort, filter: compileFilter(spec.common) });
+        }
+        const chains: RouteChain[] = [];
+        for (const route of router.routesTo(d.name)) {
+          const processors: RunningProcessor[] = [];
+          for (const alias of route.processors) {
+            const spec = processorSpecs.get(alias);
+            if (spec === undefined) throw new Error(`unknown processor ${alias}`);
+            processors.push((await buildProcessor(container, spec)).node);
+          }
+          chains.push({ route, processors });
+        }
+        destinations.push(
+          new Destination({
+            config: d,
+            reader: spool.reader(d.name, d.start_at),
+            router,
+            chains,
+            outputs,
+            deadLetter: d.dead_letter
+              ? new DeadLetterFile(deadLetterDir(cfg), d.name, cfg.collector.dead_letter_max_bytes)
+              : null,
+            countsRouting: i === 0,
+            telemetry: this.services.telemetry,
+            log: this.services.log.child({ destination: d.name }),
+          }),
+        );
+      }
+      const inputs: Built<RunningInput>[] = [];
+      const sink = new SpoolSink(spool, this.services.log);
+      for (const spec of cfg.base.inputs)
+        inputs.push(await buildInput(container, spec, cfg.base.agent, { ...cfg.base.globalTags }, sink.as(spec.id.label)));
+      return { router, destinations, inputs };
+    } catch (e) {
+      for (const b of built) await b.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async startGraph(g: Graph): Promise<void> {
+    for (const d of g.destinations) await d.start();
+    for (const i of g.inputs) await i.node.start();
+  }
+
+  private async stopGraph(g: Graph, graceMs: number): Promise<void> {
+    await Promise.all(
+      g.inputs.map(async (i) => {
+        i.abort.abort();
+        await Promise.resolve(i.node.stop()).catch(() => undefined);
+      }),
+    );
+    await Promise.all(g.destinations.map((d) => d.stop(graceMs)));
+  }
+
+  /** Applies a new config (live reload): the spool stays; routes and destinations are rebuilt. */
+  async apply(next: ValidConfig): Promise<ReloadSummary> {
+    const cfg = crossCheck(next);
+    const old = this.graph;
+    if (old === null) throw new Error('collector not started');
+    const oldNames = old.destinations.map((d) => d.name);
+    // Readers of the same name cannot be open twice: stop the old graph first, then build anew;
+    // a failure rebuilds the old one (its config was valid and built before).
+    await this.stopGraph(old, this.config.base.agent.shutdown_timeout);
+    try {
+      this.graph = await this.buildGraph(cfg);
+    } catch (e) {
+      this.graph = await this.buildGraph(this.config);
+      await this.startGraph(this.graph);
+      throw e;
+    }
+    await this.startGraph(this.graph);
+    const listenChanged =
+      cfg.collector.listen !== this.config.collector.listen ||
+      cfg.collector.tls_cert !== this.config.collector.tls_cert ||
+      cfg.collector.tls_key !== this.config.collector.tls_key;
+    this.ingest = this.makeIngest(cfg);
+    if (listenChanged) {
+      await this.closeServer();
+      await this.listen(cfg);
+    }
+    this.config = cfg;
+    const names = this.graph.destinations.map((d) => d.name);
+    return {
+      kept: [],
+      started: names.filter((n) => !oldNames.includes(n)),
+      replaced: names.filter((n) => oldNames.includes(n)),
+      stopped: oldNames.filter((n) => !names.includes(n)),
+    };
+  }
+
+  health(): CollectorHealth {
+    const destinations = this.graph?.destinations.map((d) => d.health()) ?? [];
+    const spool = { bytes: this.spool?.bytes ?? 0, full: this.spool?.isFull() ?? false };
+    const status = !this.started
+      ? 'stopped'
+      : destinations.some((d) => d.state === 'down') || spool.full
+        ? 'degraded'
+        : 'ok';
+    return { ok: this.started, status, spool, destinations };
+  }
+
+  private publishGauges(): void {
+    const t = this.services.telemetry;
+    const spool = this.spool;
+    if (spool === null) return;
+    t.gauge('viva_collector_spool_bytes', 'Bytes of the spool on disk').set(spool.bytes, {});
+    t.gauge('viva_collector_spool_full', '1 while the spool is full (ingest answers 429)').set(spool.isFull() ? 1 : 0, {});
+    const lagBytes = t.gauge('viva_collector_destination_lag_bytes', 'Spool bytes a destination has not delivered yet');
+    const lagRecords = t.gauge('viva_collector_destination_lag_records', 'Spool records (batches) a destination has not delivered yet');
+    const age = t.gauge('viva_collector_destination_age_seconds', 'Age of the oldest batch a destination has not delivered yet');
+    const up = t.gauge('viva_collector_destination_up', '1 when some output of the destination takes data, 0 when every one is down');
+    for (const d of this.graph?.destinations ?? []) {
+      const h = d.health();
+      const attrs = { destination: h.destination };
+      lagBytes.set(h.lag_bytes, attrs);
+      lagRecords.set(h.lag_records, attrs);
+      age.set(h.age_seconds, attrs);
+      up.set(h.state === 'down' ? 0 : 1, attrs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const grace = this.config.base.agent.shutdown_timeout;
+    clearInterval(this.gaugeTimer);
+    this.ingest = null;
+    await this.closeServer();
+    if (this.graph !== null) await this.stopGraph(this.graph, grace);
+    this.graph = null;
+    await this.spool?.close();
+    this.spool = null;
+    if (this.started) this.services.log.info('collector stopped');
+    this.started = false;
+  }
+}
+
+/**
+ * Where the collector's own inputs (http_listener, prometheus_remote_write, ...) push: each batch
+ * becomes a spool record (the input's label as the agent id), acknowledged once it is durable, so
+ * an input that acknowledges its sender (HTTP 204 after delivery) does so after the spool has it.
+ */
+class SpoolSink {
+  private readonly spool: Spool;
+  private readonly log: Logger;
+  private waiting: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(spool: Spool, log: Logger) {
+    this.spool = spool;
+    this.log = log;
+  }
+
+  as(agent: string): InputSink {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      push(metrics: Metric[], ack: AckCallback | undefined): boolean {
+        if (metrics.length > 0)
+          self.spool.append(encodeRecord(agent, encodeBatch(metrics))).then(
+            () => ack?.(true),
+            (e: unknown) => {
+              self.log.warn({ input: agent, err: (e as Error).message }, 'spool append failed');
+              ack?.(false);
+            },
+          );
+        else ack?.(true);
+        return !self.spool.isFull();
+      },
+      get saturated() {
+        return self.spool.isFull();
+      },
+      waitForCapacity: () => this.waitForCapacity(),
+    };
+  }
+
+  private waitForCapacity(): Promise<void> {
+    if (!this.spool.isFull()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.timer ??= setInterval(() => {
+        if (this.spool.isFull()) return;
+        clearInterval(this.timer);
+        this.timer = undefined;
+        const w = this.waiting;
+        this.waiting = [];
+        for (const r of w) r();
+      }, 100);
+    });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A batch goes to
+ * one healthy collector, failing over to the next in the same write; a collector that failed is
+ * skipped for a backoff. A batch the collector finds too large (413) is sent again in two halves.
+ */
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { crc32, gzip as gzipCb } from 'node:zlib';
+import { encodeBatch } from '../../../core/format/binary/index.ts';
+import { createSerializer } from '../../../core/format/registry.ts';
+import { LogThrottle } from '../../../core/engine/telemetry/log-throttle.ts';
+import { authHeaders, httpStatusError, HttpSender } from '../../../core/lib/http/client.ts';
+import { ErrorCode } from '../../../core/model/errors/codes.ts';
+import { WriteError, type RejectedMetric } from '../../../core/model/errors/errors.ts';
+import type { Metric } from '../../../core/model/metric/metric.ts';
+import { redactUrl } from '../../../core/model/redact.ts';
+import type { OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
+import type { VivaConfig } from './config.ts';
+import { Endpoints, type Endpoint } from './endpoints.ts';
+
+const gzip = promisify(gzipCb);
+
+/** Content-Type of the binary batch format. */
+export const BINARY_CONTENT_TYPE = 'application/vnd.viva.batch';
+
+/**
+ * The X-Viva-Batch id of a body: derived from its content only, so a retry of the same batch (even
+ * after a restart that re-reads a disk buffer) carries the same id and the collector drops repeats.
+ */
+export function batchId(body: Buffer, count: number): string {
+  return `${crc32(body).toString(16).padStart(8, '0')}-${body.length}-${count}`;
+}
+
+/** What became of a write so far, by index in the written batch. */
+interface Outcome {
+  delivered: number;
+  rejected: RejectedMetric[];
+  retry: number[];
+  retryErr?: WriteError;
+  permanentErr?: WriteError;
+}
+
+/** A collector's answer that asks for the batch in smaller pieces. */
+const TOO_LARGE = Symbol('too large');
+
+export class VivaOutput implements OutputInstance {
+  private readonly cfg: VivaConfig;
+  private readonly ctx: PluginContext;
+  private readonly encode: (metrics: readonly Metric[]) => Buffer;
+  private readonly headers: Record<string, string>;
+  private readonly http: HttpSender;
+  private readonly endpoints: Endpoints;
+  private readonly authLog: LogThrottle;
+  private readonly countAuthFailure: (value?: number, attrs?: Record<string, string>) => void;
+
+  constructor(cfg: VivaConfig, ctx: PluginContext) {
+    this.cfg = cfg;
+    this.ctx = ctx;
+    let contentType = BINARY_CONTENT_TYPE;
+    if (cfg.data_format === 'influx') {
+      const s = createSerializer('influx', { precision: 'ns' });
+      this.encode = (m) => s.serialize(m);
+      contentType = s.contentType;
+    } else this.encode = encodeBatch;
+    this.headers = {
+      'content-type': contentType,
+      'x-viva-agent': cfg.agent_id !== '' ? cfg.agent_id : os.hostname(),
+      ...authHeaders(cfg),
+    };
+    if (cfg.content_encoding === 'gzip') this.headers['content-encoding'] = 'gzip';
+    this.http = new HttpSender({
+      tls: cfg,
+      headers: this.headers,
+      timeoutMs: cfg.timeout,
+      connectTimeout: true,
+      what: 'batch',
+    });
+    const up = ctx.metrics.gauge('endpoint_up', 'Whether a collector is in use (1) or in backoff (0).');
+    this.endpoints = new Endpoints(cfg.urls, {
+      balance: cfg.balance,
+      retryMinMs: cfg.retry_min,
+      retryMaxMs: Math.max(cfg.retry_min, cfg.retry_max),
+      clock: ctx.clock,
+      log: ctx.log,
+      setUp: (url, isUp) => up(isUp ? 1 : 0, { url: redactUrl(url) }),
+    });
+    this.authLog = new LogThrottle(ctx.log);
+    this.countAuthFailure = ctx.metrics.counter(
+      'auth_failures',
+      'Batches a collector refused for their credentials (401, 403).',
+    );
+  }
+
+  connect(): Promise<void> {
+    this.http.connect();
+    this.endpoints.init();
+    return Promise.resolve();
+  }
+
+  async write(metrics: Metric[]): Promise<void> {
+    const out: Outcome = { delivered: 0, rejected: [], retry: [] };
+    await this.deliver(metrics, 0, out);
+    if (out.rejected.length === 0 && out.retry.length === 0) return;
+    if (out.delivered === 0 && out.rejected.length === 0 && out.retryErr !== undefined) throw out.retryErr;
+    if (out.delivered === 0 && out.retry.length === 0)
+      throw out.permanentErr ?? WriteError.permanent(out.rejected[0].reason);
+    throw WriteError.partial(
+      `collector took ${out.delivered} of ${metrics.length} metrics` +
+        (out.retryErr !== undefined ? `; ${out.retryErr.message}` : ''),
+      { rejected: out.rejected, retry: out.retry, retryAfterMs: out.retryErr?.retryAfterMs },
+    );
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  /** Sends metrics (at `offset` in the written batch), in halves when too large; records the outcome. */
+  private async deliver(metrics: Metric[], offset: number, out: Outcome): Promise<void> {
+    // Once no collector takes a piece, the rest waits for the core's retry rather than more attempts.
+    if (out.retryErr !== undefined) {
+      for (let i = 0; i < metrics.length; i++) out.retry.push(offset + i);
+      return;
+    }
+    const body = this.encode(metrics);
+    const max = this.cfg.max_body_bytes;
+    const tooLarge = max !== undefined && body.length > max && metrics.length > 1;
+    const answer = tooLarge ? TOO_LARGE : await this.send(body, metrics.length);
+    if (answer === undefined) out.delivered += metrics.length;
+    else if (answer === TOO_LARGE) {
+      if (metrics.length === 1) {
+        out.rejected.push({ index: offset, reason: 'a single metric is too large for the collector (413)' });
+        return;
+      }
+      const half = Math.ceil(metrics.length / 2);
+      await this.deliver(metrics.slice(0, half), offset, out);
+      await this.deliver(metrics.slice(half), offset + half, out);
+    } else if (answer.kind === 'permanent') {
+      out.permanentErr ??= answer;
+      for (let i = 0; i < metrics.length; i++)
+        out.rejected.push({ index: offset + i, reason: answer.message });
+    } else {
+      out.retryErr = answer;
+      for (let i = 0; i < metrics.length; i++) out.retry.push(offset + i);
+    }
+  }
+
+  /** Posts one body to the healthy collectors in turn until one answers for good. */
+  private async send(body: Buffer, count: number): Promise<WriteError | typeof TOO_LARGE | undefined> {
+    const headers = { ...this.headers, 'x-viva-batch': batchId(body, count) };
+    const payload =
+      this.cfg.content_encoding === 'gzip' ? await gzip(body, { level: this.cfg.gzip_level }) : body;
+    let last: WriteError | undefined;
+    for (const e of this.endpoints.healthy()) {
+      const verdict = await this.post(e, payload, headers);
+      if (verdict === undefined || verdict === TOO_LARGE || verdict.kind === 'permanent') return verdict;
+      last = verdict;
+    }
+    // Every collector failed or is in backoff: the core retries once the first one is due back.
+    const wait = this.endpoints.waitMs();
+    const msg = last?.message ?? `every collector is in backoff (${this.cfg.urls.length})`;
+    return WriteError.retryable(msg, {
+      retryAfterMs: Math.max(last?.retryAfterMs ?? 0, wait) || undefined,
+      cause: last,
+    });
+  }
+
+  /** One request to one collector, and what its answer means for the batch and the collector. */
+  private async post(
+    e: Endpoint,
+    payload: Buffer,
+    headers: Record<string, string>,
+  ): Promise<WriteError | typeof TOO_LARGE | undefined> {
+    const a = await this.http.send(`${e.url.replace(/\/+$/, '')}/v1/batch`, payload, { headers });
+    if (a instanceof WriteError) {
+      this.endpoints.failed(e, a.message);
+      return a;
+    }
+    const url = redactUrl(e.url);
+    const label = `collector ${url} answered`;
+    if (a.status >= 200 && a.status < 300) {
+      this.endpoints.succeeded(e);
+      return undefined;
+    }
+    if (a.status === 413) {
+      this.endpoints.succeeded(e);
+      return TOO_LARGE;
+    }
+    if (a.status === 400) {
+      this.endpoints.succeeded(e);
+      const err = WriteError.permanent(httpStatusError(label, a.status, a.text, undefined).message);
+      this.ctx.log.error({ url, err: err.message }, 'collector refused a batch as malformed');
+      return err;
+    }
+    if (a.status === 401 || a.status === 403) {
+      // A token fixed by a live reload makes the retry succeed; the token itself is never logged.
+      this.endpoints.succeeded(e);
+      this.countAuthFailure(1, { url });
+      this.authLog.warn(
+        `auth ${e.url}`,
+        { code: ErrorCode.AUTH, url, status: a.status },
+        'collector refused the credentials',
+      );
+      return WriteError.retryable(`${label} ${a.status}: check the token`);
+    }
+    const err = httpStatusError(label, a.status, a.text, a.retryAfter, { permanent: new Set() });
+    this.endpoints.failed(e, err.message, err.retryAfterMs);
+    return err;
+  }
+}
