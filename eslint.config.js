@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**', 'test/bench/**', 'scripts/**', 'core/app/cli/**', 'test/**/*.ts'],
+    files: ['bin/**', 'test/bench/**', 'scripts/**', 'core/app/cli/**', 'collector/cli/**', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -5,8 +5,8 @@
  */
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
-import { collectorCommand, collectorConfigProfile } from '../collector/command.ts';
-import { replayDeadLetters } from '../collector/replay-dead-letter.ts';
+import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
+import { replayDeadLetters } from '../collector/cli/replay-dead-letter.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';

@@ -46,7 +46,9 @@ export interface CollectorHealth {
 
 /** Directory of the spool and the dead letters, from the config. */
 export function spoolDir(cfg: CollectorConfig): string {
-  return cfg.collector.spool_dir !== '' ? cfg.collector.spool_dir : path.join(cfg.base.agent.data_dir, 'spool');
+  return cfg.collector.spool_dir !== ''
+    ? cfg.collector.spool_dir
+    : path.join(cfg.base.agent.data_dir, 'spool');
 }
 export function deadLetterDir(cfg: CollectorConfig): string {
   return cfg.collector.dead_letter_dir !== ''
@@ -165,9 +167,13 @@ export class Collector {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(
-          new VivaError(ErrorCode.PLUGIN_START, `collector: cannot listen on ${c.listen}: ${e.code ?? e.message}`, {
-            cause: e,
-          }),
+          new VivaError(
+            ErrorCode.PLUGIN_START,
+            `collector: cannot listen on ${c.listen}: ${e.code ?? e.message}`,
+            {
+              cause: e,
+            },
+          ),
         ),
       );
       server.listen(port, host, () => resolve());
@@ -211,12 +217,15 @@ export class Collector {
         const chains: RouteChain[] = [];
         for (const route of router.routesTo(d.name)) {
           const processors: RunningProcessor[] = [];
+          const aborts: AbortController[] = [];
           for (const alias of route.processors) {
             const spec = processorSpecs.get(alias);
             if (spec === undefined) throw new Error(`unknown processor ${alias}`);
-            processors.push((await buildProcessor(container, spec)).node);
+            const b = await buildProcessor(container, spec);
+            processors.push(b.node);
+            aborts.push(b.abort);
           }
-          chains.push({ route, processors });
+          chains.push({ route, processors, aborts });
         }
         destinations.push(
           new Destination({
@@ -237,7 +246,15 @@ export class Collector {
       const inputs: Built<RunningInput>[] = [];
       const sink = new SpoolSink(spool, this.services.log);
       for (const spec of cfg.base.inputs)
-        inputs.push(await buildInput(container, spec, cfg.base.agent, { ...cfg.base.globalTags }, sink.as(spec.id.label)));
+        inputs.push(
+          await buildInput(
+            container,
+            spec,
+            cfg.base.agent,
+            { ...cfg.base.globalTags },
+            sink.as(spec.id.label),
+          ),
+        );
       return { router, destinations, inputs };
     } catch (e) {
       for (const b of built) await b.close().catch(() => undefined);
@@ -312,11 +329,26 @@ export class Collector {
     const spool = this.spool;
     if (spool === null) return;
     t.gauge('viva_collector_spool_bytes', 'Bytes of the spool on disk').set(spool.bytes, {});
-    t.gauge('viva_collector_spool_full', '1 while the spool is full (ingest answers 429)').set(spool.isFull() ? 1 : 0, {});
-    const lagBytes = t.gauge('viva_collector_destination_lag_bytes', 'Spool bytes a destination has not delivered yet');
-    const lagRecords = t.gauge('viva_collector_destination_lag_records', 'Spool records (batches) a destination has not delivered yet');
-    const age = t.gauge('viva_collector_destination_age_seconds', 'Age of the oldest batch a destination has not delivered yet');
-    const up = t.gauge('viva_collector_destination_up', '1 when some output of the destination takes data, 0 when every one is down');
+    t.gauge('viva_collector_spool_full', '1 while the spool is full (ingest answers 429)').set(
+      spool.isFull() ? 1 : 0,
+      {},
+    );
+    const lagBytes = t.gauge(
+      'viva_collector_destination_lag_bytes',
+      'Spool bytes a destination has not delivered yet',
+    );
+    const lagRecords = t.gauge(
+      'viva_collector_destination_lag_records',
+      'Spool records (batches) a destination has not delivered yet',
+    );
+    const age = t.gauge(
+      'viva_collector_destination_age_seconds',
+      'Age of the oldest batch a destination has not delivered yet',
+    );
+    const up = t.gauge(
+      'viva_collector_destination_up',
+      '1 when some output of the destination takes data, 0 when every one is down',
+    );
     for (const d of this.graph?.destinations ?? []) {
       const h = d.health();
       const attrs = { destination: h.destination };

@@ -48,12 +48,16 @@ export const collectorSection = z
       .int()
       .nonnegative()
       .default(4096)
-      .describe('Batch ids remembered per agent: a batch sent again is acknowledged and counted, not spooled twice.'),
+      .describe(
+        'Batch ids remembered per agent: a batch sent again is acknowledged and counted, not spooled twice.',
+      ),
     dead_letter_dir: z
       .string()
       .default('')
       .describe('Directory of the dead-letter files; empty means <data_dir>/dead-letter.'),
-    dead_letter_max_bytes: size.prefault('1GiB').describe('Per destination; beyond it dead letters are dropped, counted.'),
+    dead_letter_max_bytes: size
+      .prefault('1GiB')
+      .describe('Per destination; beyond it dead letters are dropped, counted.'),
   })
   .prefault({});
 
@@ -65,19 +69,33 @@ export const routeSchema = z.strictObject({
   tagdrop: tagGlobs.describe('Do not match metrics with a tag matching.'),
   agents: globs.describe('Match only batches from these agent ids (globs).'),
   where: exprSchema.optional().describe('Match only metrics for which this expression is true.'),
-  destinations: z.array(z.string()).default([]).describe('Destinations (names) that get the matched metrics.'),
-  processors: z.array(z.string()).default([]).describe('Aliases of [[processors.*]] tables run on this route, in order.'),
-  continue: z.boolean().default(false).describe('Also try the following routes for a matched metric (fan-out).'),
+  destinations: z
+    .array(z.string())
+    .default([])
+    .describe('Destinations (names) that get the matched metrics.'),
+  processors: z
+    .array(z.string())
+    .default([])
+    .describe('Aliases of [[processors.*]] tables run on this route, in order.'),
+  continue: z
+    .boolean()
+    .default(false)
+    .describe('Also try the following routes for a matched metric (fan-out).'),
   drop: z.boolean().default(false).describe('Matched metrics go nowhere (counted as dropped by this route).'),
 });
 
 export const breakerSchema = z
   .strictObject({
-    failures: z.number().int().positive().default(3).describe('Consecutive failed writes that open the breaker.'),
-    open_for: duration.prefault('30s').describe('How long an open breaker refuses writes before a half-open probe.'),
-    max_open_for: duration
-      .prefault('5m')
-      .describe('open_for doubles after every failed probe, up to this.'),
+    failures: z
+      .number()
+      .int()
+      .positive()
+      .default(3)
+      .describe('Consecutive failed writes that open the breaker.'),
+    open_for: duration
+      .prefault('30s')
+      .describe('How long an open breaker refuses writes before a half-open probe.'),
+    max_open_for: duration.prefault('5m').describe('open_for doubles after every failed probe, up to this.'),
   })
   .prefault({});
 
@@ -94,7 +112,10 @@ export const destinationSchema = z.strictObject({
     .enum(['oldest', 'newest'])
     .default('oldest')
     .describe('Where a new destination starts in the spool (an existing one resumes where it was).'),
-  dead_letter: z.boolean().default(true).describe('Write metrics an output refuses for good to the dead-letter file.'),
+  dead_letter: z
+    .boolean()
+    .default(true)
+    .describe('Write metrics an output refuses for good to the dead-letter file.'),
 });
 
 export type CollectorSettings = z.output<typeof collectorSection>;
@@ -137,7 +158,8 @@ export function crossCheck(base: ValidConfig): CollectorConfig {
   const owner = new Map<string, string>();
   destinations.forEach((d, i) => {
     const where = `destinations[${i}]`;
-    if (destNames.has(d.name)) issues.push({ file, path: `${where}.name`, message: `two destinations are named "${d.name}"` });
+    if (destNames.has(d.name))
+      issues.push({ file, path: `${where}.name`, message: `two destinations are named "${d.name}"` });
     destNames.add(d.name);
     d.outputs.forEach((alias, k) => {
       if (!outputs.has(alias))
@@ -157,12 +179,17 @@ export function crossCheck(base: ValidConfig): CollectorConfig {
   });
   for (const alias of outputs.keys())
     if (!owner.has(alias))
-      issues.push({ file, plugin: outputs.get(alias)?.id.label, message: `output "${alias}" is in no [[destinations]]` });
+      issues.push({
+        file,
+        plugin: outputs.get(alias)?.id.label,
+        message: `output "${alias}" is in no [[destinations]]`,
+      });
   const routeNames = new Set<string>();
   const usedProcessors = new Set<string>();
   routes.forEach((r, i) => {
     const where = `routes[${i}]`;
-    if (routeNames.has(r.name)) issues.push({ file, path: `${where}.name`, message: `two routes are named "${r.name}"` });
+    if (routeNames.has(r.name))
+      issues.push({ file, path: `${where}.name`, message: `two routes are named "${r.name}"` });
     routeNames.add(r.name);
     if (!r.drop && r.destinations.length === 0)
       issues.push({ file, path: where, message: 'a route needs destinations, or drop = true' });

@@ -51,6 +51,8 @@ export interface DestinationOutput {
 export interface RouteChain {
   route: CompiledRoute;
   processors: RunningProcessor[];
+  /** Aborted when the destination stops (the processors' contexts). */
+  aborts: AbortController[];
 }
 
 export interface DestinationOptions {
@@ -137,11 +139,17 @@ export class Destination {
     this.c = {
       written: t.counter('viva_collector_destination_metrics', 'Metrics written by a destination, by output'),
       failures: t.counter('viva_collector_destination_write_failures', 'Failed writes (retried), by output'),
-      dead: t.counter('viva_collector_dead_letters', 'Metrics an output refused for good, by destination and outcome'),
+      dead: t.counter(
+        'viva_collector_dead_letters',
+        'Metrics an output refused for good, by destination and outcome',
+      ),
       routeMetrics: t.counter('viva_collector_route_metrics', 'Metrics a route sent to a destination'),
       routeDropped: t.counter('viva_collector_route_dropped', 'Metrics a drop route discarded'),
       unrouted: t.counter('viva_collector_unrouted', 'Metrics no route matched (discarded)'),
-      corrupt: t.counter('viva_collector_spool_corrupt_records', 'Spool records that could not be decoded (skipped)'),
+      corrupt: t.counter(
+        'viva_collector_spool_corrupt_records',
+        'Spool records that could not be decoded (skipped)',
+      ),
       latency: t.histogram('viva_collector_destination_write_latency', 'Duration of one write to an output'),
     };
     this.breakerGauge = t.gauge(
@@ -157,13 +165,17 @@ export class Destination {
       for (let k = 0; k < chain.processors.length; k++) {
         const p = chain.processors[k];
         const rest = chain.processors.slice(k + 1);
-        await p.instance.start?.((metrics) => {
+        // What a processor emits on its own (its tick: window ends, alert re-sends) goes through
+        // the rest of its chain and is written with the next batch.
+        const emit = (metrics: Metric[]): void => {
           void this.runChainFrom(rest, metrics).then((out) => {
             if (out.length === 0) return;
             for (const m of out) this.emitted.push(m);
             this.readAbort?.abort();
           });
-        });
+        };
+        await p.instance.start?.(emit);
+        p.startTicking(emit);
       }
     this.loop = this.run();
   }
@@ -177,8 +189,10 @@ export class Destination {
     if (loop !== null) await withTimeout(loop, graceMs);
     // What the processors still hold (open windows) is written once if an output takes it.
     const rest: Metric[] = [];
+    for (const chain of this.opts.chains) for (const a of chain.aborts) a.abort();
     for (const chain of this.opts.chains)
       for (let k = 0; k < chain.processors.length; k++) {
+        await chain.processors[k].stopTicking();
         const left = await Promise.resolve(chain.processors[k].instance.stop?.()).catch(() => undefined);
         if (Array.isArray(left) && left.length > 0)
           rest.push(...(await this.runChainFrom(chain.processors.slice(k + 1), left)));
@@ -310,7 +324,10 @@ export class Destination {
   private async writeOnce(metrics: Metric[]): Promise<void> {
     const slot = this.slots.find((s) => s.breaker.allows());
     if (slot === undefined) {
-      this.log.warn({ count: metrics.length }, 'stopping with every output down: processor leftovers not written');
+      this.log.warn(
+        { count: metrics.length },
+        'stopping with every output down: processor leftovers not written',
+      );
       return;
     }
     try {
@@ -318,7 +335,10 @@ export class Destination {
       if (kept.length > 0) await slot.o.instance.write(kept);
       this.c.written.add(kept.length, { destination: this.name, output: slot.o.alias });
     } catch (e) {
-      this.log.warn({ count: metrics.length, err: (e as Error).message }, 'processor leftovers not written at stop');
+      this.log.warn(
+        { count: metrics.length, err: (e as Error).message },
+        'processor leftovers not written at stop',
+      );
     }
   }
 
@@ -343,7 +363,10 @@ export class Destination {
           slot.connected = true;
         }
         if (kept.length > 0) await slot.o.instance.write(kept);
-        this.c.latency.record((performance.now() - started) / 1000, { destination: this.name, output: slot.o.alias });
+        this.c.latency.record((performance.now() - started) / 1000, {
+          destination: this.name,
+          output: slot.o.alias,
+        });
         this.succeeded(slot, index, kept.length);
         return true;
       } catch (e) {
@@ -377,7 +400,8 @@ export class Destination {
     slot.breaker.success();
     slot.lastError = undefined;
     if (n > 0) this.c.written.add(n, { destination: this.name, output: slot.o.alias });
-    if (was !== 'closed') this.log.info({ destination: this.name, output: slot.o.alias }, 'output is back; breaker closed');
+    if (was !== 'closed')
+      this.log.info({ destination: this.name, output: slot.o.alias }, 'output is back; breaker closed');
     if (index !== this.lastServed) {
       this.log.info(
         { destination: this.name, output: slot.o.alias, from: this.slots[this.lastServed].o.alias },
@@ -397,10 +421,21 @@ export class Destination {
     this.c.failures.add(1, { destination: this.name, output: slot.o.alias });
     if (slot.breaker.state === 'open' && was !== 'open')
       this.log.warn(
-        { code: ErrorCode.WRITE_RETRYABLE, destination: this.name, output: slot.o.alias, err: msg, open_ms: slot.breaker.waitMs() },
+        {
+          code: ErrorCode.WRITE_RETRYABLE,
+          destination: this.name,
+          output: slot.o.alias,
+          err: msg,
+          open_ms: slot.breaker.waitMs(),
+        },
         'breaker opened: output skipped until a probe succeeds',
       );
-    else this.throttle.warn(`fail:${slot.o.alias}`, { destination: this.name, output: slot.o.alias, err: msg }, 'write failed; will retry');
+    else
+      this.throttle.warn(
+        `fail:${slot.o.alias}`,
+        { destination: this.name, output: slot.o.alias, err: msg },
+        'write failed; will retry',
+      );
     this.publishBreakers();
   }
 
@@ -411,7 +446,15 @@ export class Destination {
     this.c.dead.add(metrics.length, { destination: this.name, outcome });
     this.throttle.warn(
       `dead:${outcome}`,
-      { code: ErrorCode.WRITE_PERMANENT, destination: this.name, output: slot.o.alias, count: metrics.length, reason, outcome, file: file?.file },
+      {
+        code: ErrorCode.WRITE_PERMANENT,
+        destination: this.name,
+        output: slot.o.alias,
+        count: metrics.length,
+        reason,
+        outcome,
+        file: file?.file,
+      },
       'output refused metrics for good',
     );
   }

@@ -73,7 +73,10 @@ export class Ingest {
     const t = opts.telemetry;
     this.batches = t.counter('viva_collector_ingest_batches', 'Batches accepted into the spool, by agent');
     this.metricsIn = t.counter('viva_collector_ingest_metrics', 'Metrics accepted into the spool');
-    this.bytesIn = t.counter('viva_collector_ingest_bytes', 'Request body bytes of accepted batches (as sent)');
+    this.bytesIn = t.counter(
+      'viva_collector_ingest_bytes',
+      'Request body bytes of accepted batches (as sent)',
+    );
     this.rejected = t.counter(
       'viva_collector_ingest_rejected',
       'Batches refused at ingest, by reason (auth, too_large, malformed, encoding, spool_full, spool_error, method)',
@@ -101,7 +104,8 @@ export class Ingest {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const path = url.indexOf('?') === -1 ? url : url.slice(0, url.indexOf('?'));
-    if (path !== BATCH_PATH) return this.answer(res, new Refusal(404, 'not_found', `no such path ${path}`), req);
+    if (path !== BATCH_PATH)
+      return this.answer(res, new Refusal(404, 'not_found', `no such path ${path}`), req);
     if (req.method !== 'POST')
       return this.answer(res, new Refusal(405, 'method', `${req.method} not allowed; POST a batch`), req);
     const tokenName = this.authorize(req);
@@ -113,7 +117,11 @@ export class Ingest {
     if (declared > this.opts.maxBodyBytes)
       return this.answer(
         res,
-        new Refusal(413, 'too_large', `body of ${declared} bytes is over max_body_size ${this.opts.maxBodyBytes}`),
+        new Refusal(
+          413,
+          'too_large',
+          `body of ${declared} bytes is over max_body_size ${this.opts.maxBodyBytes}`,
+        ),
         req,
       );
     const body = await this.readBody(req);
@@ -141,7 +149,12 @@ export class Ingest {
         { code: ErrorCode.BUFFER_FULL, err: e instanceof Error ? e.message : String(e) },
         'spool append failed; batch refused with 503',
       );
-      return this.answer(res, new Refusal(503, 'spool_error', 'the spool could not store the batch'), req, agent);
+      return this.answer(
+        res,
+        new Refusal(503, 'spool_error', 'the spool could not store the batch'),
+        req,
+        agent,
+      );
     }
     if (id !== undefined) this.dedup.add(agent, id);
     this.batches.add(1, { agent });
@@ -167,11 +180,17 @@ export class Ingest {
 
   private agentOf(req: IncomingMessage, tokenName: string): string | Refusal {
     const h = req.headers['x-viva-agent'];
-    const agent = typeof h === 'string' && h !== '' ? h : tokenName !== '' ? tokenName : (req.socket.remoteAddress ?? 'unknown');
+    const agent =
+      typeof h === 'string' && h !== ''
+        ? h
+        : tokenName !== ''
+          ? tokenName
+          : (req.socket.remoteAddress ?? 'unknown');
     if (Buffer.byteLength(agent) > MAX_AGENT_ID_BYTES)
       return new Refusal(400, 'malformed', `X-Viva-Agent longer than ${MAX_AGENT_ID_BYTES} bytes`);
     // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(agent)) return new Refusal(400, 'malformed', 'X-Viva-Agent has control characters');
+    if (/[\u0000-\u001f\u007f]/.test(agent))
+      return new Refusal(400, 'malformed', 'X-Viva-Agent has control characters');
     return agent;
   }
 
@@ -196,12 +215,19 @@ export class Ingest {
         chunks.push(c);
       });
       req.on('end', () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, n)));
-      req.on('error', () => finish(new Refusal(400, 'aborted', 'request aborted before the body was complete')));
-      req.on('aborted', () => finish(new Refusal(400, 'aborted', 'request aborted before the body was complete')));
+      req.on('error', () =>
+        finish(new Refusal(400, 'aborted', 'request aborted before the body was complete')),
+      );
+      req.on('aborted', () =>
+        finish(new Refusal(400, 'aborted', 'request aborted before the body was complete')),
+      );
     });
   }
 
-  private async decode(req: IncomingMessage, raw: Buffer): Promise<{ bytes: Uint8Array; count: number } | Refusal> {
+  private async decode(
+    req: IncomingMessage,
+    raw: Buffer,
+  ): Promise<{ bytes: Uint8Array; count: number } | Refusal> {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
     let body = raw;
     if (encoding === 'gzip') {
@@ -210,7 +236,11 @@ export class Ingest {
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE')
-          return new Refusal(413, 'too_large', `decompressed body over max_body_size ${this.opts.maxBodyBytes} bytes`);
+          return new Refusal(
+            413,
+            'too_large',
+            `decompressed body over max_body_size ${this.opts.maxBodyBytes} bytes`,
+          );
         return new Refusal(400, 'malformed', `gzip body could not be decompressed: ${(e as Error).message}`);
       }
     } else if (encoding !== 'identity' && encoding !== '') {
@@ -230,12 +260,20 @@ export class Ingest {
       const r = parseLineProtocol(body);
       if (r.errors.length > 0) {
         const first = r.errors.slice(0, 3).map((x) => x.message);
-        return new Refusal(400, 'malformed', `line protocol: ${r.errors.length} bad line(s): ${first.join('; ')}`);
+        return new Refusal(
+          400,
+          'malformed',
+          `line protocol: ${r.errors.length} bad line(s): ${first.join('; ')}`,
+        );
       }
       if (r.metrics.length === 0) return new Refusal(400, 'malformed', 'batch holds no metric');
       return { bytes: encodeBatch(r.metrics as Metric[]), count: r.metrics.length };
     }
-    return new Refusal(415, 'encoding', `Content-Type "${type}" not supported (${BINARY_CONTENT_TYPE}, text/plain)`);
+    return new Refusal(
+      415,
+      'encoding',
+      `Content-Type "${type}" not supported (${BINARY_CONTENT_TYPE}, text/plain)`,
+    );
   }
 
   private answer(res: ServerResponse, r: Refusal, req?: IncomingMessage, agent?: string): void {

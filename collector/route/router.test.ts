@@ -3,7 +3,8 @@ import { Metric } from '../../core/model/metric/metric.ts';
 import { routeSchema } from '../config.ts';
 import { Router } from './router.ts';
 
-const m = (name: string, tags: Record<string, string> = {}, v = 1): Metric => new Metric(name, tags, { v }, 0);
+const m = (name: string, tags: Record<string, string> = {}, v = 1): Metric =>
+  new Metric(name, tags, { v }, 0);
 const routes = (...r: object[]) => r.map((x) => routeSchema.parse(x));
 
 describe('Router', () => {

@@ -37,7 +37,12 @@ export class Reloader {
   lastErrorCode: string | undefined;
   count = 0;
 
-  constructor(opts: { target: Reconfigurable; load: () => Promise<ValidConfig>; log: Logger; telemetry: Telemetry }) {
+  constructor(opts: {
+    target: Reconfigurable;
+    load: () => Promise<ValidConfig>;
+    log: Logger;
+    telemetry: Telemetry;
+  }) {
     this.target = opts.target;
     this.load = opts.load;
     this.log = opts.log;

@@ -122,7 +122,9 @@ files = ["${dir}/out.lp"]
     expect(truncated.status).toBe(400);
     expect(truncated.text).toMatch(/binary batch malformed/);
     expect((await postRaw(c.port, randomBytes(2000), bin)).status).toBe(400);
-    expect((await postRaw(c.port, randomBytes(2000), { ...bin, 'content-encoding': 'gzip' })).status).toBe(400);
+    expect((await postRaw(c.port, randomBytes(2000), { ...bin, 'content-encoding': 'gzip' })).status).toBe(
+      400,
+    );
     const lp = await postRaw(c.port, 'cpu value=1\ncpu value=\n', { ...bin, 'content-type': 'text/plain' });
     expect(lp.status).toBe(400);
     expect(lp.text).toMatch(/line 2/);
@@ -183,7 +185,8 @@ files = ["${dir}/out.lp"]
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (req.url?.startsWith('/query')) return void res.writeHead(200).end('{"results":[{}]}');
-        if (!accept) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad"}');
+        if (!accept)
+          return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad"}');
         got.push(Buffer.concat(chunks).toString());
         res.writeHead(204).end();
       });
@@ -211,21 +214,44 @@ skip_database_creation = true
     expect(await postBatch(c.port, makeMetrics('m', 0, 20), { agent: 'a1' })).toBe(204);
     const dead = path.join(dir, 'data', 'dead-letter', 'tsdb.lp');
     await waitFor(() => seqsIn(dead).length === 20, 'the refused batch in the dead-letter file');
-    expect(fs.readFileSync(dead, 'utf8')).toMatch(/^# viva-dead-letter at=\S+ output=influx count=20 reason=/);
+    expect(fs.readFileSync(dead, 'utf8')).toMatch(
+      /^# viva-dead-letter at=\S+ output=influx count=20 reason=/,
+    );
     expect(
-      counterValue(await scrape(c.admin), 'viva_collector_dead_letters_total', { destination: 'tsdb', outcome: 'stored' }),
+      counterValue(await scrape(c.admin), 'viva_collector_dead_letters_total', {
+        destination: 'tsdb',
+        outcome: 'stored',
+      }),
     ).toBe(20);
     c.proc.child.kill('SIGTERM');
     await c.proc.exited;
 
     accept = true;
-    const r = await runViva(['replay', 'dead-letter', '-c', c.file, '--destination', 'tsdb', '--since', '1h']);
+    const r = await runViva([
+      'replay',
+      'dead-letter',
+      '-c',
+      c.file,
+      '--destination',
+      'tsdb',
+      '--since',
+      '1h',
+    ]);
     expect(r.stderr).toContain('written 20, failed 0');
     expect(r.code).toBe(0);
     const lines = got.join('').trim().split('\n');
     expect(lines).toHaveLength(20);
     // Nothing matches a window before the dead letters were written.
-    const none = await runViva(['replay', 'dead-letter', '-c', c.file, '--destination', 'tsdb', '--until', '2000-01-01T00:00:00Z']);
+    const none = await runViva([
+      'replay',
+      'dead-letter',
+      '-c',
+      c.file,
+      '--destination',
+      'tsdb',
+      '--until',
+      '2000-01-01T00:00:00Z',
+    ]);
     expect(none.stderr).toContain('0 batch(es)');
   });
 

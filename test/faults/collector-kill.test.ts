@@ -68,7 +68,9 @@ async function sender(
       id = `${name}-${seqs[0]}`;
       load.pending.set(id, seqs);
     }
-    const body = encodeBatch(seqs.map((s) => new Metric('fault', { series: `s${s % 7}` }, { seq: s }, 1_700_000_000_000 + s)));
+    const body = encodeBatch(
+      seqs.map((s) => new Metric('fault', { series: `s${s % 7}` }, { seq: s }, 1_700_000_000_000 + s)),
+    );
     let status: number;
     try {
       const res = await fetch(`http://127.0.0.1:${port()}/v1/batch`, {
@@ -116,9 +118,20 @@ data_format = "influx"
       const c = await startCollector(cfg);
       running.push(c);
       const killAt = Date.now() + 300 + Math.floor(rnd() * 2000);
-      const senders = ['a1', 'a2'].map((n) => sender(n, () => c.port, load, rnd, () => c.proc.child.exitCode !== null));
+      const senders = ['a1', 'a2'].map((n) =>
+        sender(
+          n,
+          () => c.port,
+          load,
+          rnd,
+          () => c.proc.child.exitCode !== null,
+        ),
+      );
       await waitFor(() => Date.now() >= killAt || c.proc.child.exitCode !== null, 'the kill moment', 10_000);
-      expect(c.proc.child.exitCode, `the collector died on its own: ${c.proc.stderr().slice(-2000)}`).toBeNull();
+      expect(
+        c.proc.child.exitCode,
+        `the collector died on its own: ${c.proc.stderr().slice(-2000)}`,
+      ).toBeNull();
       c.proc.child.kill('SIGKILL');
       expect(await c.proc.exited).toBe('SIGKILL');
       await Promise.all(senders);
@@ -126,12 +139,26 @@ data_format = "influx"
     // A last run: the batches still pending are sent again (as agents retry), then the spool drains.
     const last = await startCollector(cfg);
     running.push(last);
-    await Promise.all(['a1', 'a2'].map((n) => sender(n, () => last.port, load, rnd, () => false, true)));
+    await Promise.all(
+      ['a1', 'a2'].map((n) =>
+        sender(
+          n,
+          () => last.port,
+          load,
+          rnd,
+          () => false,
+          true,
+        ),
+      ),
+    );
     expect(load.pending.size).toBe(0);
     const delivered = (): Set<number> => new Set(seqOf(sink.lines));
-    await waitFor(() => [...load.acked].every((s) => delivered().has(s)), 'every acknowledged metric', 60_000, 200).catch(
-      () => undefined,
-    );
+    await waitFor(
+      () => [...load.acked].every((s) => delivered().has(s)),
+      'every acknowledged metric',
+      60_000,
+      200,
+    ).catch(() => undefined);
     last.proc.child.kill('SIGTERM');
     expect(await last.proc.exited).toBe(0);
     const seqs = seqOf(sink.lines);

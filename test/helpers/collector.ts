@@ -45,7 +45,11 @@ ${body}
 }
 
 /** Starts `viva collector -c file` and waits for "collector started". */
-export async function startCollector(cfg: { file: string; port: number; admin: number }): Promise<CollectorHandle> {
+export async function startCollector(cfg: {
+  file: string;
+  port: number;
+  admin: number;
+}): Promise<CollectorHandle> {
   const proc = startViva(['collector', '-c', cfg.file]);
   await waitFor(
     () => proc.stderr().includes('collector started') || proc.child.exitCode !== null,
@@ -57,7 +61,12 @@ export async function startCollector(cfg: { file: string; port: number; admin: n
 }
 
 /** `n` metrics `name,agent=A,series=S seq=i` with increasing timestamps. */
-export function makeMetrics(name: string, from: number, n: number, tags: Record<string, string> = {}): Metric[] {
+export function makeMetrics(
+  name: string,
+  from: number,
+  n: number,
+  tags: Record<string, string> = {},
+): Metric[] {
   const out: Metric[] = [];
   for (let i = from; i < from + n; i++)
     out.push(new Metric(name, { series: `s${i % 4}`, ...tags }, { seq: i }, 1_700_000_000_000 + i));
@@ -96,7 +105,7 @@ export async function postRaw(
 
 /** The seq fields found in a line protocol file (missing file: none). */
 export function seqsIn(file: string): number[] {
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {

@@ -8,7 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectorConfig, startCollector, type CollectorHandle } from '../helpers/collector.ts';
-import { counterValue, freePort, scrape, startViva, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
+import {
+  counterValue,
+  freePort,
+  scrape,
+  startViva,
+  tempDir,
+  waitFor,
+  type VivaProcess,
+} from '../helpers/viva.ts';
 import { serviceAddresses } from '../setup/services.ts';
 
 const { influxUrl, alertmanagerUrl } = serviceAddresses();
@@ -22,7 +30,11 @@ afterEach(() => {
 
 const TOKEN = 'fleet-token-abcdef0123456789';
 
-async function agent(dir: string, name: string, collectorPort: number): Promise<{ proc: VivaProcess; listen: number }> {
+async function agent(
+  dir: string,
+  name: string,
+  collectorPort: number,
+): Promise<{ proc: VivaProcess; listen: number }> {
   const listen = await freePort();
   const file = path.join(dir, `${name}.toml`);
   fs.writeFileSync(
@@ -139,26 +151,41 @@ files = ["${dir}/archive.lp"]
         lines.push(`cpu,host=h${k} usage=${usage},seq=${i}i ${(t0 + i * 1000) * 1e6}`);
         lines.push(`mem,host=h${k} used=${1000 + i},seq=${i}i ${(t0 + i * 1000) * 1e6}`);
       }
-      const res = await fetch(`http://127.0.0.1:${a.listen}/write`, { method: 'POST', body: lines.join('\n') });
+      const res = await fetch(`http://127.0.0.1:${a.listen}/write`, {
+        method: 'POST',
+        body: lines.join('\n'),
+      });
       expect(res.status).toBe(204);
     }
 
     // cpu of all three agents in InfluxDB, and no mem.
-    await waitFor(async () => (await influxRows(db, 'cpu')).length === 120, 'all 120 cpu points in InfluxDB', 60_000, 250);
+    await waitFor(
+      async () => (await influxRows(db, 'cpu')).length === 120,
+      'all 120 cpu points in InfluxDB',
+      60_000,
+      250,
+    );
     expect(await influxRows(db, 'mem')).toEqual([]);
     expect(await influxRows(db, 'anomaly')).toEqual([]);
     // Everything in the archive: 120 cpu + 120 mem, each agent's 40 of each.
     const archive = path.join(dir, 'archive.lp');
-    await waitFor(() => fs.existsSync(archive) && fs.readFileSync(archive, 'utf8').trim().split('\n').length >= 240, 'the archive file', 30_000);
+    await waitFor(
+      () => fs.existsSync(archive) && fs.readFileSync(archive, 'utf8').trim().split('\n').length >= 240,
+      'the archive file',
+      30_000,
+    );
     const lines = fs.readFileSync(archive, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(240);
     for (const h of ['h0', 'h1', 'h2'])
-      for (const m of ['cpu', 'mem']) expect(lines.filter((l) => l.startsWith(`${m},host=${h} `))).toHaveLength(40);
+      for (const m of ['cpu', 'mem'])
+        expect(lines.filter((l) => l.startsWith(`${m},host=${h} `))).toHaveLength(40);
     expect(lines.some((l) => l.startsWith('anomaly') || l.startsWith('alert'))).toBe(false);
     // The spike on web-1's cpu: one anomaly event → one alert in Alertmanager, for h0 only.
     const alerts = await waitFor(
       async () => {
-        const r = await fetch(`${alertmanagerUrl}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`);
+        const r = await fetch(
+          `${alertmanagerUrl}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`,
+        );
         const l = (await r.json()) as { labels: Record<string, string> }[];
         return l.length > 0 ? l : null;
       },

@@ -10,7 +10,13 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectorConfig, makeMetrics, postBatch, startCollector, type CollectorHandle } from '../helpers/collector.ts';
+import {
+  collectorConfig,
+  makeMetrics,
+  postBatch,
+  startCollector,
+  type CollectorHandle,
+} from '../helpers/collector.ts';
 import { counterValue, freePort, repoRoot, scrape, tempDir, waitFor } from '../helpers/viva.ts';
 
 const script = path.join(repoRoot, 'scripts', 'services.sh');
@@ -22,7 +28,12 @@ afterEach(async () => {
 });
 
 /** An HTTP receiver of line protocol that can be switched to 503; records arrival order. */
-async function receiver(): Promise<{ port: number; up: { value: boolean }; seqs: number[]; series: string[] }> {
+async function receiver(): Promise<{
+  port: number;
+  up: { value: boolean };
+  seqs: number[];
+  series: string[];
+}> {
   const up = { value: true };
   const seqs: number[] = [];
   const series: string[] = [];
@@ -127,7 +138,12 @@ timeout = "2s"
         }
       })();
 
-      await waitFor(async () => (await influxSeqs()).length >= 500, 'the first points in InfluxDB', 60_000, 200);
+      await waitFor(
+        async () => (await influxSeqs()).length >= 500,
+        'the first points in InfluxDB',
+        60_000,
+        200,
+      );
       // Every output down: InfluxDB stopped, the backup answering 503.
       rx.up.value = false;
       services('down');
@@ -146,7 +162,9 @@ timeout = "2s"
       );
       await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - downAt))));
       const during = await scrape(c.admin);
-      expect(counterValue(during, 'viva_collector_destination_lag_records', { destination: 'tsdb' })).toBeGreaterThan(50);
+      expect(
+        counterValue(during, 'viva_collector_destination_lag_records', { destination: 'tsdb' }),
+      ).toBeGreaterThan(50);
       expect(counterValue(during, 'viva_collector_destination_up', { destination: 'tsdb' })).toBe(0);
       const health = (await (await fetch(`http://127.0.0.1:${c.admin}/health`)).json()) as {
         status: string;
@@ -161,7 +179,12 @@ timeout = "2s"
       // Then InfluxDB: traffic fails back to it after the next probe.
       services('up');
       const influxBefore = (await influxSeqs()).length;
-      await waitFor(async () => (await influxSeqs()).length > influxBefore, 'traffic back on InfluxDB', 60_000, 250);
+      await waitFor(
+        async () => (await influxSeqs()).length > influxBefore,
+        'traffic back on InfluxDB',
+        60_000,
+        250,
+      );
       sending = false;
       await sender;
       const total = acked.length;
@@ -185,7 +208,10 @@ timeout = "2s"
       });
       const after = await scrape(c.admin);
       await waitFor(
-        async () => counterValue(await scrape(c.admin), 'viva_collector_destination_lag_records', { destination: 'tsdb' }) === 0,
+        async () =>
+          counterValue(await scrape(c.admin), 'viva_collector_destination_lag_records', {
+            destination: 'tsdb',
+          }) === 0,
         'the spool drained',
         30_000,
         200,

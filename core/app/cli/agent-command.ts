@@ -99,7 +99,12 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
         });
   const configPath = values.config;
   const reloader = new Reloader({
-    target: { get config() { return agent.config; }, apply: (next) => reconfigure(agent, next) },
+    target: {
+      get config() {
+        return agent.config;
+      },
+      apply: (next) => reconfigure(agent, next),
+    },
     log,
     telemetry,
     load: () => loadAndValidate(configPath, registry),

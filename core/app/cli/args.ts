@@ -30,11 +30,15 @@ export function parseTimeBound(text: string, flag: string, now = Date.now()): nu
   if (/^\d+$/.test(text)) return Number(text);
   const rel = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
   if (rel !== null) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      rel[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+    ];
     return now - Number(rel[1]) * unit;
   }
   const t = Date.parse(text);
   if (Number.isNaN(t))
-    throw new UsageError(`${flag} "${text}" is not a date (RFC 3339), epoch milliseconds or a duration ago (e.g. 2h)`);
+    throw new UsageError(
+      `${flag} "${text}" is not a date (RFC 3339), epoch milliseconds or a duration ago (e.g. 2h)`,
+    );
   return t;
 }

@@ -37,7 +37,9 @@ export interface ConfigProfile {
 
 /** Prints a ConfigError's problems. */
 function printIssues(e: ConfigError): void {
-  console.error(`viva: config invalid (${e.code}), ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}:`);
+  console.error(
+    `viva: config invalid (${e.code}), ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}:`,
+  );
   for (const line of e.message.split('\n')) console.error(`  ${line}`);
 }
 

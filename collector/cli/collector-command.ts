@@ -4,28 +4,33 @@
  * the agent. The admin server listens on [collector] admin_listen.
  */
 import path from 'node:path';
-import { AdminServer } from '../core/app/admin.ts';
-import { Exit, parse, UsageError } from '../core/app/cli/args.ts';
-import { loadValid, type ConfigProfile } from '../core/app/cli/config-command.ts';
-import { createLogger } from '../core/app/logger.ts';
-import { Reloader } from '../core/app/reloader.ts';
-import { Telemetry } from '../core/engine/telemetry/telemetry.ts';
-import { ConfigError } from '../core/model/errors/errors.ts';
-import { loadAndValidate } from '../core/plugin/external.ts';
-import { createContainer } from '../core/plugin/context.ts';
-import type { Registry } from '../core/plugin/registry.ts';
-import { Collector } from './collector.ts';
-import { collectorSections, crossCheck, type CollectorConfig } from './config.ts';
+import { AdminServer } from '../../core/app/admin.ts';
+import { Exit, parse, UsageError } from '../../core/app/cli/args.ts';
+import { loadValid, type ConfigProfile } from '../../core/app/cli/config-command.ts';
+import { createLogger } from '../../core/app/logger.ts';
+import { Reloader } from '../../core/app/reloader.ts';
+import { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
+import { ConfigError } from '../../core/model/errors/errors.ts';
+import { loadAndValidate } from '../../core/plugin/external.ts';
+import { createContainer } from '../../core/plugin/context.ts';
+import type { Registry } from '../../core/plugin/registry.ts';
+import { Collector } from '../collector.ts';
+import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
 
 /** Loads, validates and cross-checks a collector config; prints every problem and returns undefined. */
-export async function loadCollectorConfig(file: string, registry: Registry): Promise<CollectorConfig | undefined> {
+export async function loadCollectorConfig(
+  file: string,
+  registry: Registry,
+): Promise<CollectorConfig | undefined> {
   const base = await loadValid(file, registry, collectorSections);
   if (base === undefined) return undefined;
   try {
     return crossCheck(base);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    console.error(`viva: config invalid (${e.code}), ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}:`);
+    console.error(
+      `viva: config invalid (${e.code}), ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}:`,
+    );
     for (const line of e.message.split('\n')) console.error(`  ${line}`);
     return undefined;
   }
@@ -126,7 +131,9 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
       void reloader
         .stop()
         .then(() => collector.stop())
-        .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'))
+        .catch((e: unknown) =>
+          log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'),
+        )
         .then(() => admin?.stop())
         .then(() => telemetry.shutdown())
         .finally(() => resolve(Exit.OK));

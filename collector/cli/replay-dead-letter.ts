@@ -7,18 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Exit, parse, parseTimeBound, UsageError } from '../core/app/cli/args.ts';
-import { createLogger } from '../core/app/logger.ts';
-import { create } from '../core/engine/pipeline/build.ts';
-import { Telemetry } from '../core/engine/telemetry/telemetry.ts';
-import { parseLineProtocol } from '../core/format/lineprotocol/index.ts';
-import { createContainer } from '../core/plugin/context.ts';
-import type { OutputInstance } from '../core/plugin/types.ts';
-import type { Registry } from '../core/plugin/registry.ts';
-import { deadLetterDir } from './collector.ts';
-import { loadCollectorConfig } from './command.ts';
-import { aliasOf } from './config.ts';
-import { deadLetterPath, readDeadLetters } from './destination/dead-letter.ts';
+import { Exit, parse, parseTimeBound, UsageError } from '../../core/app/cli/args.ts';
+import { createLogger } from '../../core/app/logger.ts';
+import { create } from '../../core/engine/pipeline/build.ts';
+import { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
+import { parseLineProtocol } from '../../core/format/lineprotocol/index.ts';
+import { createContainer } from '../../core/plugin/context.ts';
+import type { OutputInstance } from '../../core/plugin/types.ts';
+import type { Registry } from '../../core/plugin/registry.ts';
+import { deadLetterDir } from '../collector.ts';
+import { loadCollectorConfig } from './collector-command.ts';
+import { aliasOf } from '../config.ts';
+import { deadLetterPath, readDeadLetters } from '../destination/dead-letter.ts';
 
 export async function replayDeadLetters(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -46,13 +46,19 @@ export async function replayDeadLetters(argv: string[], registry: Registry): Pro
   }
   const log = createLogger(values['log-level']);
   const telemetry = new Telemetry('viva-replay');
-  const container = createContainer({ logger: log, telemetry, dataDir: path.resolve(cfg.base.agent.data_dir) });
+  const container = createContainer({
+    logger: log,
+    telemetry,
+    dataDir: path.resolve(cfg.base.agent.data_dir),
+  });
   const specs = new Map(cfg.base.outputs.map((o) => [aliasOf(o.id.label, o.id.alias), o]));
   const outputs: { alias: string; instance: OutputInstance }[] = [];
   for (const alias of dest.outputs) {
     const spec = specs.get(alias);
     if (spec === undefined) continue;
-    const { instance } = await create<OutputInstance>(container, spec.id, (ctx) => spec.def.create(spec.config, ctx));
+    const { instance } = await create<OutputInstance>(container, spec.id, (ctx) =>
+      spec.def.create(spec.config, ctx),
+    );
     outputs.push({ alias, instance });
   }
   let written = 0;
@@ -63,7 +69,8 @@ export async function replayDeadLetters(argv: string[], registry: Registry): Pro
       if (b.at < since || b.at > until) continue;
       batches++;
       const { metrics, errors } = parseLineProtocol(b.lines);
-      if (errors.length > 0) log.warn({ errors: errors.length }, 'dead-letter batch has unreadable lines; skipped');
+      if (errors.length > 0)
+        log.warn({ errors: errors.length }, 'dead-letter batch has unreadable lines; skipped');
       let ok = false;
       for (const o of outputs) {
         try {
@@ -72,7 +79,10 @@ export async function replayDeadLetters(argv: string[], registry: Registry): Pro
           ok = true;
           break;
         } catch (e) {
-          log.warn({ output: o.alias, err: e instanceof Error ? e.message : String(e) }, 'replay write failed');
+          log.warn(
+            { output: o.alias, err: e instanceof Error ? e.message : String(e) },
+            'replay write failed',
+          );
         }
       }
       if (ok) written += metrics.length;
