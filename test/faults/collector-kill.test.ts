@@ -87,6 +87,8 @@ async function sender(
       for (const s of seqs) load.acked.add(s);
       load.pending.delete(id);
     }
+    // A few hundred batches a second per sender: enough to be mid-batch at every kill.
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
@@ -135,6 +137,7 @@ data_format = "influx"
       c.proc.child.kill('SIGKILL');
       expect(await c.proc.exited).toBe('SIGKILL');
       await Promise.all(senders);
+      console.log(`kill ${k + 1}: acknowledged ${load.acked.size}, pending ${load.pending.size}`);
     }
     // A last run: the batches still pending are sent again (as agents retry), then the spool drains.
     const last = await startCollector(cfg);
@@ -152,7 +155,14 @@ data_format = "influx"
       ),
     );
     expect(load.pending.size).toBe(0);
-    const delivered = (): Set<number> => new Set(seqOf(sink.lines));
+    // Delivered seqs, read incrementally: the sink lives in this process, so a poll must stay cheap.
+    const got = new Set<number>();
+    let read = 0;
+    const delivered = (): Set<number> => {
+      for (const s of seqOf(sink.lines.slice(read))) got.add(s);
+      read = sink.lines.length;
+      return got;
+    };
     await waitFor(
       () => [...load.acked].every((s) => delivered().has(s)),
       'every acknowledged metric',
