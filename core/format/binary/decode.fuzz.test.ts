@@ -18,6 +18,9 @@ function sample(i: number): Metric {
   return m;
 }
 
+/** Malformations the binary format deliberately carries (see decodeOrParseError). */
+const CARRIED = /^(NaN field |bad timeMs$|bad timeNs$|bad tag $)/;
+
 const VALID = [encodeBatch([]), encodeBatch([sample(0)]), encodeBatch([0, 1, 2, 3].map(sample))];
 
 /** Decodes: either metrics that are well formed, or a VivaError with code PARSE; nothing else. */
@@ -31,7 +34,10 @@ function decodeOrParseError(bytes: Uint8Array): Metric[] | null {
     expect((err as VivaError).message).toMatch(/^binary batch malformed: /);
     return null;
   }
-  for (const m of out) expect(malformations(m)).toEqual([]);
+  // The format stores what an in-memory Metric may hold, including NaN, non-integral times and an
+  // empty tag key (codec.test.ts keeps them; serializers skip them later, counted), so those are
+  // not wrong here.
+  for (const m of out) expect(malformations(m).filter((x) => !CARRIED.test(x))).toEqual([]);
   // A success is a real batch: it survives its own round trip unchanged. (The format has no
   // checksum, so a flipped bit inside a value can decode to another valid value.)
   expect(decodeBatch(encodeBatch(out))).toEqual(out);
