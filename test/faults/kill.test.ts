@@ -11,14 +11,23 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seqOf, startSink, type Sink } from '../helpers/sink.ts';
 import { freePort, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
-import { generate, newLoad, prng, report as oracle, runs, seed, startAgent, type Load } from './load.ts';
-
-console.log(`fault suite: VIVA_FAULT_SEED=${seed} VIVA_FAULT_RUNS=${runs}`);
+import {
+  generate,
+  newLoad,
+  prng,
+  report as oracle,
+  runs,
+  seed,
+  startAgent,
+  type Load,
+  ended,
+  ending,
+} from './load.ts';
 
 const running: VivaProcess[] = [];
 const sinks: Sink[] = [];
 afterEach(async () => {
-  for (const p of running.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const p of running.splice(0)) if (!ended(p)) p.child.kill('SIGKILL');
   for (const s of sinks.splice(0)) await s.close();
 });
 
@@ -63,13 +72,13 @@ async function scenario(outage: boolean, seedOf: number): Promise<void> {
     sink.failWith = null;
     const outageAt = Date.now() + Math.floor(rnd() * 600);
     const killAt = outageAt + 100 + Math.floor(rnd() * 1000);
-    const gens = [0, 1].map(() => generate(listen, load, rnd, () => p.child.exitCode !== null));
+    const gens = [0, 1].map(() => generate(listen, load, rnd, () => ended(p)));
     if (outage) {
       await waitFor(() => Date.now() >= outageAt, 'the outage moment');
       sink.failWith = 503;
     }
-    await waitFor(() => Date.now() >= killAt || p.child.exitCode !== null, 'the kill moment');
-    expect(p.child.exitCode, `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
+    await waitFor(() => Date.now() >= killAt || ended(p), 'the kill moment');
+    expect(ending(p), `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
     p.child.kill('SIGKILL');
     expect(await p.exited).toBe('SIGKILL');
     await Promise.all(gens);

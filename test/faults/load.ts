@@ -9,6 +9,7 @@ import { startViva, waitFor, type VivaProcess } from '../helpers/viva.ts';
 /** The suite's seed (VIVA_FAULT_SEED replays a run) and runs per scenario (VIVA_FAULT_RUNS). */
 export const seed = Number(process.env.VIVA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 export const runs = Number(process.env.VIVA_FAULT_RUNS ?? 8);
+console.log(`fault suite: VIVA_FAULT_SEED=${seed} VIVA_FAULT_RUNS=${runs}`);
 
 /** mulberry32: a small seeded PRNG so a seed replays the same fault moments and batch sizes. */
 export function prng(s: number): () => number {
@@ -69,12 +70,26 @@ export async function generate(
   }
 }
 
+/**
+ * True once the process ended, by exit or by a signal (exitCode stays null after a signal, so a
+ * crash by SIGABRT or a kill -9 must be read from signalCode).
+ */
+export function ended(p: VivaProcess): boolean {
+  return p.child.exitCode !== null || p.child.signalCode !== null;
+}
+
+/** How the process ended ("exit 1", "SIGABRT"), or null while it runs. */
+export function ending(p: VivaProcess): string | null {
+  if (p.child.signalCode !== null) return p.child.signalCode;
+  return p.child.exitCode === null ? null : `exit ${p.child.exitCode}`;
+}
+
 /** Starts `viva agent -c file` and waits until its http_listener answers /ping. */
 export async function startAgent(file: string, listen: number, running: VivaProcess[]): Promise<VivaProcess> {
   const p = startViva(['agent', '-c', file]);
   running.push(p);
   await waitFor(async () => {
-    if (p.child.exitCode !== null) throw new Error(`agent exited: ${p.stderr().slice(-2000)}`);
+    if (ended(p)) throw new Error(`agent exited: ${p.stderr().slice(-2000)}`);
     return (await fetch(`http://127.0.0.1:${listen}/ping`)).status === 204;
   }, 'the http_listener to answer');
   return p;

@@ -14,16 +14,26 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { freePort, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
-import { generate, newLoad, prng, report, runs, seed, startAgent, summary, type Load } from './load.ts';
-
-console.log(`fault suite (outputs): VIVA_FAULT_SEED=${seed} VIVA_FAULT_RUNS=${runs}`);
+import {
+  generate,
+  newLoad,
+  prng,
+  report,
+  runs,
+  seed,
+  startAgent,
+  summary,
+  type Load,
+  ended,
+  ending,
+} from './load.ts';
 
 const running: VivaProcess[] = [];
 const sinks: Sink[] = [];
 const mounts: string[] = [];
 afterEach(async () => {
   const agents = running.splice(0);
-  for (const p of agents) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const p of agents) if (!ended(p)) p.child.kill('SIGKILL');
   for (const p of agents) await p.exited;
   for (const s of sinks.splice(0)) await s.close();
   for (const m of mounts.splice(0)) asRoot(['umount', m]);
@@ -48,7 +58,7 @@ function loadUntilStopped(
   agent: VivaProcess,
 ): () => Promise<void> {
   let stopped = false;
-  const gens = [0, 1].map(() => generate(listen, load, rnd, () => stopped || agent.child.exitCode !== null));
+  const gens = [0, 1].map(() => generate(listen, load, rnd, () => stopped || ended(agent)));
   return async () => {
     stopped = true;
     await Promise.all(gens);
@@ -66,7 +76,7 @@ async function finish(
     'every acknowledged metric at every destination',
     60_000,
   ).catch(() => undefined);
-  expect(agent.child.exitCode, `the agent died on its own: ${agent.stderr().slice(-2000)}`).toBeNull();
+  expect(ending(agent), `the agent died on its own: ${agent.stderr().slice(-2000)}`).toBeNull();
   agent.child.kill('SIGTERM');
   expect(await agent.exited, agent.stderr().slice(-2000)).toBe(0);
   for (const [what, lines] of Object.entries(destinations)) {
@@ -138,8 +148,8 @@ retry_max_backoff = "100ms"
       ];
       schedule.sort((x, y) => x[0] - y[0]);
       for (const [at, act] of schedule) {
-        await waitFor(() => Date.now() >= at || agent.child.exitCode !== null, 'the next outage change');
-        expect(agent.child.exitCode, `the agent died: ${agent.stderr().slice(-2000)}`).toBeNull();
+        await waitFor(() => Date.now() >= at || ended(agent), 'the next outage change');
+        expect(ending(agent), `the agent died: ${agent.stderr().slice(-2000)}`).toBeNull();
         act();
       }
       const delivered = a.lines.length + b.lines.length;
@@ -185,20 +195,10 @@ retry_max_backoff = "100ms"
       // Full: the agent met ENOSPC (a write larger than the last free block fails, so free space
       // need not reach 0).
       const seen = enospc(agent);
-      await waitFor(
-        () => enospc(agent) > seen || agent.child.exitCode !== null,
-        'the disk to fill up',
-        30_000,
-      );
+      await waitFor(() => enospc(agent) > seen || ended(agent), 'the disk to fill up', 30_000);
       const fullUntil = Date.now() + 200 + rnd() * 800;
-      await waitFor(
-        () => Date.now() >= fullUntil || agent.child.exitCode !== null,
-        'the end of the full disk',
-      );
-      expect(
-        agent.child.exitCode,
-        `the agent died on a full disk: ${agent.stderr().slice(-2000)}`,
-      ).toBeNull();
+      await waitFor(() => Date.now() >= fullUntil || ended(agent), 'the end of the full disk');
+      expect(ending(agent), `the agent died on a full disk: ${agent.stderr().slice(-2000)}`).toBeNull();
       fs.rmSync(filler);
       s.failWith = null;
       const delivered = s.lines.length;
