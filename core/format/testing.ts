@@ -140,3 +140,107 @@ export function malformations(m: Metric): string[] {
   if (!Number.isInteger(m.timeNs) || m.timeNs < 0 || m.timeNs >= 1_000_000) out.push('bad timeNs');
   return out;
 }
+
+/**
+ * fast-check runs for a fuzz property: `base` times VIVA_FUZZ_RUNS (default 1), so CI stays fast
+ * and a longer local run is `VIVA_FUZZ_RUNS=100 npx vitest run <file>` (see docs/TESTING.md).
+ */
+export function fuzzRuns(base: number): number {
+  const k = Number(process.env.VIVA_FUZZ_RUNS ?? '1');
+  return Math.max(1, Math.round(base * (Number.isFinite(k) && k > 0 ? k : 1)));
+}
+
+/** Bytes and snippets that break parsers: quotes, backslashes, NUL, newlines, huge numbers. */
+const FUZZ_SPECIALS = [
+  '"',
+  "'",
+  '\\',
+  '\0',
+  '\n',
+  '\r\n',
+  ',',
+  '=',
+  ' ',
+  '\t',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  '|',
+  '#',
+  '$',
+  '${',
+  '\uFFFD',
+  '😀',
+  '9'.repeat(400),
+  '1e999',
+  '-9223372036854775809',
+  '18446744073709551616',
+  'NaN',
+  '-Inf',
+];
+
+type Mutation =
+  | { op: 'flip'; at: number; bit: number }
+  | { op: 'truncate'; at: number }
+  | { op: 'duplicate'; at: number; len: number }
+  | { op: 'insert'; at: number; text: string }
+  | { op: 'delete'; at: number; len: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), len: fc.nat(64) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom(...FUZZ_SPECIALS), fc.string({ maxLength: 8 })),
+  }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.nat(16) }),
+);
+
+/** Applies one mutation to bytes (positions taken modulo the length). */
+function mutate(b: Uint8Array, m: Mutation): Uint8Array {
+  const at = b.length === 0 ? 0 : m.at % (b.length + 1);
+  const cat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
+  switch (m.op) {
+    case 'flip': {
+      if (b.length === 0) return b;
+      const c = Uint8Array.from(b);
+      c[m.at % b.length] ^= 1 << m.bit;
+      return c;
+    }
+    case 'truncate':
+      return b.subarray(0, at);
+    case 'duplicate':
+      return cat(b.subarray(0, at + m.len), b.subarray(at, at + m.len), b.subarray(at + m.len));
+    case 'insert':
+      return cat(b.subarray(0, at), Buffer.from(m.text, 'utf8'), b.subarray(at));
+    case 'delete':
+      return cat(b.subarray(0, at), b.subarray(at + m.len));
+  }
+}
+
+/** Valid samples (bytes) changed by 1–8 mutations: flips, truncations, duplications, insertions. */
+export function mutatedBytes(samples: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(fc.constantFrom(...samples), fc.array(mutation, { minLength: 1, maxLength: 8 }))
+    .map(([s, ms]) => ms.reduce(mutate, s));
+}
+
+/** Valid samples (text) changed like mutatedBytes, decoded back as UTF-8 (lossily). */
+export function mutatedText(samples: readonly string[]): fc.Arbitrary<string> {
+  return mutatedBytes(samples.map((s) => Buffer.from(s, 'utf8'))).map((b) => Buffer.from(b).toString('utf8'));
+}
+
+/** Arbitrary input text up to a few KB: any Unicode, binary, and runs of special characters. */
+export function fuzzText(maxLength = 4096): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.string({ unit: 'binary', maxLength }),
+    fc.string({ maxLength }),
+    fc
+      .array(fc.constantFrom(...FUZZ_SPECIALS, 'a', 'x', '1', '.', '-', 'i', 'u', 't'), { maxLength: 512 })
+      .map((a) => a.join('')),
+  );
+}

@@ -10,60 +10,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seqOf, startSink, type Sink } from '../helpers/sink.ts';
-import { freePort, startViva, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
-
-const seed = Number(process.env.VIVA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const runs = Number(process.env.VIVA_FAULT_RUNS ?? 8);
-console.log(`fault suite: VIVA_FAULT_SEED=${seed} VIVA_FAULT_RUNS=${runs}`);
-
-/** mulberry32: a small seeded PRNG so a seed replays the same kill moments and batch sizes. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { freePort, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
+import {
+  generate,
+  newLoad,
+  prng,
+  report as oracle,
+  runs,
+  seed,
+  startAgent,
+  type Load,
+  ended,
+  ending,
+} from './load.ts';
 
 const running: VivaProcess[] = [];
 const sinks: Sink[] = [];
 afterEach(async () => {
-  for (const p of running.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const p of running.splice(0)) if (!ended(p)) p.child.kill('SIGKILL');
   for (const s of sinks.splice(0)) await s.close();
 });
-
-interface Load {
-  next: number;
-  acked: Set<number>;
-  sent: Set<number>;
-}
-
-/** POSTs batches until `stop()` is true or a request fails (the agent died); returns when done. */
-async function generate(port: number, load: Load, rnd: () => number, stop: () => boolean): Promise<void> {
-  while (!stop()) {
-    const size = 1 + Math.floor(rnd() * 50);
-    const seqs: number[] = [];
-    const lines: string[] = [];
-    for (let i = 0; i < size; i++) {
-      const seq = load.next++;
-      seqs.push(seq);
-      load.sent.add(seq);
-      lines.push(`fault,series=s${seq % 7} seq=${seq}i`);
-    }
-    let status: number;
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/write`, { method: 'POST', body: lines.join('\n') });
-      status = res.status;
-      await res.arrayBuffer();
-    } catch {
-      return;
-    }
-    if (status === 204) for (const s of seqs) load.acked.add(s);
-  }
-}
 
 function config(dir: string, listen: number, sinkPort: number): string {
   return `[agent]
@@ -82,24 +48,12 @@ retry_max_backoff = "100ms"
 `;
 }
 
-async function start(file: string, listen: number): Promise<VivaProcess> {
-  const p = startViva(['agent', '-c', file]);
-  running.push(p);
-  await waitFor(async () => {
-    if (p.child.exitCode !== null) throw new Error(`agent exited: ${p.stderr().slice(-2000)}`);
-    return (await fetch(`http://127.0.0.1:${listen}/ping`)).status === 204;
-  }, 'the http_listener to answer');
-  return p;
+function start(file: string, listen: number): Promise<VivaProcess> {
+  return startAgent(file, listen, running);
 }
 
-function report(sink: Sink, load: Load): { missing: number[]; duplicates: number; unknown: number[] } {
-  const seqs = seqOf(sink.lines.filter((l) => l.startsWith('fault,')));
-  const seen = new Set(seqs);
-  return {
-    missing: [...load.acked].filter((s) => !seen.has(s)),
-    duplicates: seqs.length - seen.size,
-    unknown: [...seen].filter((s) => !load.sent.has(s)),
-  };
+function report(sink: Sink, load: Load): ReturnType<typeof oracle> {
+  return oracle(sink.lines, load);
 }
 
 /** N kills at random moments; with `outage`, the sink answers 503 from before each kill until after the restart. */
@@ -111,20 +65,20 @@ async function scenario(outage: boolean, seedOf: number): Promise<void> {
   const listen = await freePort();
   const file = path.join(dir, 'agent.toml');
   fs.writeFileSync(file, config(dir, listen, sink.port));
-  const load: Load = { next: 0, acked: new Set(), sent: new Set() };
+  const load = newLoad();
 
   for (let run = 0; run < runs; run++) {
     const p = await start(file, listen);
     sink.failWith = null;
     const outageAt = Date.now() + Math.floor(rnd() * 600);
     const killAt = outageAt + 100 + Math.floor(rnd() * 1000);
-    const gens = [0, 1].map(() => generate(listen, load, rnd, () => p.child.exitCode !== null));
+    const gens = [0, 1].map(() => generate(listen, load, rnd, () => ended(p)));
     if (outage) {
       await waitFor(() => Date.now() >= outageAt, 'the outage moment');
       sink.failWith = 503;
     }
-    await waitFor(() => Date.now() >= killAt || p.child.exitCode !== null, 'the kill moment');
-    expect(p.child.exitCode, `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
+    await waitFor(() => Date.now() >= killAt || ended(p), 'the kill moment');
+    expect(ending(p), `the agent died on its own: ${p.stderr().slice(-2000)}`).toBeNull();
     p.child.kill('SIGKILL');
     expect(await p.exited).toBe('SIGKILL');
     await Promise.all(gens);

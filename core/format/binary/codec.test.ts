@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, VivaError } from '../../model/errors/index.ts';
 import { Metric } from '../../model/metric/metric.ts';
 import type { FieldTypes, Fields, FieldValue, IntType } from '../../model/metric/metric.ts';
-import { BINARY_FORMAT_VERSION, decodeBatch, encodeBatch, peekBatchCount } from './codec.ts';
+import { BINARY_FORMAT_VERSION, decodeBatch, encodeBatch, encodable, peekBatchCount } from './codec.ts';
 
 function roundTrip(metrics: Metric[]): Metric[] {
   return decodeBatch(encodeBatch(metrics));
@@ -33,7 +33,8 @@ function cpu(i: number): Metric {
 }
 
 const text = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string());
-const dict = <T>(v: fc.Arbitrary<T>) => fc.dictionary(text, v, { noNullPrototype: true, maxKeys: 8 });
+const dict = <T>(v: fc.Arbitrary<T>, minKeys = 0) =>
+  fc.dictionary(text, v, { noNullPrototype: true, minKeys, maxKeys: 8 });
 type Typed = readonly [FieldValue, IntType | null];
 const field: fc.Arbitrary<Typed> = fc.oneof(
   fc.double().map((v): Typed => [v, null]),
@@ -48,9 +49,9 @@ const field: fc.Arbitrary<Typed> = fc.oneof(
 );
 const metric = fc
   .record({
-    name: text,
+    name: text.filter((s) => s !== ''),
     tags: dict(text),
-    fields: dict(field),
+    fields: dict(field, 1),
     typesObject: fc.boolean(),
     timeMs: fc.oneof(
       fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
@@ -70,6 +71,37 @@ const metric = fc
     }
     return new Metric(r.name, r.tags, fields, r.timeMs, r.timeNs, types);
   });
+
+/** What a metric decodes to: an unmarked bigint field comes back marked `int`. */
+function withBigintsMarked(m: Metric): Metric {
+  const out = m.clone();
+  for (const [k, v] of Object.entries(out.fields))
+    if (typeof v === 'bigint' && (out.fieldTypes === null || !Object.hasOwn(out.fieldTypes, k)))
+      Object.defineProperty((out.fieldTypes ??= {}), k, { value: 'int', enumerable: true, writable: true });
+  return out;
+}
+
+/** A one-metric batch written by hand: version 1, count 1, then `metric` bytes. */
+function handBatch(...metric: number[]): Buffer {
+  return Buffer.from([BINARY_FORMAT_VERSION, 1, ...metric]);
+}
+
+/** The parse error's message of decoding `bytes`. */
+function parseError(bytes: Uint8Array): string {
+  try {
+    decodeBatch(bytes);
+  } catch (err) {
+    expect(err).toBeInstanceOf(VivaError);
+    expect((err as VivaError).code).toBe(ErrorCode.PARSE);
+    return (err as VivaError).message;
+  }
+  throw new Error('expected a parse error');
+}
+
+// Metric bytes: flags 0, name REF_NEW "m", time delta 0, timeNs 0, no tags (END).
+const HEAD = [0, 1, 1, 0x6d, 0, 0, 0];
+// A field key: REF_NEW "f".
+const KEY = [1, 1, 0x66];
 
 describe('binary codec', () => {
   it('should round-trip typical metrics exactly', () => {
@@ -93,7 +125,7 @@ describe('binary codec', () => {
     m.setInt('u', 2 ** 53 - 1, 'uint');
     m.fields.raw = 2n ** 70n;
     const [out] = roundTrip([m]);
-    expect(out).toEqual(m);
+    expect(out).toEqual(withBigintsMarked(m));
     expect(out.fieldType('max_u64')).toBe('uint');
     expect(typeof out.fields.small_big).toBe('bigint');
     expect(out.fieldType('raw')).toBe('int');
@@ -129,7 +161,7 @@ describe('binary codec', () => {
   it('should round-trip any batch of metrics (property)', () => {
     fc.assert(
       fc.property(fc.array(metric, { maxLength: 20 }), (batch) => {
-        expect(roundTrip(batch)).toEqual(batch);
+        expect(roundTrip(batch)).toEqual(batch.map(withBigintsMarked));
       }),
       { numRuns: 300 },
     );
@@ -172,5 +204,53 @@ describe('binary codec', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('should reject a metric without fields, saying where it starts', () => {
+    // Found by the fuzz test (mutation of a field count to 0); line protocol rejects it too.
+    expect(parseError(handBatch(...HEAD, 0))).toBe('binary batch malformed: metric without fields at byte 2');
+  });
+
+  it('should reject a bigint field without an int or uint type', () => {
+    // Found by the fuzz test: kind K_I64 with marker 0 decoded to a bigint a Metric never holds.
+    const bytes = handBatch(...HEAD, ...KEY, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    expect(parseError(bytes)).toBe('binary batch malformed: bigint field without int/uint type at byte 12');
+  });
+
+  it('should reject an int or uint type on a string or boolean field', () => {
+    // Found by the fuzz test: marker int on K_STRING / K_TRUE decoded to an "int" string.
+    const str = handBatch(...HEAD, ...KEY, 0x16, 1, 0x78, 0);
+    expect(parseError(str)).toBe('binary batch malformed: int/uint type on a non-number field at byte 12');
+    const bool = handBatch(...HEAD, ...KEY, 0x27, 0);
+    expect(parseError(bool)).toBe('binary batch malformed: int/uint type on a non-number field at byte 12');
+  });
+
+  it('should reject a field or tag key given twice', () => {
+    const field = handBatch(...HEAD, ...KEY, 7, 3, 8, 0);
+    expect(parseError(field)).toBe('binary batch malformed: duplicate field key at byte 13');
+    const tags = handBatch(0, 1, 1, 0x6d, 0, 0, 1, 1, 0x74, 1, 1, 0x76, 3, 3, 0, ...KEY, 7, 0);
+    expect(parseError(tags)).toBe('binary batch malformed: duplicate tag key at byte 14');
+  });
+
+  it('should reject an empty metric name', () => {
+    // Found by the fuzz test (VIVA_FUZZ_RUNS=50, seed -156322044); line protocol rejects it too.
+    const bytes = handBatch(0, 1, 0, 0, 0, 0, ...KEY, 7, 0);
+    expect(parseError(bytes)).toBe('binary batch malformed: empty metric name at byte 3');
+  });
+
+  it('should refuse to encode a metric without fields or name rather than write what cannot be decoded', () => {
+    const empty = new Metric('m', {}, {}, 0);
+    const nameless = new Metric('', {}, { v: 1 }, 0);
+    expectParseError(() => encodeBatch([cpu(0), empty]));
+    expectParseError(() => encodeBatch([nameless]));
+    expect([empty, nameless, cpu(0)].map(encodable)).toEqual([false, false, true]);
+  });
+
+  it('should drop a stale int marker on a string field and mark an unmarked bigint as int', () => {
+    const m = new Metric('m', {}, { s: 'x', b: 2n ** 70n }, 0, 0, { s: 'int' });
+    const [out] = roundTrip([m]);
+    expect(out.fields).toEqual(m.fields);
+    expect(out.fieldTypes).toEqual({ b: 'int' });
+    expect(out.fieldType('s')).toBe('string');
   });
 });

@@ -39,8 +39,9 @@ let pos = 0;
 let end = 0;
 let table: string[] = [];
 
-function fail(what: string): never {
-  throw new Malformed(`${what} at byte ${pos}`);
+/** Throws what is wrong and where: `at` is the offset of the offending item (default: the cursor). */
+function fail(what: string, at = pos): never {
+  throw new Malformed(`${what} at byte ${at}`);
 }
 
 function byte(): number {
@@ -160,9 +161,12 @@ function set(obj: Record<string, unknown>, k: string, v: unknown): void {
 }
 
 function metric(prevMs: number): Metric {
+  const start = pos;
   const flags = byte();
-  if ((flags & ~FLAGS_MASK) !== 0) fail('bad metric flags');
+  if ((flags & ~FLAGS_MASK) !== 0) fail('bad metric flags', start);
+  const nameAt = pos;
   const name = refNotEnd();
+  if (name === '') fail('empty metric name', nameAt);
   let timeMs: number;
   if ((flags & TIME_F64) === 0) {
     const z = varint();
@@ -172,25 +176,48 @@ function metric(prevMs: number): Metric {
   }
   const timeNs = (flags & NS_F64) === 0 ? varint() : f64();
   const tags: Tags = {};
-  for (let k = ref(); k !== null; k = ref()) set(tags, k, refNotEnd());
-  const fields: Fields = {};
-  let types: FieldTypes | null = (flags & HAS_TYPES) === 0 ? null : {};
-  for (let k = ref(); k !== null; k = ref()) {
-    const t = byte();
-    set(fields, k, value(t & 15));
-    const mark = t >> MARK_SHIFT;
-    if (mark === 0) continue;
-    if (mark !== MARK_INT && mark !== MARK_UINT) fail('bad field marker');
-    set((types ??= {}), k, mark === MARK_INT ? 'int' : 'uint');
+  for (let at = pos, k = ref(); k !== null; at = pos, k = ref()) {
+    if (Object.hasOwn(tags, k)) fail('duplicate tag key', at);
+    set(tags, k, refNotEnd());
   }
-  return new Metric(name, tags, fields, timeMs, timeNs, types);
+  const fields = readFields(flags);
+  if (fields.count === 0) fail('metric without fields', start);
+  return new Metric(name, tags, fields.values, timeMs, timeNs, fields.types);
+}
+
+/**
+ * The field list of a metric. Rejects what no Metric holds: a key twice, a bigint without an
+ * int/uint type, an int/uint type on a string or boolean.
+ */
+function readFields(flags: number): { values: Fields; types: FieldTypes | null; count: number } {
+  const values: Fields = {};
+  let types: FieldTypes | null = (flags & HAS_TYPES) === 0 ? null : {};
+  let count = 0;
+  for (let at = pos, k = ref(); k !== null; at = pos, k = ref()) {
+    if (Object.hasOwn(values, k)) fail('duplicate field key', at);
+    const typeAt = pos;
+    const t = byte();
+    const kind = t & 15;
+    const v = value(kind);
+    const mark = t >> MARK_SHIFT;
+    if (mark === 0) {
+      if (typeof v === 'bigint') fail('bigint field without int/uint type', typeAt);
+    } else {
+      if (mark !== MARK_INT && mark !== MARK_UINT) fail('bad field marker', typeAt);
+      if (typeof v !== 'number' && typeof v !== 'bigint') fail('int/uint type on a non-number field', typeAt);
+      set((types ??= {}), k, mark === MARK_INT ? 'int' : 'uint');
+    }
+    set(values, k, v);
+    count++;
+  }
+  return { values, types, count };
 }
 
 function header(input: Uint8Array): number {
   buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   pos = 0;
   end = buf.length;
-  if (byte() !== VERSION) fail('unknown version');
+  if (byte() !== VERSION) fail('unknown version', 0);
   const count = varint();
   if (count * MIN_METRIC_BYTES > end - pos) fail('metric count larger than the input');
   return count;

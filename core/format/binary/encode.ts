@@ -143,14 +143,18 @@ function numberField(v: number, mark: number): void {
   f64(v);
 }
 
-function fields(m: Metric): void {
+function fields(m: Metric, index: number): void {
   const types = m.fieldTypes;
   const fs = m.fields;
+  let count = 0;
   for (const k in fs) {
     const v = fs[k];
+    if (v !== undefined) count++;
     // Compared by value: a lookup such as types['valueOf'] finds Object.prototype members.
     const t = types === null ? undefined : types[k];
     const mark = t === 'int' ? MARK_INT : t === 'uint' ? MARK_UINT : 0;
+    // Only numbers carry a marker (a stale one on a string is dropped), and a bigint always does:
+    // unmarked it is an int (Metric.fieldType), and the decoder rejects anything else.
     switch (typeof v) {
       case 'number':
         ref(k);
@@ -159,27 +163,33 @@ function fields(m: Metric): void {
       case 'string':
         ref(k);
         ensure(1);
-        buf[pos++] = K_STRING | (mark << MARK_SHIFT);
+        buf[pos++] = K_STRING;
         str(v);
         break;
       case 'boolean':
         ref(k);
         ensure(1);
-        buf[pos++] = (v ? K_TRUE : K_FALSE) | (mark << MARK_SHIFT);
+        buf[pos++] = v ? K_TRUE : K_FALSE;
         break;
       case 'bigint':
         ref(k);
-        bigField(v, mark);
+        bigField(v, mark === 0 ? MARK_INT : mark);
         break;
       default:
       // An undefined value is an absent field (Metric.fieldType agrees).
     }
   }
+  // No format carries a metric without fields, and the decoder rejects one: fail here, not there.
+  if (count === 0) throw new VivaError(ErrorCode.PARSE, `binary encode: metric ${index} has no fields`);
   ensure(1);
   buf[pos++] = REF_END;
 }
 
-/** Encodes a batch of metrics; decodeBatch returns equal metrics. */
+/**
+ * Encodes a batch of metrics; decodeBatch returns equal metrics (an unmarked bigint field comes
+ * back marked `int`, as Metric.fieldType reports it). Throws a VivaError (VIVA_ERR_PARSE) for a
+ * metric without a name or fields (see encodable) or a bigint beyond MAX_BIGDEC_CHARS digits.
+ */
 export function encodeBatch(metrics: readonly Metric[]): Buffer {
   pos = 0;
   table.clear();
@@ -197,6 +207,7 @@ export function encodeBatch(metrics: readonly Metric[]): Buffer {
     const varNs = Number.isInteger(ns) && ns >= 0 && ns < VARINT_LIMIT && 1 / ns > 0;
     ensure(1);
     buf[pos++] = (varTime ? 0 : TIME_F64) | (varNs ? 0 : NS_F64) | (m.fieldTypes === null ? 0 : HAS_TYPES);
+    if (m.name === '') throw new VivaError(ErrorCode.PARSE, `binary encode: metric ${i} has no name`);
     ref(m.name);
     if (varTime) varint(d >= 0 ? 2 * d : -2 * d - 1);
     else f64(t);
@@ -210,11 +221,18 @@ export function encodeBatch(metrics: readonly Metric[]): Buffer {
     }
     ensure(1);
     buf[pos++] = REF_END;
-    fields(m);
+    fields(m, i);
   }
   const out = Buffer.allocUnsafe(pos);
   buf.copy(out, 0, 0, pos);
   if (buf.length > KEEP_SCRATCH) buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
   if (table.size > 4096) table.clear();
   return out;
+}
+
+/** True when encodeBatch can carry a metric: it has a name and a field (as line protocol needs). */
+export function encodable(m: Metric): boolean {
+  if (m.name === '') return false;
+  for (const k in m.fields) if (m.fields[k] !== undefined) return true;
+  return false;
 }

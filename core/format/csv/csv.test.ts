@@ -47,6 +47,20 @@ describe('CsvParser', () => {
     expect(r.rows).toEqual([['csv', {}, { a: 1, b: 'x' }, DEFAULT[0]]]);
   });
 
+  it('should keep a column named "__proto__" as a field or tag, not as the prototype', () => {
+    // Found by the fuzz test (VIVA_FUZZ_RUNS=50, seed 1354500017): the header "__proto__" gave a
+    // metric without fields.
+    const r = new CsvParser({ tagColumns: ['__proto__'] }).parse('__proto__,v\nt,1\n', {
+      defaultTime: DEFAULT,
+    });
+    expect(r.errors).toEqual([]);
+    expect(Object.keys(r.metrics[0].tags)).toEqual(['__proto__']);
+    expect(r.metrics[0].tags.__proto__).toBe('t');
+    const f = new CsvParser({}).parse('__proto__\n\0\n', { defaultTime: DEFAULT });
+    expect(f.metrics.map((m) => malformations(m))).toEqual([[]]);
+    expect(Object.keys(f.metrics[0].fields)).toEqual(['__proto__']);
+  });
+
   it('should reject a bad row with its line number and keep the others', () => {
     const text =
       'timestamp,value\n2014-07-01 00:00:00,1\n2014-07-01 00:30:00\nnot a time,3\n\n2014-07-01 01:00:00,\n2014-07-01 01:30:00,4\n';

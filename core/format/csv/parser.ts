@@ -9,8 +9,8 @@
  * (a file read in chunks, a tailed file); `reset()` starts over. A bad row is one ParseError
  * with its line; the other rows are not affected. Never throws on bad input.
  */
-import { Metric } from '../../model/metric/metric.ts';
-import type { Fields, Tags } from '../../model/metric/metric.ts';
+import { Metric, setOwn } from '../../model/metric/metric.ts';
+import type { FieldValue, Fields, Tags } from '../../model/metric/metric.ts';
 import type { ParseError, ParseOptions, ParseResult, Parser } from '../types.ts';
 import { timeParser, type TimeParse } from './time.ts';
 
@@ -149,13 +149,17 @@ export class CsvParser implements Parser {
       time = t;
     }
     const tags: Tags = {};
-    for (const [k, i] of l.tags) if (cells[i] !== '') tags[k] = cells[i];
+    for (const [k, i] of l.tags) if (cells[i] !== '') setOwn(tags, k, cells[i]);
     const fields: Fields = {};
     let n = 0;
     for (const [k, i] of l.values) {
       const c = cells[i];
       if (c === '') continue;
-      fields[k] = NUMBER.test(c) ? Number(c) : c === 'true' ? true : c === 'false' ? false : c;
+      setOwn<FieldValue>(
+        fields,
+        k,
+        NUMBER.test(c) ? Number(c) : c === 'true' ? true : c === 'false' ? false : c,
+      );
       n++;
     }
     if (n === 0) return 'no values in the row';

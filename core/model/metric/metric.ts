@@ -106,7 +106,7 @@ function without<T>(obj: Record<string, T>, key: string): Record<string, T> {
 }
 
 /** out[key] = value, also for the key "__proto__" (which plain assignment would not store). */
-function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__')
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;

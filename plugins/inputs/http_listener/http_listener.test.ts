@@ -18,6 +18,7 @@ afterEach(async () => {
 
 async function listen(
   table: Record<string, unknown> = {},
+  acc = new TestAccumulator(),
 ): Promise<{ listener: HttpListener; acc: TestAccumulator; base: string }> {
   const ctx = testContext(httpListenerInput, {
     clock: { now: () => NOW, monotonic: () => performance.now() },
@@ -26,7 +27,6 @@ async function listen(
     parseConfig(httpListenerInput, { service_address: '127.0.0.1:0', ...table }),
     ctx,
   );
-  const acc = new TestAccumulator();
   await listener.start(acc);
   running.push(listener);
   const scheme = table.tls_cert !== undefined ? 'https' : 'http';
@@ -255,6 +255,19 @@ describe('http_listener limits', () => {
     held.end('#'.repeat(200));
     expect((await post(`${base}/write`, 'cpu value=2\n')).status).toBe(204);
     expect(acc.metrics.map((m) => m.fields.value)).toEqual([2]);
+  });
+
+  it('should answer 500 and count the write when the pipeline fails after the whole body arrived', async () => {
+    // Found by the fault suite (disk full): a disk buffer append failing with ENOSPC reset the
+    // connection without an answer and was counted as "request aborted".
+    const acc = new TestAccumulator();
+    acc.push = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const { base } = await listen({}, acc);
+    const res = await post(`${base}/write`, 'cpu value=1\n');
+    expect(res.status).toBe(500);
+    expect(acc.rejects.map((r) => r.reason)).toEqual(['write request failed']);
   });
 
   it('should refuse connections beyond max_connections and count them', async () => {

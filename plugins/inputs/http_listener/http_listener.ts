@@ -113,7 +113,10 @@ export class HttpListener implements InputInstance {
       handleWrite(req, res, query, w).catch((e: unknown) => {
         // A client hanging up mid-body is routine under load: counted and logged throttled
         // (viva_input_rejected_total{reason="request aborted"}), like any other refused write.
-        const aborted = req.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+        // A request whose body was read whole is destroyed too (autoDestroy): only one cut short
+        // was aborted; any later failure (e.g. a disk buffer out of space) gets an answer.
+        const aborted =
+          (req.destroyed && !req.complete) || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
         w.acc.reject(aborted ? 'request aborted' : 'write request failed', {
           remote: req.socket.remoteAddress,
           err: e instanceof Error ? e.message : String(e),

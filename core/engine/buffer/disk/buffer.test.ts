@@ -147,6 +147,17 @@ describe('DiskBuffer', () => {
     expect(drain(b)).toEqual([2, 3, 4].flatMap((i) => seqs(batch(i, 10))));
   });
 
+  it('should drop metrics without fields or name, counted, and keep the rest of their batch', () => {
+    const drops: [number, string][] = [];
+    const b = openBuffer({ onDrop: (n, why) => drops.push([n, why]) });
+    const metrics = batch(1, 4);
+    metrics[1].fields = {};
+    metrics[3].name = '';
+    put(b, metrics, null);
+    expect(drops).toEqual([[2, 'malformed']]);
+    expect(drain(b)).toEqual(seqs([metrics[0], metrics[2]]));
+  });
+
   it('should not drop batches in flight when over maxBytes', () => {
     const drops: number[] = [];
     const b = openBuffer({ maxBytes: 1, onDrop: (n) => drops.push(n) });

@@ -4,7 +4,7 @@
  * durably buffered counts as delivered upstream. What was taken but not acknowledged when the
  * process stops comes back, in order, after a restart.
  */
-import { decodeBatch, encodeBatch } from '../../../format/binary/codec.ts';
+import { decodeBatch, encodeBatch, encodable } from '../../../format/binary/codec.ts';
 import type { Metric } from '../../../model/metric/metric.ts';
 import type { Delivery } from '../../pipeline/delivery.ts';
 import type { BufferBatch, HandedOver, OutputBuffer } from '../types.ts';
@@ -32,14 +32,16 @@ class DiskBatch implements BufferBatch {
 export class DiskBuffer implements OutputBuffer {
   readonly kind = 'disk';
   private readonly queue: DiskQueue;
+  private readonly onDrop: DiskBufferOptions['onDrop'];
 
-  private constructor(queue: DiskQueue) {
+  private constructor(queue: DiskQueue, onDrop: DiskBufferOptions['onDrop']) {
     this.queue = queue;
+    this.onDrop = onDrop;
   }
 
   /** Opens the buffer in `opts.dir`, recovering what a previous run left pending. */
   static open(opts: DiskBufferOptions): DiskBuffer {
-    return new DiskBuffer(DiskQueue.open(opts));
+    return new DiskBuffer(DiskQueue.open(opts), opts.onDrop);
   }
 
   /** What recovery found on open (pending records, corruption, a torn tail). */
@@ -59,7 +61,10 @@ export class DiskBuffer implements OutputBuffer {
     return this.queue.isFull();
   }
 
-  add(metrics: Metric[], delivery: Delivery | null): void | Promise<void> {
+  add(batch: Metric[], delivery: Delivery | null): void | Promise<void> {
+    // A metric without a name or fields cannot be encoded and no output could write it: drop it, counted.
+    const metrics = batch.every(encodable) ? batch : batch.filter(encodable);
+    if (metrics.length < batch.length) this.onDrop?.(batch.length - metrics.length, 'malformed');
     if (metrics.length === 0) {
       delivery?.release(true);
       return;
