@@ -1,0 +1,143 @@
+/**
+ * The prometheus_remote_write input against the real Prometheus: a private Prometheus process
+ * (its own config, data directory and port, so the shared one of scripts/services.sh is not
+ * disturbed) scrapes itself every second and remote-writes to the input on loopback, with a bearer
+ * token. Its own series (prometheus_build_info, up) must arrive as VIVA metrics, and nothing it
+ * sends may be refused.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig, testContext, TestAccumulator } from '../../core/plugin/testing.ts';
+import type { Metric } from '../../core/model/metric/metric.ts';
+import { prometheusRemoteWriteInput } from '../../plugins/inputs/prometheus_remote_write/index.ts';
+import { PrometheusRemoteWriteListener } from '../../plugins/inputs/prometheus_remote_write/prometheus_remote_write.ts';
+import { freePort, tempDir, waitFor } from '../helpers/viva.ts';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** Stops a child with SIGTERM, then SIGKILL if it has not exited within 10 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** Starts a private Prometheus scraping itself and remote-writing to `writeUrl`. */
+async function startPrometheus(
+  writeUrl: string,
+  token: string,
+): Promise<{ port: number; log: () => string }> {
+  const dir = tempDir('viva-prom-rw-');
+  const port = await freePort();
+  const config = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(
+    config,
+    `global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: self
+    static_configs:
+      - targets: ['127.0.0.1:${port}']
+remote_write:
+  - url: ${writeUrl}
+    authorization:
+      credentials: ${token}
+    queue_config:
+      batch_send_deadline: 1s
+      min_backoff: 100ms
+      max_backoff: 1s
+`,
+  );
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`prometheus exited (${code}):\n${log}`)));
+  });
+  failed.catch(() => undefined);
+  cleanup.push(async () => {
+    await stopChild(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.race([
+    failed,
+    waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
+      'the private Prometheus to be ready',
+      30_000,
+      200,
+    ),
+  ]);
+  return { port, log: () => log };
+}
+
+/** The metrics carrying field `name`. */
+const withField = (acc: TestAccumulator, name: string): Metric[] =>
+  acc.metrics.filter((m) => Object.hasOwn(m.fields, name));
+
+describe('prometheus_remote_write input with a real Prometheus', () => {
+  it(
+    "should receive Prometheus's own series as metrics, with the token, refusing nothing",
+    { timeout: 90_000 },
+    async () => {
+      const token = 'rw-secret-token';
+      const def = prometheusRemoteWriteInput;
+      const listener = new PrometheusRemoteWriteListener(
+        parseConfig(def, { service_address: '127.0.0.1:0', token }),
+        testContext(def),
+      );
+      const acc = new TestAccumulator();
+      await listener.start(acc);
+      cleanup.push(() => listener.stop());
+
+      const started = Date.now();
+      const prom = await startPrometheus(`http://127.0.0.1:${listener.port}/api/v1/write`, token);
+      const build = await waitFor(
+        () => {
+          const found = withField(acc, 'prometheus_build_info');
+          return found.length > 0 && withField(acc, 'up').length > 0 ? found : undefined;
+        },
+        `prometheus_build_info and up to arrive (rejects: ${JSON.stringify(acc.rejects)})`,
+        60_000,
+        200,
+      ).catch((e: unknown) => {
+        throw new Error(`${String(e)}\nprometheus log:\n${prom.log()}`);
+      });
+
+      const instance = `127.0.0.1:${prom.port}`;
+      expect(build[0].name).toBe('prometheus_remote_write');
+      expect(build[0].fields).toEqual({ prometheus_build_info: 1 });
+      expect(build[0].tags).toMatchObject({ job: 'self', instance });
+      expect(build[0].tags.version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(build[0].tags).not.toHaveProperty('__name__');
+      // Sample times are Prometheus's scrape times, in milliseconds.
+      expect(build[0].timeMs).toBeGreaterThanOrEqual(started - 5_000);
+      expect(build[0].timeMs).toBeLessThanOrEqual(Date.now());
+      expect(build[0].timeNs).toBe(0);
+      const up = withField(acc, 'up')[0];
+      expect(up.fields.up).toBe(1);
+      expect(up.tags).toEqual({ job: 'self', instance });
+      // Every request Prometheus sent (samples, metadata) was accepted.
+      expect(acc.rejects).toEqual([]);
+    },
+  );
+});
