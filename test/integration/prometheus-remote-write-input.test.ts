@@ -13,7 +13,15 @@ import { parseConfig, testContext, TestAccumulator } from '../../core/plugin/tes
 import type { Metric } from '../../core/model/metric/metric.ts';
 import { prometheusRemoteWriteInput } from '../../plugins/inputs/prometheus_remote_write/index.ts';
 import { PrometheusRemoteWriteListener } from '../../plugins/inputs/prometheus_remote_write/prometheus_remote_write.ts';
-import { freePort, tempDir, waitFor } from '../helpers/viva.ts';
+import {
+  counterValue,
+  freePort,
+  scrape,
+  startViva,
+  tempDir,
+  waitFor,
+  type VivaProcess,
+} from '../helpers/viva.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -138,6 +146,70 @@ describe('prometheus_remote_write input with a real Prometheus', () => {
       expect(up.tags).toEqual({ job: 'self', instance });
       // Every request Prometheus sent (samples, metadata) was accepted.
       expect(acc.rejects).toEqual([]);
+    },
+  );
+
+  it(
+    'should carry the series through a real viva agent to its file output as line protocol',
+    { timeout: 90_000 },
+    async () => {
+      const dir = tempDir('viva-prom-rw-agent-');
+      cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const [admin, rwPort] = await Promise.all([freePort(), freePort()]);
+      const out = path.join(dir, 'out.lp');
+      const cfg = path.join(dir, 'agent.toml');
+      fs.writeFileSync(
+        cfg,
+        `[agent]
+flush_interval = "200ms"
+http_listen = "127.0.0.1:${admin}"
+data_dir = "${dir}/data"
+omit_hostname = true
+
+[[inputs.prometheus_remote_write]]
+service_address = "127.0.0.1:${rwPort}"
+token = "agent-token"
+metric_version = 1
+
+[[outputs.file]]
+files = ["${out}"]
+`,
+      );
+      const viva: VivaProcess = startViva(['agent', '-c', cfg]);
+      cleanup.push(async () => {
+        if (viva.child.exitCode === null) viva.child.kill('SIGKILL');
+        await viva.exited;
+      });
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${admin}/ready`)).ok,
+        `the agent to be ready (stderr: ${viva.stderr()})`,
+        30_000,
+        200,
+      );
+      const prom = await startPrometheus(`http://127.0.0.1:${rwPort}/api/v1/write`, 'agent-token');
+      const line = await waitFor(
+        () =>
+          fs.existsSync(out)
+            ? fs
+                .readFileSync(out, 'utf8')
+                .split('\n')
+                .find((l) => l.startsWith('prometheus_build_info,'))
+            : undefined,
+        'prometheus_build_info in the file output',
+        60_000,
+        200,
+      ).catch((e: unknown) => {
+        throw new Error(`${String(e)}\nagent stderr:\n${viva.stderr()}\nprometheus log:\n${prom.log()}`);
+      });
+      // metric_version 1: the measurement is __name__, the field "value".
+      expect(line).toMatch(
+        new RegExp(`^prometheus_build_info,.*instance=127\\.0\\.0\\.1:${prom.port}.* value=1 \\d{19}$`),
+      );
+      const text = await scrape(admin);
+      expect(counterValue(text, 'viva_input_rejected_total')).toBe(0);
+      expect(
+        counterValue(text, 'viva_input_gathered_total', { plugin: 'prometheus_remote_write' }),
+      ).toBeGreaterThan(0);
     },
   );
 });
