@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, testContext, TestAccumulator } from '../../core/plugin/testing.ts';
+import { collectorConfig, startCollector } from '../helpers/collector.ts';
 import type { Metric } from '../../core/model/metric/metric.ts';
 import { prometheusRemoteWriteInput } from '../../plugins/inputs/prometheus_remote_write/index.ts';
 import { PrometheusRemoteWriteListener } from '../../plugins/inputs/prometheus_remote_write/prometheus_remote_write.ts';
@@ -42,7 +43,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function startPrometheus(
   writeUrl: string,
   token: string,
-): Promise<{ port: number; log: () => string }> {
+): Promise<{ port: number; log: () => string; stop: () => Promise<void> }> {
   const dir = tempDir('viva-prom-rw-');
   const port = await freePort();
   const config = path.join(dir, 'prometheus.yml');
@@ -95,7 +96,7 @@ remote_write:
       200,
     ),
   ]);
-  return { port, log: () => log };
+  return { port, log: () => log, stop: () => stopChild(child) };
 }
 
 /** The metrics carrying field `name`. */
@@ -210,6 +211,105 @@ files = ["${out}"]
       expect(
         counterValue(text, 'viva_input_gathered_total', { plugin: 'prometheus_remote_write' }),
       ).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    'should take remote write into a real viva collector, spooled under the input label and routed to a file',
+    { timeout: 120_000 },
+    async () => {
+      const dir = tempDir('viva-prom-rw-coll-');
+      cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const rwPort = await freePort();
+      const promFile = path.join(dir, 'prom.lp');
+      const restFile = path.join(dir, 'rest.lp');
+      // The input's label is the agent id of what it spools: the "prom" route matches on it, the
+      // "rest" route takes anything else.
+      const c = await startCollector(
+        await collectorConfig(
+          dir,
+          `
+[[inputs.prometheus_remote_write]]
+alias = "fleet-prom"
+service_address = "127.0.0.1:${rwPort}"
+token = "collector-rw-token"
+
+[[routes]]
+name = "prom"
+agents = ["inputs.prometheus_remote_write:fleet-prom"]
+destinations = ["archive"]
+
+[[routes]]
+name = "rest"
+destinations = ["other"]
+
+[[destinations]]
+name = "archive"
+outputs = ["prom-file"]
+
+[[destinations]]
+name = "other"
+outputs = ["rest-file"]
+
+[[outputs.file]]
+alias = "prom-file"
+files = ["${promFile}"]
+
+[[outputs.file]]
+alias = "rest-file"
+files = ["${restFile}"]
+`,
+        ),
+      );
+      cleanup.push(async () => {
+        if (c.proc.child.exitCode === null) c.proc.child.kill('SIGKILL');
+        await c.proc.exited;
+      });
+      const prom = await startPrometheus(`http://127.0.0.1:${rwPort}/api/v1/write`, 'collector-rw-token');
+      const linesOf = (file: string): string[] =>
+        fs.existsSync(file)
+          ? fs
+              .readFileSync(file, 'utf8')
+              .split('\n')
+              .filter((l) => l !== '')
+          : [];
+      const line = await waitFor(
+        () => linesOf(promFile).find((l) => l.includes(' prometheus_build_info=')),
+        "prometheus_build_info in the route's file",
+        60_000,
+        200,
+      ).catch((e: unknown) => {
+        throw new Error(
+          `${String(e)}\ncollector stderr:\n${c.proc.stderr()}\nprometheus log:\n${prom.log()}`,
+        );
+      });
+      // metric_version 2: measurement prometheus_remote_write, one field named after __name__.
+      expect(line).toMatch(
+        new RegExp(
+          `^prometheus_remote_write,.*instance=127\\.0\\.0\\.1:${prom.port}.* prometheus_build_info=1 \\d{19}$`,
+        ),
+      );
+      // Once Prometheus is gone nothing more arrives: the route has counted every line written.
+      await prom.stop();
+      const routed = await waitFor(
+        async () => {
+          const n = counterValue(await scrape(c.admin), 'viva_collector_route_metrics_total', {
+            route: 'prom',
+          });
+          return n > 0 && n === linesOf(promFile).length ? n : undefined;
+        },
+        'the prom route to have counted every line in its file',
+        30_000,
+        200,
+      );
+      expect(routed).toBeGreaterThan(0);
+      const text = await scrape(c.admin);
+      expect(counterValue(text, 'viva_collector_route_metrics_total', { route: 'rest' })).toBe(0);
+      expect(counterValue(text, 'viva_collector_unrouted_total')).toBe(0);
+      expect(counterValue(text, 'viva_input_rejected_total')).toBe(0);
+      expect(linesOf(restFile)).toEqual([]);
+      c.proc.child.kill('SIGTERM');
+      expect(await c.proc.exited).toBe(0);
     },
   );
 });
