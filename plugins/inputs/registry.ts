@@ -21,6 +21,7 @@ import { postgresqlInput } from './postgresql/index.ts';
 import { processesInput } from './processes/index.ts';
 import { procstatInput } from './procstat/index.ts';
 import { prometheusInput } from './prometheus/index.ts';
+import { prometheusRemoteWriteInput } from './prometheus_remote_write/index.ts';
 import { socketListenerInput } from './socket_listener/index.ts';
 import { statsdInput } from './statsd/index.ts';
 import { swapInput } from './swap/index.ts';
@@ -47,6 +48,7 @@ const defs: unknown[] = [
   processesInput,
   procstatInput,
   prometheusInput,
+  prometheusRemoteWriteInput,
   socketListenerInput,
   statsdInput,
   swapInput,

@@ -6,7 +6,8 @@
  *   Label        { string name = 1; string value = 2; }
  *   Sample       { double value = 1; int64 timestamp = 2; }   // timestamp in ms
  *
- * Sizes are computed first, then everything is written into one Buffer.
+ * Sizes are computed first, then everything is written into one Buffer. The receiving side is
+ * remotewrite-decode.ts.
  */
 import {
   FIXED64,

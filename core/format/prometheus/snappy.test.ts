@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { snappyCompress, snappyUncompress } from './snappy.ts';
+import { snappyCompress, snappyUncompress, snappyUncompressedLength } from './snappy.ts';
 
 describe('snappy', () => {
   const inputs: [string, Buffer][] = [
@@ -38,5 +38,35 @@ describe('snappy', () => {
     expect(
       snappyUncompress(Buffer.from([12, 3 << 2, 97, 98, 99, 100, ((8 - 4) << 2) | 1, 4])).toString(),
     ).toBe('abcdabcdabcd');
+  });
+
+  it('should read the declared length without decompressing', () => {
+    const input = Buffer.alloc(300_000, 7);
+    expect(snappyUncompressedLength(snappyCompress(input)).length).toBe(300_000);
+  });
+
+  it.each([
+    ['an empty input', [], 'snappy: truncated length header at byte 0'],
+    [
+      'a literal past the end',
+      [5, 4 << 2, 97, 98],
+      'snappy: literal runs past the end of the input at byte 1',
+    ],
+    [
+      'a literal past the length',
+      [1, 1 << 2, 97, 98],
+      'snappy: literal runs past the declared length at byte 1',
+    ],
+    ['a copy before the start', [8, 0, 97, (3 << 2) | 1, 2], 'snappy: copy offset 2 out of range at byte 3'],
+    ['a short output', [3, 0, 97], 'snappy: decompressed 1 bytes, the header declared 3 at byte 3'],
+    [
+      'a cut 2-byte offset',
+      [8, 0, 97, 2 | (3 << 2), 1],
+      'snappy: tag runs past the end of the input at byte 4',
+    ],
+  ])('should refuse %s with VIVA_ERR_PARSE and the offset', (_name, bytes, message) => {
+    expect(() => snappyUncompress(Buffer.from(bytes))).toThrow(
+      expect.objectContaining({ code: 'VIVA_ERR_PARSE', message }),
+    );
   });
 });

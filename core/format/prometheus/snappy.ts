@@ -5,7 +5,8 @@
  * skipping ahead faster through data that does not compress. The decompressor is for tests and
  * for receivers.
  */
-import { readVarint, writeVarint } from '../protobuf/wire.ts';
+import { ErrorCode, VivaError } from '../../model/errors/index.ts';
+import { writeVarint } from '../protobuf/wire.ts';
 
 const BLOCK = 1 << 16;
 const TABLE_BITS = 14;
@@ -129,46 +130,84 @@ export function snappyCompress(src: Uint8Array): Buffer {
   return out.subarray(0, op);
 }
 
-/** Decompresses the Snappy block format; throws on corrupt input. */
+/** A decompressed block is at most this many times its compressed size (a 3-byte copy of 64). */
+const MAX_EXPANSION = 22;
+
+function corrupt(pos: number, what: string): never {
+  throw new VivaError(ErrorCode.PARSE, `snappy: ${what} at byte ${pos}`);
+}
+
+/**
+ * The uncompressed length a Snappy block declares (its leading varint), so a receiver can refuse
+ * an oversized body before allocating it. Throws VIVA_ERR_PARSE when the varint is malformed.
+ */
+export function snappyUncompressedLength(src: Uint8Array): { length: number; start: number } {
+  let length = 0;
+  for (let i = 0; i < 5; i++) {
+    const b = src[i];
+    if (b === undefined) corrupt(i, 'truncated length header');
+    length += (b & 127) * 2 ** (7 * i);
+    if (b < 128) {
+      if (length > 0xffffffff) corrupt(0, 'length header over 2^32-1');
+      return { length, start: i + 1 };
+    }
+  }
+  return corrupt(0, 'length header longer than 5 bytes');
+}
+
+/** Reads the little-endian extra length or offset bytes of a tag; checks they are there. */
+function readLE(src: Uint8Array, ip: number, bytes: number): number {
+  if (ip + bytes > src.length) corrupt(ip, 'tag runs past the end of the input');
+  let n = 0;
+  for (let i = 0; i < bytes; i++) n += src[ip + i] * 2 ** (8 * i);
+  return n;
+}
+
+/**
+ * Decompresses the Snappy block format. Corrupt input (truncated, a copy reaching before the
+ * start, a length that does not match) throws VIVA_ERR_PARSE naming the byte offset.
+ */
 export function snappyUncompress(src: Uint8Array): Buffer {
-  const [length, start] = readVarint(src, 0);
+  const { length, start } = snappyUncompressedLength(src);
+  if (length > (src.length - start) * MAX_EXPANSION)
+    corrupt(0, `declared length ${length} is more than ${src.length} bytes can hold`);
   const out = Buffer.alloc(length);
   let ip = start;
   let op = 0;
   while (ip < src.length) {
+    const at = ip;
     const tag = src[ip++];
     const kind = tag & 3;
+    let len: number;
     if (kind === 0) {
-      let len = tag >>> 2;
+      len = tag >>> 2;
       if (len >= 60) {
-        const bytes = len - 59;
-        len = 0;
-        for (let i = 0; i < bytes; i++) len += src[ip++] * 2 ** (8 * i);
+        len = readLE(src, ip, len - 59);
+        ip += (tag >>> 2) - 59;
       }
       len += 1;
-      if (ip + len > src.length || op + len > length) throw new Error('snappy: literal out of range');
+      if (ip + len > src.length) corrupt(at, 'literal runs past the end of the input');
+      if (op + len > length) corrupt(at, 'literal runs past the declared length');
       out.set(src.subarray(ip, ip + len), op);
       ip += len;
       op += len;
       continue;
     }
-    let len: number;
     let offset: number;
     if (kind === 1) {
       len = ((tag >>> 2) & 7) + 4;
-      offset = ((tag >>> 5) << 8) | src[ip++];
-    } else if (kind === 2) {
-      len = (tag >>> 2) + 1;
-      offset = src[ip] | (src[ip + 1] << 8);
-      ip += 2;
+      offset = ((tag >>> 5) << 8) | readLE(src, ip, 1);
+      ip += 1;
     } else {
       len = (tag >>> 2) + 1;
-      offset = (src[ip] | (src[ip + 1] << 8) | (src[ip + 2] << 16) | (src[ip + 3] << 24)) >>> 0;
-      ip += 4;
+      const bytes = kind === 2 ? 2 : 4;
+      offset = readLE(src, ip, bytes);
+      ip += bytes;
     }
-    if (offset === 0 || offset > op || op + len > length) throw new Error('snappy: copy out of range');
+    if (offset === 0 || offset > op) corrupt(at, `copy offset ${offset} out of range`);
+    if (op + len > length) corrupt(at, 'copy runs past the declared length');
     for (let i = 0; i < len; i++, op++) out[op] = out[op - offset];
   }
-  if (op !== length) throw new Error('snappy: length mismatch');
+  if (op !== length) corrupt(ip, `decompressed ${op} bytes, the header declared ${length}`);
   return out;
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { ParseError, Parser } from '../../../core/format/types.ts';
+import { readBody } from '../../../core/lib/http/body.ts';
 import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
 
@@ -93,44 +94,6 @@ function overloaded(req: IncomingMessage, res: ServerResponse, w: WriteContext):
   });
 }
 
-/**
- * Reads the body whole, or resolves null (after answering 413 or 503) when it grows past
- * max_body_size or the bodies in flight past max_inflight_body_size. Bytes read are added to
- * `held` and to the shared in-flight count; the caller gives them back.
- */
-function readBody(
-  req: IncomingMessage,
-  res: ServerResponse,
-  w: WriteContext,
-  held: { bytes: number },
-): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      held.bytes += c.length;
-      w.inflight.bytes += c.length;
-      if (size > w.maxBodySize || w.inflight.bytes > w.inflight.max) {
-        over = true;
-        chunks.length = 0;
-        if (size > w.maxBodySize) tooLarge(req, res, w);
-        else overloaded(req, res, w);
-        req.socket.destroySoon();
-        resolve(null);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    });
-    req.on('error', reject);
-  });
-}
-
 /** The 400 message naming failing lines: `3 of 10 lines rejected: line 2: ...; line 7: ...`. */
 export function partialMessage(errors: ParseError[], good: number): string {
   // Parser messages usually start with their line already ("line 2: ..."): say it once.
@@ -177,7 +140,9 @@ async function write(
     refused(req, w, 'unsupported precision');
     return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
   }
-  let body = await readBody(req, res, w, held);
+  let body = await readBody(req, w, held, (why) =>
+    why === 'too large' ? tooLarge(req, res, w) : overloaded(req, res, w),
+  );
   if (body === null) return;
   const encoding = req.headers['content-encoding'];
   if (encoding === 'gzip') {
