@@ -14,6 +14,11 @@ const round = (x: number, d = 2): number => (Number.isFinite(x) ? Number(x.toFix
 /** Bytes a spool record adds to a batch: version, agent id length, the agent id. */
 const RECORD_HEADER = (agentId: string): number => 2 + Buffer.byteLength(agentId);
 
+/** How much a counter grew over the window. */
+function delta(before: Scrape, after: Scrape, name: string): number {
+  return total(after, name) - total(before, name);
+}
+
 /** Per-second rate of a counter over the window. */
 function rate(before: Scrape, after: Scrape, secs: number, name: string): number {
   return (total(after, name) - total(before, name)) / secs;
@@ -71,6 +76,13 @@ export function collectorFigures(w: Window, mode: 'alone' | 'behind-agent'): Res
   };
   if (!behind) return out;
   const acpu = after.cpu - before.cpu;
+  // One write of the viva output: encode, gzip, POST, the collector's answer (one at a time).
+  const write = histogramQuantiles(
+    before.metrics,
+    after.metrics,
+    'viva_output_write_duration_seconds',
+    [0.5, 0.99],
+  );
   const gathered = rate(before.metrics, after.metrics, secs, 'viva_input_gathered_total');
   return {
     ...out,
@@ -82,6 +94,16 @@ export function collectorFigures(w: Window, mode: 'alone' | 'behind-agent'): Res
     agent_output_dropped:
       total(after.metrics, 'viva_output_dropped_total') - total(before.metrics, 'viva_output_dropped_total'),
     agent_buffer_end: total(after.metrics, 'viva_output_buffer_size'),
+    agent_output_write_p50_ms: round(write[0]),
+    agent_output_write_p99_ms: round(write[1]),
+    agent_output_write_mean_ms: round(
+      (delta(before.metrics, after.metrics, 'viva_output_write_duration_seconds_sum') * 1000) /
+        delta(before.metrics, after.metrics, 'viva_output_write_duration_seconds_count'),
+    ),
+    agent_output_writes_per_s: round(
+      delta(before.metrics, after.metrics, 'viva_output_write_duration_seconds_count') / secs,
+      1,
+    ),
   };
 }
 
