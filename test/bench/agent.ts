@@ -83,10 +83,26 @@ export class AgentProcess {
   readonly logFile: string;
   private exited: Promise<number | null>;
 
+  private exitedAs = '';
+
   private constructor(child: ChildProcess, logFile: string) {
     this.child = child;
     this.logFile = logFile;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitedAs = signal !== null ? `signal ${signal}` : `code ${code}`;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Throws, naming how it ended and its log, when the process is no longer running. */
+  assertRunning(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      throw new Error(
+        `${path.basename(this.logFile, '.log')} (pid ${this.pid}) exited during the run ` +
+          `(${this.exitedAs || `code ${this.child.exitCode}, signal ${this.child.signalCode}`}); see ${this.logFile}`,
+      );
   }
 
   get pid(): number {

@@ -68,9 +68,13 @@ export interface Window {
 interface Target {
   pid: number;
   adminUrl: string;
+  proc: AgentProcess;
 }
 
 async function snapshot(main: Target, second: Target | null, gens: LoadGenerators | null): Promise<Snapshot> {
+  // A process that died mid-run (crash, OOM kill) is named, rather than failing on its /proc files.
+  main.proc.assertRunning();
+  second?.proc.assertRunning();
   const cpu = cpuSeconds(main.pid);
   const secondCpu = second === null ? 0 : cpuSeconds(second.pid);
   const machine = machineBusySeconds();
@@ -141,6 +145,8 @@ async function measure(
     const end = before.at + o.durationS * 1000;
     while (performance.now() < end) {
       await sleep(Math.min(1000, end - performance.now()));
+      main.proc.assertRunning();
+      second?.proc.assertRunning();
       rss.push(memMb(main.pid, 'VmRSS'));
       sink?.rollSecond();
     }
@@ -283,11 +289,15 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
       const collectorTarget =
         collector === null
           ? null
-          : { pid: collector.pid, adminUrl: `http://127.0.0.1:${env.collectorAdminPort}/metrics` };
+          : {
+              pid: collector.pid,
+              adminUrl: `http://127.0.0.1:${env.collectorAdminPort}/metrics`,
+              proc: collector,
+            };
       const main =
         agent === null
           ? (collectorTarget as Target)
-          : { pid: agent.pid, adminUrl: `http://127.0.0.1:${env.adminPort}/metrics` };
+          : { pid: agent.pid, adminUrl: `http://127.0.0.1:${env.adminPort}/metrics`, proc: agent };
       w = await measure(o, load, env, main, agent === null ? null : collectorTarget, sink);
       checked = await prepared.check?.({ before: w.before.metrics, after: w.after.metrics });
     } finally {
