@@ -73,34 +73,53 @@ export interface AgentOptions {
   adminPort: number;
   /** Extra node flags for the agent (e.g. --cpu-prof --cpu-prof-dir=...). */
   nodeFlags: string[];
+  /** `viva agent` (default) or `viva collector`. */
+  command?: 'agent' | 'collector';
 }
 
-/** A running agent. */
+/** A running agent (or collector). */
 export class AgentProcess {
   readonly child: ChildProcess;
   readonly logFile: string;
   private exited: Promise<number | null>;
 
+  private exitedAs = '';
+
   private constructor(child: ChildProcess, logFile: string) {
     this.child = child;
     this.logFile = logFile;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitedAs = signal !== null ? `signal ${signal}` : `code ${code}`;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Throws, naming how it ended and its log, when the process is no longer running. */
+  assertRunning(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      throw new Error(
+        `${path.basename(this.logFile, '.log')} (pid ${this.pid}) exited during the run ` +
+          `(${this.exitedAs || `code ${this.child.exitCode}, signal ${this.child.signalCode}`}); see ${this.logFile}`,
+      );
   }
 
   get pid(): number {
     return this.child.pid as number;
   }
 
-  /** Writes the config, starts the agent and waits for its /ready. */
+  /** Writes the config, starts the process and waits for its /ready. */
   static async start(o: AgentOptions): Promise<AgentProcess> {
-    const cfg = path.join(o.dir, 'agent.toml');
+    const command = o.command ?? 'agent';
+    const cfg = path.join(o.dir, `${command}.toml`);
     fs.writeFileSync(cfg, o.configText);
-    const logFile = path.join(o.dir, 'agent.log');
+    const logFile = path.join(o.dir, `${command}.log`);
     const log = fs.openSync(logFile, 'a');
     const child = spawn(
       process.execPath,
       // The flags of the bin's first line, as an installed `viva` runs; --node-flag ones after them win.
-      [...vivaNodeFlags(), ...o.nodeFlags, vivaBin, 'agent', '-c', cfg],
+      [...vivaNodeFlags(), ...o.nodeFlags, vivaBin, command, '-c', cfg],
       {
         cwd: o.dir,
         stdio: ['ignore', log, log],
@@ -110,7 +129,7 @@ export class AgentProcess {
     const a = new AgentProcess(child, logFile);
     const until = performance.now() + 30_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`agent exited (${child.exitCode}); see ${logFile}`);
+      if (child.exitCode !== null) throw new Error(`${command} exited (${child.exitCode}); see ${logFile}`);
       try {
         const r = await fetch(`http://127.0.0.1:${o.adminPort}/ready`);
         if (r.ok) return a;
@@ -119,7 +138,7 @@ export class AgentProcess {
       }
       if (performance.now() > until) {
         await a.stop();
-        throw new Error(`agent not ready after 30 s; see ${logFile}`);
+        throw new Error(`${command} not ready after 30 s; see ${logFile}`);
       }
       await sleep(100);
     }

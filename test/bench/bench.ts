@@ -6,6 +6,7 @@
  *   npm run bench -- --scenario http-pipeline --duration 30 --warmup 5
  *   npm run bench -- --scenario latency-500k --rate 500000 --json results.jsonl
  *   npm run bench -- --scenario tcp-passthrough --profile      # node --cpu-prof on the agent
+ *   npm run bench -- --scenario http-to-discard,collector-ingest,collector-ingest@never,agent-to-collector
  *
  * Everything listens on 127.0.0.1; every loop and process stops by itself.
  */
@@ -15,8 +16,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarize } from './profile.ts';
 import { runScenario } from './run.ts';
-import type { Load } from './scenarios.ts';
-import { SCENARIOS, scenario } from './scenarios.ts';
+import type { Load, SpoolFsync } from './scenarios.ts';
+import { SCENARIOS, SPOOL_FSYNC, scenario } from './scenarios.ts';
 
 const USAGE = `usage: node test/bench/bench.ts [options]
   --scenario NAME     repeatable or comma-separated (default: all but proto-* and the ones needing
@@ -35,6 +36,8 @@ const USAGE = `usage: node test/bench/bench.ts [options]
                       agent's, 200000; the corpus has 162,000 series; 0 turns the cache off)
   --points N          points of each series per request (default 1: no series repeats in a request)
   --no-strings        no string fields in the offered lines (isolates quote-aware splitting)
+ --spool-fsync P     spool_fsync of the collector scenarios: always (default), interval, never;
+                      NAME@POLICY (e.g. collector-ingest@never) sets it for one scenario
   --json FILE         also append the result lines to FILE
   --profile           run the agent under node --cpu-prof and print where its time goes
   --node-flag FLAG    extra node flag for the agent (repeatable)
@@ -56,6 +59,7 @@ const { values: a } = parseArgs({
     points: { type: 'string' },
     'output-batch': { type: 'string', default: '1000' },
     'series-cache': { type: 'string' },
+    'spool-fsync': { type: 'string', default: 'always' },
     json: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'node-flag': { type: 'string', multiple: true, default: [] },
@@ -77,6 +81,8 @@ async function main(): Promise<number> {
   const defaults = SCENARIOS.filter((s) => s.onlyWhenNamed !== true).map((s) => s.name);
   const names = (a.scenario ?? defaults).flatMap((s) => s.split(',')).filter(Boolean);
   const scenarios = names.map(scenario);
+  const fsync = a['spool-fsync'] as SpoolFsync;
+  if (!SPOOL_FSYNC.includes(fsync)) throw new Error(`--spool-fsync must be one of ${SPOOL_FSYNC.join(', ')}`);
   const load: Partial<Load> = {};
   if (a.rate !== undefined) load.rate = Number(a.rate);
   if (a.batch !== undefined) load.batch = Number(a.batch);
@@ -86,7 +92,7 @@ async function main(): Promise<number> {
   if (a.points !== undefined) load.points = Number(a.points);
   let invalid = 0;
   const profDir = a.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'viva-bench-prof-')) : '';
-  for (const sc of scenarios) {
+  for (const { scenario: sc, spoolFsync } of scenarios) {
     const nodeFlags = [...(a['node-flag'] ?? [])];
     const dir = a.profile ? fs.mkdtempSync(path.join(profDir, `${sc.name}-`)) : '';
     if (a.profile) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
@@ -100,6 +106,7 @@ async function main(): Promise<number> {
       maxQueuedBytes: Number(a['max-queued-bytes']),
       outputBatch: Number(a['output-batch']),
       seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
+      spoolFsync: spoolFsync ?? fsync,
     });
     const line = JSON.stringify({
       ...result,

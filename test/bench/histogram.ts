@@ -55,3 +55,21 @@ export class LogHistogram {
     this.max = 0;
   }
 }
+
+/**
+ * A histogram of what was recorded between two bucket snapshots of one (cumulative) histogram,
+ * e.g. a load generator's round trips over the measured window.
+ */
+export function histogramBetween(
+  before: [number, number][],
+  after: [number, number][],
+  max: number,
+): LogHistogram {
+  const was = new Map(before);
+  const h = new LogHistogram();
+  h.merge(
+    after.map(([i, n]) => [i, n - (was.get(i) ?? 0)] as [number, number]).filter(([, n]) => n > 0),
+    max,
+  );
+  return h;
+}

@@ -16,6 +16,13 @@ export interface LoadStats {
   maxLagMs: number;
   lagSumMs: number;
   lagN: number;
+  /** Uncompressed binary batch bytes accepted (viva bodies only). */
+  payloadBytes: number;
+  /** Request body bytes accepted, as sent. */
+  wireBytes: number;
+  /** Round-trip histogram buckets ([index, count], cumulative since start) and its max (ms). */
+  rttBuckets: [number, number][];
+  rttMax: number;
 }
 
 const ZERO: LoadStats = {
@@ -27,6 +34,10 @@ const ZERO: LoadStats = {
   maxLagMs: 0,
   lagSumMs: 0,
   lagN: 0,
+  payloadBytes: 0,
+  wireBytes: 0,
+  rttBuckets: [],
+  rttMax: 0,
 };
 
 /** The load generator processes of one run. */
@@ -56,6 +67,8 @@ export class LoadGenerators {
         ...(load.strings === false ? ['--no-strings'] : []),
         '--points',
         String(load.points ?? 1),
+        '--body',
+        load.transport === 'viva' ? 'viva' : 'lp',
       ];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       this.children.push(child);
@@ -77,10 +90,15 @@ export class LoadGenerators {
     return this.children.map((c) => c.pid as number);
   }
 
-  /** Counters summed over the processes (maxLagMs: the largest). */
+  /** Counters summed over the processes (maxLagMs: the largest; buckets merged). */
   snapshot(): LoadStats {
     const s = { ...ZERO };
+    const rtt = new Map<number, number>();
     for (const x of this.last) {
+      s.payloadBytes += x.payloadBytes ?? 0;
+      s.wireBytes += x.wireBytes ?? 0;
+      for (const [i, n] of x.rttBuckets ?? []) rtt.set(i, (rtt.get(i) ?? 0) + n);
+      s.rttMax = Math.max(s.rttMax, x.rttMax ?? 0);
       s.sent += x.sent;
       s.accepted += x.accepted;
       s.refused += x.refused;
@@ -90,6 +108,7 @@ export class LoadGenerators {
       s.lagN += x.lagN;
       s.maxLagMs = Math.max(s.maxLagMs, x.maxLagMs);
     }
+    s.rttBuckets = [...rtt.entries()];
     return s;
   }
 

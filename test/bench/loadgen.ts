@@ -12,11 +12,23 @@
  *
  *   node test/bench/loadgen.ts --target tcp://127.0.0.1:8094 --connections 4 --rate 500000
  *   node test/bench/loadgen.ts --target http://127.0.0.1:8186/write --connections 4 --batch 5000
+ *   node test/bench/loadgen.ts --target http://127.0.0.1:8470/v1/batch --body viva --connections 8
+ *
+ * With `--body viva` the batches are what the `viva` output sends a collector: the corpus parsed
+ * once, encoded as binary batches (core/format/binary) and gzipped at level 1, before the clock
+ * starts; each POST carries X-Viva-Agent and a fresh X-Viva-Batch id (so none is a duplicate).
+ * Every request's round trip (sent to answered) goes into a histogram whose buckets are in each
+ * progress line.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { encodeBatch } from '../../core/format/binary/index.ts';
+import { parseLineProtocol } from '../../core/format/lineprotocol/index.ts';
+import type { Metric } from '../../core/model/metric/metric.ts';
 import { type Batch, buildBatches, nowDigits, stamp } from './corpus.ts';
+import { LogHistogram } from './histogram.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -29,6 +41,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     'no-strings': { type: 'boolean', default: false },
     points: { type: 'string', default: '1' },
+    body: { type: 'string', default: 'lp' },
   },
 });
 if (a.target === undefined) throw new Error('--target is required');
@@ -38,9 +51,24 @@ const connections = Number(a.connections);
 const batchSize = Number(a.batch || (isHttp ? 5000 : 500));
 const rate = Number(a.rate);
 const durationMs = Number(a.duration) * 1000;
+const viva = a.body === 'viva';
+if (viva && !isHttp) throw new Error('--body viva needs an http:// target');
 
-/** Counters, in lines. */
-const stats = { sent: 0, accepted: 0, refused: 0, failed: 0, requests: 0, maxLagMs: 0, lagSumMs: 0, lagN: 0 };
+/** Counters, in lines (payloadBytes: uncompressed binary batch bytes accepted, viva only). */
+const stats = {
+  sent: 0,
+  accepted: 0,
+  refused: 0,
+  failed: 0,
+  requests: 0,
+  maxLagMs: 0,
+  lagSumMs: 0,
+  lagN: 0,
+  payloadBytes: 0,
+  wireBytes: 0,
+};
+/** Round trip of every answered request (ms). */
+const rtt = new LogHistogram();
 
 // Enough batches that one is always free while others are queued or in flight, and that the
 // pool holds about every series of the corpus (8 a host), whatever the batch size. Taken in turn
@@ -52,12 +80,35 @@ const pool: Batch[] = buildBatches(poolSize, batchSize, {
   strings: !a['no-strings'],
   points: Number(a.points),
 });
+/** A viva batch: the gzipped binary body and the size it had before gzip. */
+interface VivaBody {
+  raw: number;
+}
+const vivaRaw = new WeakMap<Batch, VivaBody>();
+if (viva) {
+  const at = nowDigits();
+  for (const b of pool) {
+    stamp(b, at);
+    const r = parseLineProtocol(b.data);
+    if (r.errors.length > 0) throw new Error(`corpus: ${r.errors[0].message}`);
+    const bin = encodeBatch(r.metrics as Metric[]);
+    b.data = gzipSync(bin, { level: 1 });
+    // The timestamps are inside the encoded body now: nothing to stamp per send.
+    b.stampAt = new Int32Array(0);
+    vivaRaw.set(b, { raw: bin.length });
+  }
+}
+const agentId = `bench-loadgen-${a.seed}`;
+let batchSeq = 0;
 const free: Batch[] = [...pool];
 const t0 = performance.now();
 let stopped = false;
 
 function report(final = false): void {
-  process.stdout.write(JSON.stringify({ t_ms: Math.round(performance.now() - t0), final, ...stats }) + '\n');
+  const lat = { rttBuckets: rtt.buckets(), rttMax: rtt.max };
+  process.stdout.write(
+    JSON.stringify({ t_ms: Math.round(performance.now() - t0), final, ...stats, ...lat }) + '\n',
+  );
 }
 
 /** Stamps a batch with the time it was due (fixed rate) or now (full speed). */
@@ -107,8 +158,19 @@ function tcpSender(): Promise<Sender> {
 
 function httpSender(agent: http.Agent): Sender {
   let inFlight = false;
-  const path = target.pathname + (target.search || '?precision=ns');
+  const path = viva ? target.pathname : target.pathname + (target.search || '?precision=ns');
+  const headers = (b: Batch): http.OutgoingHttpHeaders =>
+    viva
+      ? {
+          'content-type': 'application/vnd.viva.batch',
+          'content-encoding': 'gzip',
+          'x-viva-agent': agentId,
+          'x-viva-batch': `${agentId}-${++batchSeq}`,
+          'content-length': b.data.length,
+        }
+      : { 'content-type': 'text/plain; charset=utf-8', 'content-length': b.data.length };
   const post = (b: Batch, done: () => void): void => {
+    const sentAt = performance.now();
     const req = http.request(
       {
         host: target.hostname,
@@ -116,15 +178,19 @@ function httpSender(agent: http.Agent): Sender {
         method: 'POST',
         path,
         agent,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': b.data.length },
+        headers: headers(b),
       },
       (res) => {
         res.resume();
         res.on('end', () => {
           stats.requests++;
+          rtt.record(performance.now() - sentAt);
           const code = res.statusCode ?? 0;
-          if (code === 204 || code === 200) stats.accepted += b.lines;
-          else if (code === 429) {
+          if (code === 204 || code === 200) {
+            stats.accepted += b.lines;
+            stats.wireBytes += b.data.length;
+            stats.payloadBytes += vivaRaw.get(b)?.raw ?? 0;
+          } else if (code === 429) {
             stats.refused += b.lines;
             // Honour Retry-After, as a well-behaved client does; the lines go again.
             const after = Number(res.headers['retry-after'] ?? 1) * 1000;

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentProcess, cpuSeconds, freePort, machineBusySeconds, memMb, waitForPort } from './agent.ts';
+import { collectorFigures, loadFigures } from './collector-result.ts';
 import { LoadGenerators, type LoadStats } from './loadgen-process.ts';
 import { histogramQuantiles, type Scrape, scrape, total } from './prom.ts';
-import type { Env, Load, Prepared, Scenario } from './scenarios.ts';
+import type { Env, Load, Prepared, Scenario, SpoolFsync } from './scenarios.ts';
 import { LatencySink } from './sink.ts';
 
 export interface RunOptions {
@@ -29,6 +30,8 @@ export interface RunOptions {
   outputBatch: number;
   /** influx_series_cache of the inputs that parse line protocol (undefined: the agent's default). */
   seriesCache: number | undefined;
+  /** spool_fsync of the collector (collector scenarios). */
+  spoolFsync: SpoolFsync;
 }
 
 type Result = Record<string, unknown>;
@@ -46,26 +49,50 @@ interface Snapshot {
   /** Busy CPU seconds of the whole machine. */
   machine: number;
   load: LoadStats | null;
+  /** The collector behind the agent (agent-to-collector): its counters and CPU seconds. */
+  second: { metrics: Scrape; cpu: number } | null;
 }
 
 /** What the window measured. */
-interface Window {
+export interface Window {
   before: Snapshot;
   after: Snapshot;
   /** RSS (MB) sampled every second. */
   rss: number[];
   peakRss: number;
+  /** Peak RSS (MB) of the collector behind the agent, when there is one. */
+  secondPeakRss: number;
 }
 
-async function snapshot(adminUrl: string, pid: number, gens: LoadGenerators | null): Promise<Snapshot> {
-  const cpu = cpuSeconds(pid);
+/** A process under test: its pid and its /metrics URL. */
+interface Target {
+  pid: number;
+  adminUrl: string;
+  proc: AgentProcess;
+}
+
+async function snapshot(main: Target, second: Target | null, gens: LoadGenerators | null): Promise<Snapshot> {
+  // A process that died mid-run (crash, OOM kill) is named, rather than failing on its /proc files.
+  main.proc.assertRunning();
+  second?.proc.assertRunning();
+  const cpu = cpuSeconds(main.pid);
+  const secondCpu = second === null ? 0 : cpuSeconds(second.pid);
   const machine = machineBusySeconds();
   let ownCpu = cpuSeconds(process.pid);
   for (const p of gens?.pids ?? []) ownCpu += cpuSeconds(p);
   const at = performance.now();
   const load = gens?.snapshot() ?? null;
-  const metrics = await scrape(adminUrl);
-  return { at, metrics, cpu, ownCpu, machine, load };
+  const metrics = await scrape(main.adminUrl);
+  const secondMetrics = second === null ? null : await scrape(second.adminUrl);
+  return {
+    at,
+    metrics,
+    cpu,
+    ownCpu,
+    machine,
+    load,
+    second: secondMetrics === null ? null : { metrics: secondMetrics, cpu: secondCpu },
+  };
 }
 
 /** Average RSS growth (%) between the first and the last minute (a third of shorter runs). */
@@ -93,33 +120,40 @@ async function measure(
   o: RunOptions,
   load: Load | null,
   env: Env,
-  agent: AgentProcess,
+  main: Target,
+  second: Target | null,
   sink: LatencySink | null,
 ): Promise<Window & { load: Load | null }> {
-  const adminUrl = `http://127.0.0.1:${env.adminPort}/metrics`;
   let gens: LoadGenerators | null = null;
   try {
     if (load !== null) {
-      await waitForPort(env.listenPort, 10_000);
+      const port = load.transport === 'viva' ? env.collectorPort : env.listenPort;
+      await waitForPort(port, 10_000);
       const url =
         load.transport === 'tcp'
-          ? `tcp://127.0.0.1:${env.listenPort}`
-          : `http://127.0.0.1:${env.listenPort}/write?precision=ns`;
+          ? `tcp://127.0.0.1:${port}`
+          : load.transport === 'viva'
+            ? `http://127.0.0.1:${port}/v1/batch`
+            : `http://127.0.0.1:${port}/write?precision=ns`;
       gens = new LoadGenerators(load, url, o.warmupS + o.durationS + 30);
       await gens.started();
     }
     await sleep(o.warmupS * 1000);
     sink?.reset();
-    const before = await snapshot(adminUrl, agent.pid, gens);
+    const before = await snapshot(main, second, gens);
     const rss: number[] = [];
     const end = before.at + o.durationS * 1000;
     while (performance.now() < end) {
       await sleep(Math.min(1000, end - performance.now()));
-      rss.push(memMb(agent.pid, 'VmRSS'));
+      main.proc.assertRunning();
+      second?.proc.assertRunning();
+      rss.push(memMb(main.pid, 'VmRSS'));
       sink?.rollSecond();
     }
-    const after = await snapshot(adminUrl, agent.pid, gens);
-    return { before, after, rss, peakRss: memMb(agent.pid, 'VmHWM'), load };
+    const after = await snapshot(main, second, gens);
+    const peakRss = memMb(main.pid, 'VmHWM');
+    const secondPeakRss = second === null ? NaN : memMb(second.pid, 'VmHWM');
+    return { before, after, rss, peakRss, secondPeakRss, load };
   } finally {
     await gens?.stop();
   }
@@ -212,6 +246,9 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     outputBatch: o.outputBatch,
     seriesCache: o.seriesCache,
     vars: {},
+    collectorPort: await freePort(),
+    collectorAdminPort: await freePort(),
+    spoolFsync: o.spoolFsync,
   };
   const load: Load | null = sc.load === null ? null : { ...sc.load, ...o.load };
   // The scenario's own setup (e.g. filling a Kafka topic) comes before the agent and the window.
@@ -225,17 +262,47 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
   let w: Window;
   let checked: Awaited<ReturnType<NonNullable<Prepared['check']>>> | undefined;
   try {
-    const agent = await AgentProcess.start({
-      configText: sc.config(env),
-      dir,
-      adminPort: env.adminPort,
-      nodeFlags: o.nodeFlags,
-    });
+    const procs: AgentProcess[] = [];
     try {
-      w = await measure(o, load, env, agent, sink);
+      // The collector first: the agent's viva output has somewhere to send from its first flush.
+      const collector =
+        sc.collector === undefined
+          ? null
+          : await AgentProcess.start({
+              configText: sc.collector(env),
+              dir,
+              adminPort: env.collectorAdminPort,
+              nodeFlags: o.nodeFlags,
+              command: 'collector',
+            });
+      if (collector !== null) procs.push(collector);
+      const agent =
+        sc.config === undefined
+          ? null
+          : await AgentProcess.start({
+              configText: sc.config(env),
+              dir,
+              adminPort: env.adminPort,
+              nodeFlags: o.nodeFlags,
+            });
+      if (agent !== null) procs.push(agent);
+      const collectorTarget =
+        collector === null
+          ? null
+          : {
+              pid: collector.pid,
+              adminUrl: `http://127.0.0.1:${env.collectorAdminPort}/metrics`,
+              proc: collector,
+            };
+      const main =
+        agent === null
+          ? (collectorTarget as Target)
+          : { pid: agent.pid, adminUrl: `http://127.0.0.1:${env.adminPort}/metrics`, proc: agent };
+      w = await measure(o, load, env, main, agent === null ? null : collectorTarget, sink);
       checked = await prepared.check?.({ before: w.before.metrics, after: w.after.metrics });
     } finally {
-      await agent.stop();
+      // The agent first, so that what it still holds can reach the collector.
+      for (const p of procs.reverse()) await p.stop();
       await sink?.stop();
     }
   } finally {
@@ -244,11 +311,17 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
   const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'latin1'))?.[1] ?? '?';
   if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
   const proto = sc.name.startsWith('proto-');
+  const figures =
+    sc.collector === undefined
+      ? { ...throughput(w), ...latency(w, sink) }
+      : sc.config === undefined
+        ? { ...collectorFigures(w, 'alone'), ...loadFigures(w) }
+        : { ...collectorFigures(w, 'behind-agent'), ...loadFigures(w) };
   return {
-    scenario: sc.name,
+    scenario: sc.collector === undefined ? sc.name : `${sc.name}@${o.spoolFsync}`,
     invalid: checked?.invalid,
-    ...throughput(w),
-    ...latency(w, sink),
+    ...figures,
+    spool_fsync: sc.collector === undefined ? undefined : o.spoolFsync,
     ...prepared.fields,
     ...checked?.fields,
     loadgen_max_lag_ms: load?.rate ? round(w.after.load?.maxLagMs ?? NaN) : undefined,

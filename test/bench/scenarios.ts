@@ -20,7 +20,16 @@ export interface Env {
   seriesCache: number | undefined;
   /** What the scenario's prepare() set up for this run (topic names...), for its config. */
   vars: Record<string, string>;
+  /** The collector's ingest and admin ports (collector scenarios). */
+  collectorPort: number;
+  collectorAdminPort: number;
+  /** spool_fsync of the collector (collector scenarios). */
+  spoolFsync: SpoolFsync;
 }
+
+/** The collector's spool_fsync policies. */
+export type SpoolFsync = 'always' | 'interval' | 'never';
+export const SPOOL_FSYNC: readonly SpoolFsync[] = ['always', 'interval', 'never'];
 
 /** The run a scenario prepares for. */
 export interface RunShape {
@@ -49,9 +58,12 @@ export interface Prepared {
   cleanup?(): Promise<void>;
 }
 
-/** The offered load: none (the agent generates its own), TCP or HTTP line protocol. */
+/**
+ * The offered load: none (the agent generates its own), TCP or HTTP line protocol, or binary
+ * batches to a collector's /v1/batch as the `viva` output sends them (viva).
+ */
 export interface Load {
-  transport: 'tcp' | 'http';
+  transport: 'tcp' | 'http' | 'viva';
   /** TCP connections or concurrent HTTP requests, per load generator process. */
   connections: number;
   /** Lines per TCP write or per HTTP request. */
@@ -80,7 +92,10 @@ export interface Scenario {
    * topic); what it returns is checked after the window and cleaned up after the run.
    */
   prepare?(env: Env, run: RunShape): Promise<Prepared>;
-  config(env: Env): string;
+  /** The agent's config; absent when only a collector runs. */
+  config?(env: Env): string;
+  /** The collector's config: `viva collector` runs too (the load goes to it when there is no agent). */
+  collector?(env: Env): string;
 }
 
 /** [agent] tuned for throughput: large batches, a buffer that absorbs a burst. */
@@ -153,6 +168,30 @@ const httpLoad = (rate = 0, batch = 5000): Load => ({
   processes: 1,
   rate,
 });
+
+/** A collector spooling every batch (spool_fsync from the run) and delivering it to discard. */
+const collectorToDiscard = (env: Env): string => `[agent]
+  hostname = "bench-collector"
+  data_dir = "${env.dir}/collector-data"
+  watch_config = false
+  log_level = "warn"
+
+[collector]
+  listen = "127.0.0.1:${env.collectorPort}"
+  admin_listen = "127.0.0.1:${env.collectorAdminPort}"
+  max_body_size = "64MiB"
+  spool_fsync = "${env.spoolFsync}"
+
+[[routes]]
+  name = "all"
+  destinations = ["sink"]
+
+[[destinations]]
+  name = "sink"
+  outputs = ["discard"]
+
+[[outputs.discard]]
+`;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -292,12 +331,43 @@ ${BLOCK}`,
 [[outputs.discard]]
 ${BLOCK}`,
   },
+  {
+    name: 'collector-ingest',
+    description:
+      'binary batches of 5000 metrics, gzip level 1 (as the viva output sends them), 8 concurrent ' +
+      'POSTs /v1/batch -> viva collector (spool, spool_fsync from --spool-fsync or NAME@POLICY) -> discard',
+    load: { transport: 'viva', connections: 8, batch: 5000, processes: 1, rate: 0 },
+    sink: false,
+    collector: collectorToDiscard,
+  },
+  {
+    name: 'agent-to-collector',
+    description:
+      'http_listener (4 concurrent POSTs of 5000 lines) -> viva output (binary, gzip 1) -> viva ' +
+      'collector (spool) -> discard: three processes, end to end',
+    load: httpLoad(),
+    sink: false,
+    config: (env) => `${agentSection(env)}${httpListener(env)}
+[[outputs.viva]]
+  urls = ["http://127.0.0.1:${env.collectorPort}"]
+  agent_id = "bench-agent"
+${BLOCK}`,
+    collector: collectorToDiscard,
+  },
 ];
 
-/** The scenario by name, or an error listing the known ones. */
-export function scenario(name: string): Scenario {
+/**
+ * The scenario by name, or an error listing the known ones. `NAME@POLICY` (e.g.
+ * `collector-ingest@never`) is a collector scenario with that spool_fsync.
+ */
+export function scenario(spec: string): { scenario: Scenario; spoolFsync?: SpoolFsync } {
+  const [name, policy] = spec.split('@');
+  if (policy !== undefined && !SPOOL_FSYNC.includes(policy as SpoolFsync))
+    throw new Error(`"${spec}": spool_fsync policy must be one of ${SPOOL_FSYNC.join(', ')}`);
   const s = SCENARIOS.find((x) => x.name === name);
   if (s === undefined)
     throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
-  return s;
+  if (policy !== undefined && s.collector === undefined)
+    throw new Error(`"${spec}": only a collector scenario takes a spool_fsync policy`);
+  return { scenario: s, spoolFsync: policy as SpoolFsync | undefined };
 }
