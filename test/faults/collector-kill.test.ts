@@ -11,11 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../core/format/binary/index.ts';
 import { Metric } from '../../core/model/metric/metric.ts';
 import { collectorConfig, startCollector, type CollectorHandle } from '../helpers/collector.ts';
-import { prng } from '../helpers/prng.ts';
+import { prng, seed } from './load.ts';
 import { startSink, type Sink } from '../helpers/sink.ts';
 import { tempDir, waitFor } from '../helpers/viva.ts';
 
-const seed = Number(process.env.VIVA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const kills = Number(process.env.VIVA_COLLECTOR_KILLS ?? 5);
 console.log(`collector fault suite: VIVA_FAULT_SEED=${seed} VIVA_COLLECTOR_KILLS=${kills}`);
 
