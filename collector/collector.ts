@@ -4,13 +4,10 @@
  * router and one Destination per [[destinations]] table. Live reload rebuilds the routes and
  * destinations around the same spool: each destination resumes at its position.
  */
-import http from 'node:http';
-import https from 'node:https';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
-import { splitHostPort } from '../core/app/admin.ts';
+import { HttpServer } from '../core/lib/http/server.ts';
 import type { ReloadSummary } from '../core/app/reconfigure.ts';
 import type { ValidConfig } from '../core/config/validate.ts';
 import { encodeBatch } from '../core/format/binary/index.ts';
@@ -20,7 +17,6 @@ import type { RunningInput, InputSink } from '../core/engine/running/input.ts';
 import type { RunningProcessor } from '../core/engine/running/processor.ts';
 import type { Telemetry } from '../core/engine/telemetry/telemetry.ts';
 import { ErrorCode } from '../core/model/errors/codes.ts';
-import { VivaError } from '../core/model/errors/errors.ts';
 import type { Metric } from '../core/model/metric/metric.ts';
 import type { AckCallback, OutputInstance } from '../core/plugin/types.ts';
 import { aliasOf, crossCheck, type CollectorConfig } from './config.ts';
@@ -67,7 +63,7 @@ export class Collector {
   config: CollectorConfig;
   private readonly services: CollectorServices;
   private spool: Spool | null = null;
-  private server: http.Server | null = null;
+  private server: HttpServer | null = null;
   private ingest: Ingest | null = null;
   private graph: Graph | null = null;
   private gaugeTimer: NodeJS.Timeout | undefined;
@@ -84,8 +80,7 @@ export class Collector {
 
   /** The ingest listener's port (after start), for tests and logs. */
   get port(): number {
-    const a = this.server?.address();
-    return typeof a === 'object' && a !== null ? a.port : 0;
+    return this.server?.port ?? 0;
   }
 
   async start(): Promise<void> {
@@ -148,48 +143,38 @@ export class Collector {
 
   private async listen(cfg: CollectorConfig): Promise<void> {
     const c = cfg.collector;
-    const { host, port } = splitHostPort(c.listen);
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      const ingest = this.ingest;
-      if (ingest === null) {
-        res.writeHead(503, { 'retry-after': '1' }).end();
-        return;
-      }
-      ingest.handle(req, res);
-    };
-    const server =
-      c.tls_cert !== undefined && c.tls_key !== undefined
-        ? https.createServer({ cert: fs.readFileSync(c.tls_cert), key: fs.readFileSync(c.tls_key) }, handler)
-        : http.createServer(handler);
-    server.headersTimeout = 30_000;
-    server.requestTimeout = 120_000;
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new VivaError(
-            ErrorCode.PLUGIN_START,
-            `collector: cannot listen on ${c.listen}: ${e.code ?? e.message}`,
-            {
-              cause: e,
-            },
-          ),
-        ),
-      );
-      server.listen(port, host, () => resolve());
+    // Tokens are checked by ingest (several named tokens); the server owns listen, TLS, limits, stop.
+    const server = new HttpServer({
+      name: 'ingest',
+      listen: c.listen,
+      log: this.services.log,
+      handler: (req, res) => {
+        const ingest = this.ingest;
+        if (ingest === null) {
+          res.writeHead(503, { 'retry-after': '1' }).end();
+          return;
+        }
+        ingest.handle(req, res);
+      },
+      tls:
+        c.tls_cert !== undefined && c.tls_key !== undefined
+          ? { cert: c.tls_cert, key: c.tls_key }
+          : undefined,
+      limits: {
+        maxConnections: c.max_connections,
+        headersTimeoutMs: 30_000,
+        requestTimeoutMs: 120_000,
+        keepAliveTimeoutMs: 65_000,
+      },
     });
+    await server.start();
     this.server = server;
   }
 
   private async closeServer(): Promise<void> {
     const s = this.server;
     this.server = null;
-    if (s === null) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeIdleConnections();
-      setTimeout(() => s.closeAllConnections(), 2000).unref();
-    });
+    await s?.stop(2000);
   }
 
   /** Builds routes, destinations and inputs from a config (nothing started yet). */

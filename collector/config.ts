@@ -32,6 +32,12 @@ export const collectorSection = z
       .describe(
         'Agent tokens by name: a batch needs `Authorization: Bearer <one of them>`. Empty: no auth (a warning is logged).',
       ),
+    max_connections: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe('Connections served at once; more are closed at once (counted, logged throttled).'),
     max_body_size: size.prefault('64MiB').describe('Largest batch accepted, compressed or not (413 above).'),
     spool_dir: z.string().default('').describe('Directory of the spool; empty means <data_dir>/spool.'),
     spool_max_bytes: size.prefault('10GiB').describe('Spool size at which ingest answers 429.'),
