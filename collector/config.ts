@@ -15,57 +15,57 @@ import { ConfigError, type ConfigIssue } from '../core/model/errors/errors.ts';
 const globs = z.array(z.string()).optional();
 const tagGlobs = z.record(z.string(), z.array(z.string())).optional();
 
-export const collectorSection = z
-  .strictObject({
-    listen: z.string().default('127.0.0.1:8470').describe('Address agents send batches to (host:port).'),
-    admin_listen: z
-      .string()
-      .default('127.0.0.1:9274')
-      .describe(
-        'Address of /metrics, /health, /ready and /admin/reload ("" disables); token and TLS from [agent] http_auth_token, http_tls_cert, http_tls_key.',
-      ),
-    tls_cert: z.string().optional().describe('PEM certificate file: serve ingest over TLS.'),
-    tls_key: z.string().optional().describe('PEM key file for tls_cert.'),
-    tokens: z
-      .record(z.string(), secret)
-      .default({})
-      .describe(
-        'Agent tokens by name: a batch needs `Authorization: Bearer <one of them>`. Empty: no auth (a warning is logged).',
-      ),
-    max_connections: z
-      .number()
-      .int()
-      .positive()
-      .default(1024)
-      .describe('Connections served at once; more are closed at once (counted, logged throttled).'),
-    max_body_size: size.prefault('64MiB').describe('Largest batch accepted, compressed or not (413 above).'),
-    spool_dir: z.string().default('').describe('Directory of the spool; empty means <data_dir>/spool.'),
-    spool_max_bytes: size.prefault('10GiB').describe('Spool size at which ingest answers 429.'),
-    spool_fsync: z
-      .enum(['always', 'interval', 'never'])
-      .default('always')
-      .describe(
-        'always: a batch is acknowledged after an fsync (group commit); interval: after the write, fsync every spool_fsync_interval; never: at close only.',
-      ),
-    spool_fsync_interval: duration.prefault('1s').describe('fsync period when spool_fsync = "interval".'),
-    retry_after: duration.prefault('1s').describe('Retry-After sent with a 429 when the spool is full.'),
-    dedup_window: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(4096)
-      .describe(
-        'Batch ids remembered per agent: a batch sent again is acknowledged and counted, not spooled twice.',
-      ),
-    dead_letter_dir: z
-      .string()
-      .default('')
-      .describe('Directory of the dead-letter files; empty means <data_dir>/dead-letter.'),
-    dead_letter_max_bytes: size
-      .prefault('1GiB')
-      .describe('Per destination; beyond it dead letters are dropped, counted.'),
-  })
-  .prefault({});
+export const collectorObject = z.strictObject({
+  listen: z.string().default('127.0.0.1:8470').describe('Address agents send batches to (host:port).'),
+  admin_listen: z
+    .string()
+    .default('127.0.0.1:9274')
+    .describe(
+      'Address of /metrics, /health, /ready and /admin/reload ("" disables); token and TLS from [agent] http_auth_token, http_tls_cert, http_tls_key.',
+    ),
+  tls_cert: z.string().optional().describe('PEM certificate file: serve ingest over TLS.'),
+  tls_key: z.string().optional().describe('PEM key file for tls_cert.'),
+  tokens: z
+    .record(z.string(), secret)
+    .default({})
+    .describe(
+      'Agent tokens by name: a batch needs `Authorization: Bearer <one of them>`. Empty: no auth (a warning is logged).',
+    ),
+  max_connections: z
+    .number()
+    .int()
+    .positive()
+    .default(1024)
+    .describe('Connections served at once; more are closed at once (counted, logged throttled).'),
+  max_body_size: size.prefault('64MiB').describe('Largest batch accepted, compressed or not (413 above).'),
+  spool_dir: z.string().default('').describe('Directory of the spool; empty means <data_dir>/spool.'),
+  spool_max_bytes: size.prefault('10GiB').describe('Spool size at which ingest answers 429.'),
+  spool_fsync: z
+    .enum(['always', 'interval', 'never'])
+    .default('always')
+    .describe(
+      'always: a batch is acknowledged after an fsync (group commit); interval: after the write, fsync every spool_fsync_interval; never: at close only.',
+    ),
+  spool_fsync_interval: duration.prefault('1s').describe('fsync period when spool_fsync = "interval".'),
+  retry_after: duration.prefault('1s').describe('Retry-After sent with a 429 when the spool is full.'),
+  dedup_window: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(4096)
+    .describe(
+      'Batch ids remembered per agent: a batch sent again is acknowledged and counted, not spooled twice.',
+    ),
+  dead_letter_dir: z
+    .string()
+    .default('')
+    .describe('Directory of the dead-letter files; empty means <data_dir>/dead-letter.'),
+  dead_letter_max_bytes: size
+    .prefault('1GiB')
+    .describe('Per destination; beyond it dead letters are dropped, counted.'),
+});
+
+export const collectorSection = collectorObject.prefault({});
 
 export const routeSchema = z.strictObject({
   name: z.string().min(1).describe('Route name (metrics and logs).'),
