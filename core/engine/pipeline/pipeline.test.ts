@@ -6,6 +6,7 @@ import type { OutputInstance } from '../../plugin/types.ts';
 import { RunningOutput } from '../running/output.ts';
 import { OutputStats } from '../running/stats.ts';
 import { Telemetry } from '../telemetry/telemetry.ts';
+import type { Delivery } from './delivery.ts';
 import { Pipeline } from './pipeline.ts';
 
 /** An output whose fullness the test sets, recording what it got. */
@@ -167,5 +168,32 @@ describe('Pipeline fan-out to outputs that each own their buffer', () => {
     ]);
     await small.out.stop(1000);
     await big.out.stop(1000);
+  });
+
+  it('should give a batch to every output and settle its delivery when one buffer cannot store it, then tell the source', () => {
+    const filter = { active: false, modifies: false, select: () => true, trim: () => true };
+    // As a disk buffer does on ENOSPC: its share settles as not delivered, then it throws.
+    const broken = {
+      filter,
+      full: false,
+      add: (_ms: Metric[], d: Delivery | null) => {
+        d?.release(false);
+        throw new Error('ENOSPC: no space left on device');
+      },
+    } as unknown as RunningOutput;
+    const got: Metric[] = [];
+    const ok = {
+      filter,
+      full: false,
+      add: (ms: Metric[], d: Delivery | null) => {
+        got.push(...ms);
+        d?.release(true);
+      },
+    } as unknown as RunningOutput;
+    const p = new Pipeline([], [broken, ok], pino({ level: 'silent' }));
+    const acks: boolean[] = [];
+    expect(() => p.push([new Metric('m', {}, { v: 1 }, 0)], (d) => acks.push(d))).toThrow(/ENOSPC/);
+    expect(got).toHaveLength(1);
+    expect(acks).toEqual([false]);
   });
 });

@@ -161,14 +161,23 @@ export class Pipeline implements InputSink {
   private fanOut(metrics: Metric[], delivery: Delivery | null, at: number): void {
     const outs = this.outputs;
     const shared = outs.length > 1;
+    // A buffer that cannot store (a disk append failing with ENOSPC) throws: the other outputs
+    // still get the batch, the delivery is settled, then the first error goes back to the source
+    // (an HTTP listener answers 500; the failing output counted the drop).
+    let failure: unknown = undefined;
     if (metrics.length > 0) {
       for (const o of outs) {
         const { kept } = applyFilter(o.filter, metrics, shared);
         if (kept.length === 0) continue;
         delivery?.retain();
-        o.add(kept, delivery, at);
+        try {
+          o.add(kept, delivery, at);
+        } catch (e) {
+          failure ??= e;
+        }
       }
     }
     delivery?.release(true);
+    if (failure !== undefined) throw failure;
   }
 }

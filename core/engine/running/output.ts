@@ -164,7 +164,15 @@ export class RunningOutput {
 
   private accept(metrics: Metric[], delivery: Delivery | null, ingestedAt: number): void {
     this.arrivals.push({ at: ingestedAt, count: metrics.length });
-    const r = this.buffer.add(metrics, delivery);
+    let r: void | Promise<void>;
+    try {
+      r = this.buffer.add(metrics, delivery);
+    } catch (e) {
+      // The buffer could not store the batch (and settled its delivery as failed): counted here,
+      // then the source is told (see Pipeline.fanOut).
+      this.dropped(metrics.length, 'buffer_error');
+      throw e;
+    }
     if (r instanceof Promise) r.catch((e: unknown) => this.log.error({ err: e }, 'buffer append failed'));
     this.report();
     if (this.buffer.length >= this.opts.batchSize) this.flushSoon();

@@ -58,7 +58,14 @@ class Connection {
   private deliver(regions: Buffer[], overlong: number): void {
     if (overlong > 0) this.opts.onOverlong(overlong, this.peer);
     let open = true;
-    for (let i = 0; i < regions.length; i++) open = this.opts.onRegion(regions[i], this.peer) && open;
+    for (let i = 0; i < regions.length; i++) {
+      try {
+        open = this.opts.onRegion(regions[i], this.peer) && open;
+      } catch {
+        // An output's buffer could not store these lines (e.g. a full disk): that output counted
+        // and logged the drop; the stream has no answer channel, and the connection goes on.
+      }
+    }
     if (!open && !this.socket.destroyed) {
       this.socket.pause();
       this.opts.waitForCapacity().then(

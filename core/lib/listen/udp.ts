@@ -43,7 +43,12 @@ export class UdpServer {
         this.dropped++;
         return;
       }
-      this.opts.onDatagram(msg, `${rinfo.address}:${rinfo.port}`);
+      try {
+        this.opts.onDatagram(msg, `${rinfo.address}:${rinfo.port}`);
+      } catch {
+        // An output's buffer could not store it (e.g. a full disk): that output counted and logged
+        // the drop; a datagram has nobody to answer, and the listener goes on.
+      }
     });
     socket.on('error', (err) => this.opts.log.error({ err: err.message }, 'udp listener error'));
     await new Promise<void>((resolve, reject) => {
