@@ -249,17 +249,28 @@ export class Destination {
         if (recs.length > 0) reader.rewind();
         break;
       }
-      const metrics = recs.length === 0 ? [] : await this.routeRecords(recs);
-      if (this.emitted.length > 0) {
-        for (const m of this.emitted) metrics.push(m);
-        this.emitted = [];
-      }
-      if (metrics.length > 0 && !(await this.deliver(metrics))) {
-        // Stopping with the batch unwritten: it stays in the spool for the next start.
+      try {
+        const metrics = recs.length === 0 ? [] : await this.routeRecords(recs);
+        if (this.emitted.length > 0) {
+          for (const m of this.emitted) metrics.push(m);
+          this.emitted = [];
+        }
+        if (metrics.length > 0 && !(await this.deliver(metrics))) {
+          // Stopping with the batch unwritten: it stays in the spool for the next start.
+          reader.rewind();
+          break;
+        }
+        if (recs.length > 0) reader.commit(recs[recs.length - 1]);
+      } catch (e) {
+        // Only a bug gets here: the records stay in the spool and are read again after a pause,
+        // rather than the destination stopping for good.
+        this.log.error(
+          { err: e instanceof Error ? (e.stack ?? e.message) : String(e) },
+          'destination step failed; retrying',
+        );
         reader.rewind();
-        break;
+        await this.sleep(1000);
       }
-      if (recs.length > 0) reader.commit(recs[recs.length - 1]);
     }
   }
 
@@ -441,8 +452,15 @@ export class Destination {
 
   private deadLetter(metrics: Metric[], slot: Slot, reason: string): void {
     const file = this.opts.config.dead_letter ? this.opts.deadLetter : null;
-    const kept = file !== null && file.append(metrics, slot.o.alias, reason);
-    const outcome = kept ? 'stored' : file === null ? 'discarded' : 'dropped_full';
+    let outcome: 'stored' | 'discarded' | 'dropped_full' | 'dropped_error' = 'discarded';
+    if (file !== null) {
+      try {
+        outcome = file.append(metrics, slot.o.alias, reason) ? 'stored' : 'dropped_full';
+      } catch {
+        // The dead-letter file cannot be written (a full disk): counted, the destination goes on.
+        outcome = 'dropped_error';
+      }
+    }
     this.c.dead.add(metrics.length, { destination: this.name, outcome });
     this.throttle.warn(
       `dead:${outcome}`,
