@@ -69,7 +69,13 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     },
     log,
     telemetry,
-    load: () => loadAndValidate(configPath, registry, collectorSections),
+    // The cross-checks are part of validation: a config that fails them is "invalid" (400), and
+    // the running collector goes on.
+    load: async () => {
+      const next = await loadAndValidate(configPath, registry, collectorSections);
+      crossCheck(next);
+      return next;
+    },
   });
   const adminListen = cfg.collector.admin_listen;
   const admin =

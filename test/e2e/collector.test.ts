@@ -20,7 +20,7 @@ import {
   startCollector,
   type CollectorHandle,
 } from '../helpers/collector.ts';
-import { counterValue, runViva, scrape, tempDir, waitFor } from '../helpers/viva.ts';
+import { counterValue, freePort, runViva, scrape, tempDir, waitFor } from '../helpers/viva.ts';
 
 const running: CollectorHandle[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -278,5 +278,84 @@ files = ["stdout"]
     expect(r.stderr).toContain('no [[processors.*]] table has alias "ghost"');
     expect(r.stderr).toContain('no [[outputs.*]] table has alias "missing"');
     expect(r.stderr).toContain('output "lonely" is in no [[destinations]]');
+  });
+
+  it('should spool what its own http_listener input receives (the InfluxDB write API) like agent batches', async () => {
+    const dir = tempDir('viva-coll-');
+    const listen = await freePort();
+    const c = await collector(
+      dir,
+      `
+[[inputs.http_listener]]
+alias = "influx-api"
+service_address = "127.0.0.1:${listen}"
+
+[[routes]]
+name = "from-influx-api"
+agents = ["inputs.http_listener:influx-api"]
+destinations = ["out"]
+
+[[destinations]]
+name = "out"
+outputs = ["f"]
+
+[[outputs.file]]
+alias = "f"
+files = ["${dir}/out.lp"]
+`,
+    );
+    const res = await fetch(`http://127.0.0.1:${listen}/write`, {
+      method: 'POST',
+      body: 'app,svc=api seq=1i\napp,svc=api seq=2i\n',
+    });
+    expect(res.status).toBe(204);
+    await waitFor(() => seqsIn(path.join(dir, 'out.lp')).length === 2, 'the written lines in out.lp');
+    expect(
+      counterValue(await scrape(c.admin), 'viva_collector_route_metrics_total', { route: 'from-influx-api' }),
+    ).toBe(2);
+  });
+
+  it('should apply new routes on a live reload, the spool and its positions kept', async () => {
+    const dir = tempDir('viva-coll-');
+    const body = (file: string): string => `
+[[routes]]
+name = "all"
+destinations = ["out"]
+[[destinations]]
+name = "out"
+outputs = ["f"]
+[[outputs.file]]
+alias = "f"
+files = ["${dir}/${file}"]
+`;
+    const agent = `http_auth_token = "${TOKEN}"`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const cfg = await collectorConfig(dir, body('first.lp'), { agent });
+    const c = await startCollector(cfg);
+    running.push(c);
+    expect(await postBatch(c.port, makeMetrics('m', 0, 10), { agent: 'a1' })).toBe(204);
+    await waitFor(() => seqsIn(path.join(dir, 'first.lp')).length === 10, 'the first batch in first.lp');
+    // The config now sends to another file; the reload is asked for on the admin server.
+    await collectorConfig(dir, body('second.lp'), { port: c.port, admin: c.admin, agent });
+    const r = await fetch(`http://127.0.0.1:${c.admin}/admin/reload`, { method: 'POST', headers: auth });
+    expect(r.status).toBe(200);
+    expect(await postBatch(c.port, makeMetrics('m', 10, 10), { agent: 'a1' })).toBe(204);
+    await waitFor(() => seqsIn(path.join(dir, 'second.lp')).length === 10, 'the second batch in second.lp');
+    // Nothing delivered twice: the destination resumed at its position.
+    expect(seqsIn(path.join(dir, 'first.lp'))).toEqual([...Array(10).keys()]);
+    expect(seqsIn(path.join(dir, 'second.lp'))).toEqual([...Array(10).keys()].map((k) => k + 10));
+    // An invalid config is refused and the running one goes on.
+    fs.writeFileSync(
+      cfg.file,
+      fs.readFileSync(cfg.file, 'utf8') + '\n[[routes]]\nname = "bad"\ndestinations = ["nowhere"]\n',
+    );
+    const bad = await fetch(`http://127.0.0.1:${c.admin}/admin/reload`, { method: 'POST', headers: auth });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('no destination is named');
+    expect(await postBatch(c.port, makeMetrics('m', 20, 5), { agent: 'a1' })).toBe(204);
+    await waitFor(
+      () => seqsIn(path.join(dir, 'second.lp')).length === 15,
+      'delivery after the refused reload',
+    );
   });
 });
