@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { AdminServer } from '../../core/app/admin.ts';
+import { untilSignal } from '../../core/app/cli/until-signal.ts';
 import { Exit, parse, UsageError } from '../../core/app/cli/args.ts';
 import { loadValid, type ConfigProfile } from '../../core/app/cli/config-command.ts';
 import { createLogger } from '../../core/app/logger.ts';
@@ -128,23 +129,10 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     await admin?.stop();
     return Exit.FAILURE;
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      void reloader
-        .stop()
-        .then(() => collector.stop())
-        .catch((e: unknown) =>
-          log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'),
-        )
-        .then(() => admin?.stop())
-        .then(() => telemetry.shutdown())
-        .finally(() => resolve(Exit.OK));
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  return untilSignal(log, [
+    () => reloader.stop(),
+    () => collector.stop(),
+    () => admin?.stop(),
+    () => telemetry.shutdown(),
+  ]);
 }

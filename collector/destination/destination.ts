@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { decodeBatch } from '../../core/format/binary/index.ts';
 import { applyFilter, type CompiledFilter } from '../../core/engine/filter/filter.ts';
 import type { RunningProcessor } from '../../core/engine/running/processor.ts';
+import { sleep } from '../../core/engine/sleep.ts';
 import { LogThrottle } from '../../core/engine/telemetry/log-throttle.ts';
 import type { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
 import { ErrorCode } from '../../core/model/errors/codes.ts';
@@ -478,17 +479,7 @@ export class Destination {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    const signal = this.sleepAbort.signal;
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return this.stopping ? Promise.resolve() : sleep(ms, this.sleepAbort.signal);
   }
 }
 

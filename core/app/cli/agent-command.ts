@@ -15,6 +15,7 @@ import { RunningOutput } from '../../engine/running/output.ts';
 import { OutputStats } from '../../engine/running/stats.ts';
 import { outputCommonSchema } from '../../config/schema.ts';
 import { StdoutWriter } from './stdout-writer.ts';
+import { untilSignal } from './until-signal.ts';
 import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
 import { loadAndValidate } from '../../plugin/external.ts';
@@ -133,23 +134,10 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     return Exit.FAILURE;
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      void reloader
-        .stop()
-        .then(() => agent.stop())
-        .catch((e: unknown) =>
-          log.error({ err: e instanceof Error ? e.message : String(e) }, 'shutdown failed'),
-        )
-        .then(() => admin?.stop())
-        .then(() => telemetry.shutdown())
-        .finally(() => resolve(Exit.OK));
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
+  return untilSignal(log, [
+    () => reloader.stop(),
+    () => agent.stop(),
+    () => admin?.stop(),
+    () => telemetry.shutdown(),
+  ]);
 }

@@ -4,6 +4,7 @@
  * buffer, never stalls the pipeline (unless when_full = block, which pushes back to the sources).
  */
 import type { Logger } from 'pino';
+import { sleep } from '../sleep.ts';
 import type { OutputCommon } from '../../config/schema.ts';
 import { ErrorCode } from '../../model/errors/codes.ts';
 import { WriteError } from '../../model/errors/errors.ts';
@@ -32,18 +33,6 @@ export interface RunningOutputOptions {
   /** Called when the buffer goes from full to not full (block mode), so sources resume. */
   onCapacity?: () => void;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** One output's state on /health. */
 export interface OutputHealth {
