@@ -58,6 +58,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
   const agentCfg = cfg.base.agent;
   const log = createLogger(values['log-level'] ?? agentCfg.log_level);
   const telemetry = new Telemetry('viva-collector');
+  telemetry.monitorEventLoop();
   const container = createContainer({ logger: log, telemetry, dataDir: path.resolve(agentCfg.data_dir) });
   const collector = new Collector(cfg, { container, log, telemetry });
   const configPath = values.config;

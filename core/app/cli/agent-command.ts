@@ -37,6 +37,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
 
   const log = createLogger(values['log-level'] ?? cfg.agent.log_level);
   const telemetry = new Telemetry('viva-agent');
+  telemetry.monitorEventLoop();
   const dataDir = path.resolve(cfg.agent.data_dir);
   const container = createContainer({ logger: log, telemetry, dataDir });
   const agent = new Agent(cfg, { container, log, openDisk: openDiskBuffer });

@@ -3,6 +3,7 @@
  * on the agent's /metrics. One instance per process; plugin stats are pre-bound to attributes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -116,7 +117,34 @@ export class Telemetry {
     return out;
   }
 
+  private loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
+
+  /**
+   * Event-loop delay of this process since it started, as gauges in seconds:
+   * `viva_process_event_loop_delay_seconds{quantile="0.5"|"0.99"|"max"}` (a stalled loop delays
+   * every socket and timer; a soak records it next to RSS).
+   */
+  monitorEventLoop(): void {
+    if (this.loopDelay !== undefined) return;
+    // The histogram records the time between its timer's runs: the resolution is subtracted.
+    const resolutionMs = 10;
+    const h = monitorEventLoopDelay({ resolution: resolutionMs });
+    const seconds = (ns: number): number => Math.max(0, ns / 1e9 - resolutionMs / 1000);
+    h.enable();
+    this.loopDelay = h;
+    this.meter
+      .createObservableGauge('viva_process_event_loop_delay_seconds', {
+        description: 'Event-loop delay since the process started, by quantile (and max)',
+      })
+      .addCallback((r) => {
+        r.observe(seconds(h.percentile(50)), { quantile: '0.5' });
+        r.observe(seconds(h.percentile(99)), { quantile: '0.99' });
+        r.observe(seconds(h.max), { quantile: 'max' });
+      });
+  }
+
   async shutdown(): Promise<void> {
+    this.loopDelay?.disable();
     await this.provider.shutdown();
   }
 }
