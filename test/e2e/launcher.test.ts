@@ -62,7 +62,7 @@ describe('bin/viva.js launcher', () => {
   it('should run installed under node_modules, where node strips no types by itself', () => {
     // An install's layout: the package's files under node_modules/viva, its dependencies beside.
     const pkg = path.join(tempDir(), 'node_modules', 'viva');
-    for (const f of ['bin', 'core', 'plugins', 'package.json']) {
+    for (const f of ['bin', 'core', 'plugins', 'collector', 'package.json']) {
       fs.cpSync(path.join(repoRoot, f), path.join(pkg, f), {
         recursive: true,
         filter: (src) => !src.endsWith('.test.ts'),
