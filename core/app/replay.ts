@@ -58,12 +58,17 @@ export interface ReplayOptions {
   batchSize: number;
   /** Plugin state and disk buffers; default: a temporary directory removed afterwards. */
   dataDir?: string;
+  /** Only metrics whose time is within [since, until] (epoch ms) are replayed; the rest are skipped, counted. */
+  since?: number;
+  until?: number;
   log: Logger;
 }
 
 /** What a replay did. */
 export interface ReplaySummary {
   read: number;
+  /** Metrics outside --since / --until. */
+  skipped: number;
   rejected: number;
   /** Metrics written, and dropped, per output label. */
   written: Record<string, number>;
@@ -96,7 +101,7 @@ export async function replay(config: ValidConfig, o: ReplayOptions): Promise<Rep
       openDisk: openDiskBuffer,
     },
   );
-  const counts = { read: 0, rejected: 0 };
+  const counts = { read: 0, rejected: 0, skipped: 0 };
   const source = batches(o, counts)[Symbol.asyncIterator]();
   try {
     await run(agent, clock, source, o, config.agent.shutdown_timeout);
@@ -146,11 +151,20 @@ async function run(
 /** Batches of parsed metrics, at most batchSize each (and 100 ms of replayed time when paced). */
 async function* batches(
   o: ReplayOptions,
-  counts: { read: number; rejected: number },
+  counts: { read: number; rejected: number; skipped: number },
 ): AsyncGenerator<Metric[]> {
   const span = o.speed === Infinity ? Infinity : o.speed * 100;
   for await (const piece of pieces(o.file, o.framing)) {
-    const { metrics, errors } = o.parser.parse(piece.text, { defaultTime: [Date.now(), 0] });
+    const parsed = o.parser.parse(piece.text, { defaultTime: [Date.now(), 0] });
+    const { errors } = parsed;
+    let metrics = parsed.metrics;
+    if (o.since !== undefined || o.until !== undefined) {
+      const since = o.since ?? -Infinity;
+      const until = o.until ?? Infinity;
+      const within = metrics.filter((m) => m.timeMs >= since && m.timeMs <= until);
+      counts.skipped += metrics.length - within.length;
+      metrics = within;
+    }
     for (const e of errors) {
       if (counts.rejected < LOGGED_ERRORS)
         o.log.warn(

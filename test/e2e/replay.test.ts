@@ -120,6 +120,43 @@ drop_original = true`,
     );
   });
 
+  it('should replay only the window between --since and --until with the `file` source kind', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'data.lp');
+    const t0 = 1_700_000_000;
+    fs.writeFileSync(
+      data,
+      [0, 10, 20, 30].map((k) => `cpu,host=a usage=${k} ${t0 + k}000000000`).join('\n') + '\n',
+    );
+    const { file, out } = config(dir, '');
+    const since = new Date((t0 + 10) * 1000).toISOString();
+    const until = String((t0 + 20) * 1000);
+    const r = await runViva([
+      'replay',
+      'file',
+      '-c',
+      file,
+      '--from',
+      data,
+      '--since',
+      since,
+      '--until',
+      until,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('read 2, rejected 0, outside --since/--until 2, written outputs.file=2');
+    expect(lines(out)).toEqual([
+      `cpu,host=a usage=10 ${t0 + 10}000000000`,
+      `cpu,host=a usage=20 ${t0 + 20}000000000`,
+    ]);
+    const bad = await runViva(['replay', 'file', '-c', file, '--from', data, '--since', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--since "yesterday" is not a date');
+    const unknown = await runViva(['replay', 'kafka', '-c', file]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown replay source "kafka" (known: file, dead-letter)');
+  });
+
   it('should refuse a file whose format it cannot tell, with the usage', async () => {
     const dir = tempDir();
     const { file } = config(dir, '');

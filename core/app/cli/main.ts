@@ -17,7 +17,8 @@ commands:
   config check -c FILE|DIR                                     validate a config, list every problem
   plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
   plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
-  replay [file] -c FILE|DIR --from DATA [--speed max|N]        run the processors over recorded data in event time
+  replay [file] -c FILE|DIR --from DATA [--speed max|N] [--since T] [--until T]
+                                                               run the processors over recorded data in event time
   replay dead-letter -c FILE|DIR --destination NAME [--since T] [--until T]
                                                                write a collector destination's dead letters again
 `;

@@ -12,7 +12,7 @@ import type { Precision } from '../../model/metric/time.ts';
 import type { Registry } from '../../plugin/registry.ts';
 import { createLogger } from '../logger.ts';
 import { replay, type ReplayFraming, type ReplaySummary } from '../replay.ts';
-import { Exit, parse, UsageError } from './args.ts';
+import { Exit, parse, parseTimeBound, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
 
 const OPTIONS = {
@@ -33,6 +33,8 @@ const OPTIONS = {
   'csv-no-header': { type: 'boolean', default: false },
   'csv-delimiter': { type: 'string' },
   'csv-comment': { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
   'log-level': { type: 'string', default: 'warn' },
 } as const;
 
@@ -104,7 +106,9 @@ export function summaryLine(file: string, s: ReplaySummary): string {
   const dropped = Object.values(s.dropped).reduce((a, b) => a + b, 0);
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : s.read;
   return (
-    `viva replay ${path.basename(file)}: read ${s.read}, rejected ${s.rejected}, written ${per(s.written) || '-'}` +
+    `viva replay ${path.basename(file)}: read ${s.read}, rejected ${s.rejected}` +
+    (s.skipped > 0 ? `, outside --since/--until ${s.skipped}` : '') +
+    `, written ${per(s.written) || '-'}` +
     (dropped > 0 ? `, dropped ${per(s.dropped)}` : '') +
     ` in ${s.seconds.toFixed(2)} s (${rate} metrics/s)`
   );
@@ -143,6 +147,8 @@ async function replayFile(argv: string[], registry: Registry): Promise<number> {
   const { parser, framing } = parserOf(values, from);
   const speed = values.speed === 'max' ? Infinity : positive(values.speed, '--speed');
   const batchSize = Math.floor(positive(values['batch-size'], '--batch-size'));
+  const since = values.since === undefined ? undefined : parseTimeBound(values.since, '--since');
+  const until = values.until === undefined ? undefined : parseTimeBound(values.until, '--until');
   const cfg = await loadValid(values.config, registry);
   if (cfg === undefined) return Exit.CONFIG;
   const log = createLogger(values['log-level']);
@@ -155,6 +161,8 @@ async function replayFile(argv: string[], registry: Registry): Promise<number> {
       speed,
       batchSize,
       dataDir: values['data-dir'],
+      since,
+      until,
       log,
     });
   } catch (e) {
