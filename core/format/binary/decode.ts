@@ -264,27 +264,40 @@ export function peekBatchCount(input: Uint8Array): number {
 
 // ---- Validation without materializing (validateBatch) ------------------------------------------
 // The same walk as metric()/readFields() over the same cursor and primitives, so the same input
-// fails with the same message at the same byte, but strings stay byte spans of the input: the
-// string table holds (start, length), keys are compared by table index, then by bytes, and only
-// when a span is not valid UTF-8 (the decoder turns each bad sequence into U+FFFD, so two
-// different spans can decode equal) by the decoded strings.
+// fails with the same message at the same byte, but strings stay byte spans of the input. Each
+// string table entry gets, when it is read, a hash of its bytes, or -1 when it is not valid UTF-8
+// (the decoder turns each bad sequence into U+FFFD, so two different spans can decode equal).
+// Two keys are the same string when they are one table entry; otherwise valid entries with
+// different hashes differ, and the rest are compared by bytes, or decoded when a span is invalid.
 
-/** String table of the validator: start and byte length of each entry, its UTF-8 state. */
+/** String table of the validator: start, byte length and hash (-1: not UTF-8) of each entry. */
 let spanAt: number[] = [];
 let spanLen: number[] = [];
-/** 0 not known yet, 1 valid UTF-8, 2 not valid. */
-let spanUtf8: number[] = [];
-/** Keys of the current tag or field list (table indexes), a Set of their strings past KEY_SCAN. */
-const keys: number[] = [];
-let keySet: Set<string> | null = null;
+let spanHash: number[] = [];
 /** Up to this many keys a list is checked for duplicates pairwise; beyond, by a Set. */
 const KEY_SCAN = 16;
+/** Keys of the current tag or field list (table indexes); a Set of their strings past KEY_SCAN. */
+const keys = new Int32Array(KEY_SCAN);
+let keyCount = 0;
+let keySet: Set<string> | null = null;
 
 function skipStr(): void {
   const n = varint();
   const at = pos;
   if (n > end - at) fail('string past the end');
   pos = at + n;
+}
+
+/** FNV-1a of a span, non-negative, or -1 when the span is not valid UTF-8. */
+function spanHashOf(at: number, stop: number): number {
+  let h = 0x811c9dc5;
+  let ascii = true;
+  for (let j = at; j < stop; j++) {
+    const c = buf[j];
+    if (c > 127) ascii = false;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return ascii || isUtf8(buf.subarray(at, stop)) ? h >>> 1 : -1;
 }
 
 /** A string reference as a table index, or -1 for the end of a list. */
@@ -303,7 +316,7 @@ function refIndex(): number {
   pos = at + n;
   spanAt.push(at);
   spanLen.push(n);
-  spanUtf8.push(0);
+  spanHash.push(spanHashOf(at, pos));
   return spanAt.length - 1;
 }
 
@@ -316,35 +329,20 @@ function spanString(i: number): string {
   return buf.toString('utf8', spanAt[i], spanAt[i] + spanLen[i]);
 }
 
-function validUtf8(i: number): boolean {
-  if (spanUtf8[i] === 0) {
-    const at = spanAt[i];
-    const stop = at + spanLen[i];
-    let ascii = true;
-    for (let j = at; j < stop; j++) {
-      if (buf[j] > 127) {
-        ascii = false;
-        break;
-      }
-    }
-    spanUtf8[i] = ascii || isUtf8(buf.subarray(at, stop)) ? 1 : 2;
-  }
-  return spanUtf8[i] === 1;
-}
-
 /** Whether table entries a and b decode to the same string. */
 function sameString(a: number, b: number): boolean {
   if (a === b) return true;
-  const n = spanLen[a];
-  if (n === spanLen[b]) {
+  const ha = spanHash[a];
+  const hb = spanHash[b];
+  if (ha >= 0 && hb >= 0) {
+    // Valid UTF-8 decodes one to one: equal strings are equal bytes.
+    const n = spanLen[a];
+    if (ha !== hb || n !== spanLen[b]) return false;
     const pa = spanAt[a];
     const pb = spanAt[b];
-    let j = 0;
-    while (j < n && buf[pa + j] === buf[pb + j]) j++;
-    if (j === n) return true;
+    for (let j = 0; j < n; j++) if (buf[pa + j] !== buf[pb + j]) return false;
+    return true;
   }
-  // Different bytes: different strings, unless a replacement character makes them meet.
-  if (validUtf8(a) && validUtf8(b)) return false;
   return spanString(a) === spanString(b);
 }
 
@@ -356,15 +354,20 @@ function addKey(k: number): boolean {
     keySet.add(s);
     return true;
   }
-  for (let j = 0; j < keys.length; j++) if (sameString(keys[j], k)) return false;
-  keys.push(k);
-  if (keys.length > KEY_SCAN) keySet = new Set(keys.map(spanString));
+  for (let j = 0; j < keyCount; j++) if (sameString(keys[j], k)) return false;
+  if (keyCount === KEY_SCAN) {
+    keySet = new Set();
+    for (let j = 0; j < keyCount; j++) keySet.add(spanString(keys[j]));
+    keySet.add(spanString(k));
+  } else {
+    keys[keyCount++] = k;
+  }
   return true;
 }
 
 function clearKeys(): void {
-  keys.length = 0;
-  keySet = null;
+  keyCount = 0;
+  if (keySet !== null) keySet = null;
 }
 
 function skipF64(): void {
@@ -455,7 +458,7 @@ export function validateBatch(input: Uint8Array): number {
     const count = header(input);
     spanAt = [];
     spanLen = [];
-    spanUtf8 = [];
+    spanHash = [];
     for (let i = 0; i < count; i++) skimMetric();
     if (pos !== end) fail('trailing bytes');
     return count;
@@ -465,7 +468,7 @@ export function validateBatch(input: Uint8Array): number {
     buf = EMPTY;
     spanAt = [];
     spanLen = [];
-    spanUtf8 = [];
+    spanHash = [];
     clearKeys();
   }
 }
