@@ -354,7 +354,13 @@ function addKey(k: number): boolean {
     keySet.add(s);
     return true;
   }
-  for (let j = 0; j < keyCount; j++) if (sameString(keys[j], k)) return false;
+  const h = spanHash[k];
+  for (let j = 0; j < keyCount; j++) {
+    // Two valid entries with different hashes differ: skip the call for them.
+    const o = keys[j];
+    const ho = spanHash[o];
+    if ((ho === h || ho < 0 || h < 0) && sameString(o, k)) return false;
+  }
   if (keyCount === KEY_SCAN) {
     keySet = new Set();
     for (let j = 0; j < keyCount; j++) keySet.add(spanString(keys[j]));
