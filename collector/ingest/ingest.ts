@@ -10,7 +10,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Counter, Histogram } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { decodeBatch, encodeBatch } from '../../core/format/binary/index.ts';
+import { encodeBatch, validateBatch } from '../../core/format/binary/index.ts';
 import { parseLineProtocol } from '../../core/format/lineprotocol/index.ts';
 import { sameSecret } from '../../core/lib/listen/auth.ts';
 import { LogThrottle } from '../../core/engine/telemetry/log-throttle.ts';
@@ -249,9 +249,10 @@ export class Ingest {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type === BINARY_CONTENT_TYPE) {
       try {
-        const metrics = decodeBatch(body);
-        if (metrics.length === 0) return new Refusal(400, 'malformed', 'batch holds no metric');
-        return { bytes: body, count: metrics.length };
+        // Checked as strictly as a destination's decodeBatch, without building the metrics.
+        const count = validateBatch(body);
+        if (count === 0) return new Refusal(400, 'malformed', 'batch holds no metric');
+        return { bytes: body, count };
       } catch (e) {
         return new Refusal(400, 'malformed', (e as Error).message);
       }

@@ -5,5 +5,5 @@
  * are not numbers; an unmarked bigint comes back marked `int`. A metric needs a name and a field.
  */
 export { encodeBatch, encodable } from './encode.ts';
-export { decodeBatch, peekBatchCount } from './decode.ts';
+export { decodeBatch, peekBatchCount, validateBatch } from './decode.ts';
 export { VERSION as BINARY_FORMAT_VERSION } from './wire.ts';

@@ -2,6 +2,7 @@
  * Decoder of the binary batch format (layout in wire.ts). Every read is bounds-checked and every
  * loop consumes input, so garbage ends in a VivaError, never in a crash or a hang.
  */
+import { isUtf8 } from 'node:buffer';
 import { ErrorCode, VivaError } from '../../model/errors/index.ts';
 import { Metric } from '../../model/metric/metric.ts';
 import type { FieldTypes, Fields, Tags } from '../../model/metric/metric.ts';
@@ -258,5 +259,222 @@ export function peekBatchCount(input: Uint8Array): number {
     throw wrap(err);
   } finally {
     buf = EMPTY;
+  }
+}
+
+// ---- Validation without materializing (validateBatch) ------------------------------------------
+// The same walk as metric()/readFields() over the same cursor and primitives, so the same input
+// fails with the same message at the same byte, but strings stay byte spans of the input. Each
+// string table entry gets, when it is read, a hash of its bytes, or -1 when it is not valid UTF-8
+// (the decoder turns each bad sequence into U+FFFD, so two different spans can decode equal).
+// Two keys are the same string when they are one table entry; otherwise valid entries with
+// different hashes differ, and the rest are compared by bytes, or decoded when a span is invalid.
+
+/** String table of the validator: start, byte length and hash (-1: not UTF-8) of each entry. */
+let spanAt: number[] = [];
+let spanLen: number[] = [];
+let spanHash: number[] = [];
+/** Up to this many keys a list is checked for duplicates pairwise; beyond, by a Set. */
+const KEY_SCAN = 16;
+/** Keys of the current tag or field list (table indexes); a Set of their strings past KEY_SCAN. */
+const keys = new Int32Array(KEY_SCAN);
+let keyCount = 0;
+let keySet: Set<string> | null = null;
+
+function skipStr(): void {
+  const n = varint();
+  const at = pos;
+  if (n > end - at) fail('string past the end');
+  pos = at + n;
+}
+
+/** FNV-1a of a span, non-negative, or -1 when the span is not valid UTF-8. */
+function spanHashOf(at: number, stop: number): number {
+  let h = 0x811c9dc5;
+  let ascii = true;
+  for (let j = at; j < stop; j++) {
+    const c = buf[j];
+    if (c > 127) ascii = false;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return ascii || isUtf8(buf.subarray(at, stop)) ? h >>> 1 : -1;
+}
+
+/** A string reference as a table index, or -1 for the end of a list. */
+function refIndex(): number {
+  const r = varint();
+  if (r >= REF_BASE) {
+    const i = r - REF_BASE;
+    if (i >= spanAt.length) fail('unknown string reference');
+    return i;
+  }
+  if (r === REF_END) return -1;
+  // REF_NEW (the only value left): an inline string that joins the table.
+  const n = varint();
+  const at = pos;
+  if (n > end - at) fail('string past the end');
+  pos = at + n;
+  spanAt.push(at);
+  spanLen.push(n);
+  spanHash.push(spanHashOf(at, pos));
+  return spanAt.length - 1;
+}
+
+function refIndexNotEnd(): number {
+  const i = refIndex();
+  return i < 0 ? fail('unexpected end of list') : i;
+}
+
+function spanString(i: number): string {
+  return buf.toString('utf8', spanAt[i], spanAt[i] + spanLen[i]);
+}
+
+/** Whether table entries a and b decode to the same string. */
+function sameString(a: number, b: number): boolean {
+  if (a === b) return true;
+  const ha = spanHash[a];
+  const hb = spanHash[b];
+  if (ha >= 0 && hb >= 0) {
+    // Valid UTF-8 decodes one to one: equal strings are equal bytes.
+    const n = spanLen[a];
+    if (ha !== hb || n !== spanLen[b]) return false;
+    const pa = spanAt[a];
+    const pb = spanAt[b];
+    for (let j = 0; j < n; j++) if (buf[pa + j] !== buf[pb + j]) return false;
+    return true;
+  }
+  return spanString(a) === spanString(b);
+}
+
+/** Adds a key to the current list; false when the list already holds an equal one. */
+function addKey(k: number): boolean {
+  if (keySet !== null) {
+    const s = spanString(k);
+    if (keySet.has(s)) return false;
+    keySet.add(s);
+    return true;
+  }
+  const h = spanHash[k];
+  for (let j = 0; j < keyCount; j++) {
+    // Two valid entries with different hashes differ: skip the call for them.
+    const o = keys[j];
+    const ho = spanHash[o];
+    if ((ho === h || ho < 0 || h < 0) && sameString(o, k)) return false;
+  }
+  if (keyCount === KEY_SCAN) {
+    keySet = new Set();
+    for (let j = 0; j < keyCount; j++) keySet.add(spanString(keys[j]));
+    keySet.add(spanString(k));
+  } else {
+    keys[keyCount++] = k;
+  }
+  return true;
+}
+
+function clearKeys(): void {
+  keyCount = 0;
+  if (keySet !== null) keySet = null;
+}
+
+function skipF64(): void {
+  if (pos + 8 > end) fail('unexpected end');
+  pos += 8;
+}
+
+/** Skips a field value of a kind; checks what value() and big() check. */
+function skipValue(kind: number): void {
+  switch (kind) {
+    case K_F64:
+      skipF64();
+      return;
+    case K_VARINT:
+    case K_NEGVAR:
+      varint();
+      return;
+    case K_STRING:
+      skipStr();
+      return;
+    case K_TRUE:
+    case K_FALSE:
+      return;
+    case K_I64:
+    case K_U64:
+      skipF64();
+      return;
+    case K_BIGDEC: {
+      const n = varint();
+      const at = pos;
+      if (n > end - at) fail('string past the end');
+      pos = at + n;
+      // As /^-?\d+$/ on the decoded string: a non-ASCII byte never decodes to a digit or "-".
+      let j = at < pos && buf[at] === 45 ? at + 1 : at;
+      let ok = n <= MAX_BIGDEC_CHARS && j < pos;
+      for (; ok && j < pos; j++) ok = buf[j] >= 48 && buf[j] <= 57;
+      if (!ok) fail('bad decimal bigint');
+      return;
+    }
+    default:
+      fail('unknown field kind');
+  }
+}
+
+function skimMetric(): void {
+  const start = pos;
+  const flags = byte();
+  if ((flags & ~FLAGS_MASK) !== 0) fail('bad metric flags', start);
+  const nameAt = pos;
+  if (spanLen[refIndexNotEnd()] === 0) fail('empty metric name', nameAt);
+  if ((flags & TIME_F64) === 0) varint();
+  else skipF64();
+  if ((flags & NS_F64) === 0) varint();
+  else skipF64();
+  clearKeys();
+  for (let at = pos, k = refIndex(); k >= 0; at = pos, k = refIndex()) {
+    if (!addKey(k)) fail('duplicate tag key', at);
+    refIndexNotEnd();
+  }
+  clearKeys();
+  let count = 0;
+  for (let at = pos, k = refIndex(); k >= 0; at = pos, k = refIndex()) {
+    if (!addKey(k)) fail('duplicate field key', at);
+    const typeAt = pos;
+    const t = byte();
+    const kind = t & 15;
+    skipValue(kind);
+    const mark = t >> MARK_SHIFT;
+    if (mark === 0) {
+      if (kind === K_I64 || kind === K_U64 || kind === K_BIGDEC)
+        fail('bigint field without int/uint type', typeAt);
+    } else {
+      if (mark !== MARK_INT && mark !== MARK_UINT) fail('bad field marker', typeAt);
+      if (kind === K_STRING || kind === K_TRUE || kind === K_FALSE)
+        fail('int/uint type on a non-number field', typeAt);
+    }
+    count++;
+  }
+  if (count === 0) fail('metric without fields', start);
+}
+
+/**
+ * Checks a batch as decodeBatch does, without building metrics or (mostly) strings: returns the
+ * number of metrics, or throws the VivaError decodeBatch would throw for the same input.
+ */
+export function validateBatch(input: Uint8Array): number {
+  try {
+    const count = header(input);
+    spanAt = [];
+    spanLen = [];
+    spanHash = [];
+    for (let i = 0; i < count; i++) skimMetric();
+    if (pos !== end) fail('trailing bytes');
+    return count;
+  } catch (err) {
+    throw wrap(err);
+  } finally {
+    buf = EMPTY;
+    spanAt = [];
+    spanLen = [];
+    spanHash = [];
+    clearKeys();
   }
 }

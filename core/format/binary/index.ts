@@ -1,1 +1,1 @@
-export { encodeBatch, decodeBatch, peekBatchCount, BINARY_FORMAT_VERSION } from './codec.ts';
+export { encodeBatch, decodeBatch, peekBatchCount, validateBatch, BINARY_FORMAT_VERSION } from './codec.ts';
