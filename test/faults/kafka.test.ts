@@ -70,7 +70,7 @@ describe('fault suite: kafka', () => {
     const file = path.join(dir, 'agent.toml');
     fs.writeFileSync(
       file,
-      `[agent]\nflush_interval = "100ms"\ndata_dir = "${dir}"\nomit_hostname = true\n\n` +
+      `[agent]\nflush_interval = "100ms"\nhttp_listen = ""\ndata_dir = "${dir}"\nomit_hostname = true\n\n` +
         `[[inputs.http_listener]]\nservice_address = "127.0.0.1:${listen}"\n\n` +
         `[[outputs.kafka]]\nbrokers = ["${broker}"]\ntopic = "${topic}"\nbuffer_strategy = "disk"\n` +
         `connect_timeout = "2s"\nrequest_timeout = "5s"\n` +

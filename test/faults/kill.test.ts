@@ -33,6 +33,7 @@ afterEach(async () => {
 
 function config(dir: string, listen: number, sinkPort: number): string {
   return `[agent]
+http_listen = ""
 flush_interval = "100ms"
 data_dir = "${dir}"
 omit_hostname = true

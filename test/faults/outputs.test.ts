@@ -127,7 +127,7 @@ retry_max_backoff = "100ms"
 `;
     fs.writeFileSync(
       file,
-      `[agent]\nflush_interval = "100ms"\ndata_dir = "${dir}"\nomit_hostname = true\n\n` +
+      `[agent]\nflush_interval = "100ms"\nhttp_listen = ""\ndata_dir = "${dir}"\nomit_hostname = true\n\n` +
         `[[inputs.http_listener]]\nservice_address = "127.0.0.1:${listen}"\n` +
         output(a.port, 'memory') +
         output(b.port, 'disk'),
@@ -172,12 +172,15 @@ retry_max_backoff = "100ms"
     const out = path.join(disk, 'out.lp');
     fs.writeFileSync(
       file,
-      `[agent]\nflush_interval = "100ms"\ndata_dir = "${path.join(disk, 'data')}"\nomit_hostname = true\n\n` +
+      `[agent]\nflush_interval = "100ms"\nhttp_listen = ""\ndata_dir = "${path.join(disk, 'data')}"\nomit_hostname = true\n\n` +
         `[[inputs.http_listener]]\nservice_address = "127.0.0.1:${listen}"\n\n` +
         `[[outputs.http]]\nurl = "http://127.0.0.1:${s.port}/write"\nbuffer_strategy = "disk"\n` +
         `retry_initial_backoff = "20ms"\nretry_max_backoff = "100ms"\n\n` +
-        `[[outputs.file]]\nfiles = ["${out}"]\nretry_initial_backoff = "20ms"\nretry_max_backoff = "100ms"\n`,
+        `[[outputs.file]]\nfiles = ["${out}"]\nwhen_full = "block"\nretry_initial_backoff = "20ms"\nretry_max_backoff = "100ms"\n`,
     );
+    // The file output blocks when full (429 to the sender): while the disk is full it cannot write,
+    // and a batch the disk buffer refused (500) still reaches it (the fan-out goes on past a failing
+    // buffer), so with drop_oldest it would drop acknowledged metrics, counted but lost.
     const load = newLoad();
     const agent = await startAgent(file, listen, running);
     const stop = loadUntilStopped(listen, load, rnd, agent);
