@@ -25,10 +25,11 @@ import { ended, ending, prng, seed, startAgent } from './load.ts';
 
 const floodMs = Number(process.env.VIVA_FLOOD_SECONDS ?? 8) * 1000;
 /**
- * Peak RSS bound. Measured peaks (2 shared cores, Node 24): agent about 200 MB, collector about
- * 150 MB (docs/TESTING.md); an unbounded buffer or body accounting grows past 1 GB within seconds
- * at these rates (issue 12 saw 40 × 30 MB bodies leave 1 GB), so 400 MB leaves a 2× margin for
- * GC timing while still catching a leak.
+ * Peak RSS bound. Measured (2 shared cores, Node 24, 7 runs; docs/TESTING.md): both processes idle
+ * at about 186 MiB under the test runner's flags; the agent peaked at 229 to 244 MiB (once 341),
+ * the collector at 201 to 213 MiB. 400 MiB leaves room for garbage-collection timing above the
+ * highest peak while still catching unbounded growth, which at these rates passes 1 GB within
+ * seconds (issue 12 saw 40 × 30 MB bodies leave 1 GB).
  */
 const RSS_BOUND = 400 * 1024 * 1024;
 const MAX_CONNECTIONS = 20;
@@ -47,12 +48,16 @@ afterEach(async () => {
 });
 
 /** Samples VmRSS of a process every 100 ms; `stop()` returns the peak in bytes. */
-function rssSampler(pid: number): { peak: () => number; stop: () => number } {
+function rssSampler(pid: number): { peak: () => number; phase: () => number; stop: () => number } {
   let peak = 0;
+  let phasePeak = 0;
   const sample = (): void => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m !== null) peak = Math.max(peak, Number(m[1]) * 1024);
+      if (m !== null) {
+        peak = Math.max(peak, Number(m[1]) * 1024);
+        phasePeak = Math.max(phasePeak, Number(m[1]) * 1024);
+      }
     } catch {
       // The process is gone: the oracle reports it through ending().
     }
@@ -61,12 +66,27 @@ function rssSampler(pid: number): { peak: () => number; stop: () => number } {
   const timer = setInterval(sample, 100);
   return {
     peak: () => peak,
+    /** The peak since the previous call. */
+    phase: () => {
+      sample();
+      const p = phasePeak;
+      phasePeak = 0;
+      return p;
+    },
     stop: () => {
       clearInterval(timer);
       sample();
       return peak;
     },
   };
+}
+
+/** Bytes of the files under `dir` (the collector's spool). */
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) n += fs.statSync(path.join(e.parentPath, e.name)).size;
+  return n;
 }
 
 function mib(bytes: number): string {
@@ -182,6 +202,7 @@ retry_max_backoff = "200ms"
     const agent = await startAgent(file, listen, running);
     const rss = rssSampler(agent.child.pid ?? 0);
     const idle = rss.peak();
+    rss.phase();
     const alive = (): void => {
       expect(ending(agent), `the agent died: ${agent.stderr().slice(-2000)}`).toBeNull();
     };
@@ -207,6 +228,7 @@ retry_max_backoff = "200ms"
       codes,
     );
     alive();
+    const httpPeak = rss.phase();
     const bad = [...codes.keys()].filter((c) => !ALLOWED.has(c));
     expect(bad, `unexpected HTTP answers: ${codesText(codes)}`).toEqual([]);
     expect(codes.get(413) ?? 0, codesText(codes)).toBeGreaterThan(0);
@@ -266,6 +288,7 @@ retry_max_backoff = "200ms"
     const closedDuringFlood = closedByAgent;
     const pausedOpen = sockets.filter((s) => paused.has(s) && !s.destroyed && s.readyState === 'open').length;
     alive();
+    const tcpPeak = rss.phase();
     for (const s of sockets) s.destroy();
 
     // 3. statsd over UDP: 10× max_series distinct series, repeated for the whole flood.
@@ -283,6 +306,7 @@ retry_max_backoff = "200ms"
     }
     u.close();
     alive();
+    const statsdPeak = rss.phase();
 
     // 4. Recovery: the destination is healthy again, a new small write is accepted and delivered.
     const peak = rss.stop();
@@ -307,7 +331,8 @@ retry_max_backoff = "200ms"
       `floods (agent): http answers ${codesText(codes)}; tcp ${FLOOD_CONNECTIONS} connections, ` +
         `at most ${openTcp} open after the excess was closed (${stillOpen} at the end, ${pausedOpen} of them with reads paused by ` +
         `the agent), ${closedDuringFlood} closed by the agent, ${(tcpBytes / 1e6).toFixed(1)} MB offered; ` +
-        `statsd ${datagrams} datagrams; RSS idle ${mib(idle)} MiB, peak ${mib(peak)} MiB`,
+        `statsd ${datagrams} datagrams; RSS idle ${mib(idle)} MiB, peak ${mib(peak)} MiB ` +
+        `(http ${mib(httpPeak)}, tcp ${mib(tcpPeak)}, statsd ${mib(statsdPeak)})`,
     );
     expect(openTcp).toBeLessThanOrEqual(MAX_CONNECTIONS);
     // Not every connection was refused: the listener kept serving up to its limit.
@@ -375,6 +400,7 @@ when_full = "block"
     expect(codes.get(413) ?? 0, codesText(codes)).toBeGreaterThan(0);
 
     const peak = rss.stop();
+    const spooled = dirBytes(path.join(dir, 'data'));
     sink.failWith = null;
     await waitFor(
       async () => (await postBatch(c.port, makeMetrics('recovered', 0, 1), { agent: 'after' })) === 204,
@@ -388,7 +414,7 @@ when_full = "block"
     );
     expect(ending(c.proc), `the collector died: ${c.proc.stderr().slice(-2000)}`).toBeNull();
     console.log(
-      `floods (collector): http answers ${codesText(codes)}; RSS idle ${mib(idle)} MiB, peak ${mib(peak)} MiB`,
+      `floods (collector): http answers ${codesText(codes)}; data_dir ${mib(spooled)} MiB after the flood; RSS idle ${mib(idle)} MiB, peak ${mib(peak)} MiB`,
     );
     expect(peak, `peak RSS ${peak} bytes`).toBeLessThan(RSS_BOUND);
   });
