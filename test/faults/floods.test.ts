@@ -373,9 +373,13 @@ when_full = "block"
     const idle = rss.peak();
 
     // 200 concurrent senders; one in four sends a batch of 10× max_body_size (uncompressed, as
-    // agents may), the others batches of 200 new series each, until the spool is full (429).
+    // agents may), the others batches of 2000 new series each (about 28 KB), so the spool fills
+    // (429) within the flood. 64 batches are encoded once and sent under new batch ids.
     const big = Buffer.alloc(10 * MAX_BODY, 1);
     const base = Math.floor(rnd() * 1e6);
+    const batches = Array.from({ length: 64 }, (_, k) =>
+      encodeBatch(makeMetrics('flood', base + k * 2000, 2000, { unique: `u${base + k}` })),
+    );
     const codes = new Map<number, number>();
     await httpFlood(
       `http://127.0.0.1:${c.port}/v1/batch`,
@@ -385,7 +389,7 @@ when_full = "block"
         i % 4 === 0
           ? { data: big, headers: { 'content-type': 'application/vnd.viva.batch' } }
           : {
-              data: encodeBatch(makeMetrics('flood', base + i * 200, 200, { unique: `u${base + i}` })),
+              data: batches[i % batches.length],
               headers: {
                 'content-type': 'application/vnd.viva.batch',
                 'x-viva-agent': 'flood',
@@ -398,15 +402,26 @@ when_full = "block"
     const bad = [...codes.keys()].filter((k) => !ALLOWED.has(k));
     expect(bad, `unexpected HTTP answers: ${codesText(codes)}`).toEqual([]);
     expect(codes.get(413) ?? 0, codesText(codes)).toBeGreaterThan(0);
+    // The spool reached spool_max_bytes and ingest pushed back.
+    expect(codes.get(429) ?? 0, codesText(codes)).toBeGreaterThan(0);
 
     const peak = rss.stop();
     const spooled = dirBytes(path.join(dir, 'data'));
+    // Bounded on disk too: the limit, plus at most the batches in flight when it was reached
+    // (max_connections × max_body_size), plus 1 MiB for the rest of data_dir.
+    expect(spooled).toBeLessThan(2 * 2 ** 20 + MAX_CONNECTIONS * MAX_BODY + 2 ** 20);
     sink.failWith = null;
     await waitFor(
       async () => (await postBatch(c.port, makeMetrics('recovered', 0, 1), { agent: 'after' })) === 204,
       'a small batch to be accepted after the flood',
       60_000,
-    );
+    ).catch((err: unknown) => {
+      console.log(
+        `sink: ${sink.requests} requests, ${sink.lines.length} lines; data_dir ${dirBytes(path.join(dir, 'data'))}; ` +
+          `collector log:\n${c.proc.stderr().slice(-3000)}`,
+      );
+      throw err;
+    });
     await waitFor(
       () => sink.lines.some((l) => l.startsWith('recovered')),
       'the small batch delivered',
