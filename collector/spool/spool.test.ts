@@ -217,6 +217,22 @@ describe('Spool', () => {
     expect(s.bytes).toBeLessThan(3000);
   });
 
+  it('should not stay full once readers committed when maxBytes is below the default segment size', async () => {
+    // A collector with spool_max_bytes under 64 MiB once kept the one segment being written, full,
+    // and answered 429 forever after its destination had taken everything.
+    const s = spoolAt({ maxBytes: 4000 });
+    const r = s.reader('a');
+    let i = 0;
+    while (!s.isFull()) await s.append(payload(i++));
+    const got = await drain(r);
+    expect(got).toHaveLength(i);
+    r.commit(got[i - 1]);
+    await waitImmediate();
+    expect(s.isFull()).toBe(false);
+    await s.append(payload(i));
+    expect(s.isFull()).toBe(false);
+  });
+
   it('should refuse a second open of the same directory with a clear error', async () => {
     spoolAt();
     expect(() => openSpool(dir)).toThrow(VivaError);

@@ -43,7 +43,10 @@ export interface SpoolOptions {
   fsync: SpoolFsync;
   /** fsync period of 'interval'. Default 1000. */
   fsyncIntervalMs?: number;
-  /** A new segment once the current one would pass this, and on every open. Default 64 MiB. */
+  /**
+   * A new segment once the current one would pass this, and on every open. Default 64 MiB, or
+   * maxBytes / 4 when smaller, so that what readers passed can be deleted before the spool is full.
+   */
   segmentBytes?: number;
   log: Logger;
   /** Corrupt or torn records found at open or read (each counted once per process). */
@@ -87,8 +90,14 @@ export class Spool implements ReaderHost {
 
   private constructor(opts: SpoolOptions) {
     this.dir = opts.dir;
-    this.segmentBytes = positive('segmentBytes', opts.segmentBytes ?? 64 << 20);
     this.maxBytes = positive('maxBytes', opts.maxBytes);
+    // The segment being written is never deleted, so by default it stays well under maxBytes:
+    // otherwise a spool filled to maxBytes stays full (ingest answers 429 forever) after every
+    // reader passed it.
+    this.segmentBytes = positive(
+      'segmentBytes',
+      opts.segmentBytes ?? Math.min(64 << 20, Math.max(1, Math.floor(this.maxBytes / 4))),
+    );
     this.policy = opts.fsync;
     if (!POLICIES.includes(this.policy)) throw invalid(`unknown fsync policy "${this.policy as string}"`);
     const intervalMs = positive('fsyncIntervalMs', opts.fsyncIntervalMs ?? 1000);
