@@ -167,6 +167,7 @@ describe('fault suite: floods at 10× the configured limits', () => {
     fs.writeFileSync(
       file,
       `[agent]
+http_listen = ""
 flush_interval = "100ms"
 interval = "1s"
 data_dir = "${dir}"
