@@ -16,7 +16,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const OUT = path.join(ROOT, '.fuzz');
 const SECONDS = Number(process.env.VIVA_FUZZ_SECONDS ?? 60);
 const RSS_LIMIT_MB = 512;
-const HANG_SECONDS = 10;
+// The config target's first input waits for every plugin to load and be instrumented (about 15 s).
+const HANG_SECONDS = 30;
 
 interface Outcome {
   target: string;
