@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The tools the deployment tests (test/deploy/) check deploy/ with, installed when missing:
+#   - systemd-analyze (Debian's systemd package) for `systemd-analyze verify` and `security`;
+#   - kubernetes-validate from PyPI (it ships the Kubernetes API JSON schemas, so nothing is
+#     downloaded at validation time) in a venv under .cache/deploy-tools/venv.
+# Idempotent and quick when all is there. Prints nothing on stdout.
+set -Eeuo pipefail
+
+REPO_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+CACHE_DIR="${VIVA_CACHE_DIR:-$REPO_DIR/.cache}"
+VENV="$CACHE_DIR/deploy-tools/venv"
+KUBERNETES_VALIDATE_VERSION=1.37.0
+export PATH="$PATH:/usr/sbin:/sbin"
+
+log() { printf '[deploy-tools] %s\n' "$*" >&2; }
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then
+    "$@"
+  else
+    sudo -n "$@"
+  fi
+}
+
+if ! command -v systemd-analyze >/dev/null; then
+  log "installing systemd (for systemd-analyze)"
+  as_root apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends systemd >&2
+fi
+
+if [[ ! -x $VENV/bin/kubernetes-validate ]] ||
+  ! "$VENV/bin/kubernetes-validate" --version 2>/dev/null | grep -q "$KUBERNETES_VALIDATE_VERSION"; then
+  log "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION into $VENV"
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" >&2
+fi
