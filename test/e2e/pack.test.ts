@@ -66,6 +66,8 @@ describe('npm pack and npm install -g', () => {
       'conf/agent.toml',
       'deploy/systemd/viva-agent.service',
       'deploy/systemd/install.sh',
+      'deploy/k8s/base/kustomization.yaml',
+      'docs/OPERATIONS.md',
     ])
       expect(files).toContain(`package/${f}`);
     expect(files.filter((f) => f.endsWith('.test.ts') || f.startsWith('package/test/'))).toEqual([]);
