@@ -18,6 +18,11 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 log() { printf '[deploy-tools] %s\n' "$*" >&2; }
 
+# Test files run in parallel and each calls this script: one installs, the others wait for it.
+mkdir -p "$CACHE_DIR/deploy-tools"
+exec 9>"$CACHE_DIR/deploy-tools/.lock"
+flock 9
+
 as_root() {
   if [[ $EUID -eq 0 ]]; then
     "$@"
