@@ -4,7 +4,10 @@
 #   - kubernetes-validate from PyPI (it ships the Kubernetes API JSON schemas, so nothing is
 #     downloaded at validation time) in a venv under .cache/deploy-tools/venv;
 #   - kustomize (the kustomize built into kubectl), built with `go install` from its Go module
-#     into .cache/deploy-tools/bin, unless a kustomize of that version is on PATH.
+#     into .cache/deploy-tools/bin, unless a kustomize of that version is on PATH;
+#   - Strimzi's Java model of its custom resources (io.strimzi:api from Maven Central, with its
+#     dependencies): the classpath for test/deploy/strimzi/StrimziModelCheck.java, written to
+#     .cache/deploy-tools/strimzi.classpath.
 # Idempotent and quick when all is there. Prints nothing on stdout.
 set -Eeuo pipefail
 
@@ -56,4 +59,12 @@ if [[ ! -x $BIN/kustomize || "$(cat "$BIN/kustomize.version" 2>/dev/null)" != "$
     GOBIN="$BIN" GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION" >&2
   fi
   echo "$KUSTOMIZE_VERSION" >"$BIN/kustomize.version"
+fi
+
+# The Maven classpath of test/deploy/strimzi/pom.xml (resolved again when the pom changes).
+STRIMZI_POM="$REPO_DIR/test/deploy/strimzi/pom.xml"
+STRIMZI_CP="$CACHE_DIR/deploy-tools/strimzi.classpath"
+if [[ ! -s $STRIMZI_CP || $STRIMZI_POM -nt $STRIMZI_CP ]] || ! tr ':' '\n' <"$STRIMZI_CP" | xargs ls >/dev/null 2>&1; then
+  log "resolving Strimzi's model (io.strimzi:api) from Maven Central"
+  mvn -q -B -f "$STRIMZI_POM" dependency:build-classpath -Dmdep.outputFile="$STRIMZI_CP" >&2
 fi

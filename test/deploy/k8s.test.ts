@@ -1,12 +1,12 @@
 /**
  * deploy/k8s: the base and both overlays are rendered with kustomize (nothing is only read by
  * eye), every Kubernetes resource of each rendering is validated, strictly, against the API
- * schemas shipped by PyPI's kubernetes-validate (the oldest and the newest version it ships),
- * and what no schema says is checked here: the Strimzi resources fit together and fit the VIVA
- * configs, selectors and ports match, the configs pass `viva config check`, and the agent run with
- * the DaemonSet's environment reports the host's metrics from the mounted host /proc.
- * No registry serves Strimzi's CRD schemas (see docs/OPERATIONS.md), so the Strimzi resources get
- * the structural checks below instead.
+ * schemas shipped by PyPI's kubernetes-validate (the oldest and the newest version it ships), and
+ * the Strimzi resources are read by Strimzi's own Java model (io.strimzi:api from Maven Central:
+ * no registry serves Strimzi's CRD schemas, see docs/OPERATIONS.md). What no schema says is
+ * checked here: the Strimzi resources fit together and fit the VIVA configs, selectors and ports
+ * match, the configs pass `viva config check`, and the agent run with the DaemonSet's environment
+ * reports the host's metrics from the mounted host /proc.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,6 +44,13 @@ function parseYaml(file: string): Resource[] {
   );
 }
 
+/** Strimzi's model on the resources of a JSON file: ACCEPTED or REFUSED lines, exit 1 if refused. */
+function strimziModel(json: string) {
+  const classpath = fs.readFileSync(path.join(tools, 'strimzi.classpath'), 'utf8').trim();
+  const check = path.join(repoRoot, 'test', 'deploy', 'strimzi', 'StrimziModelCheck.java');
+  return spawnSync('java', ['-cp', classpath, check, json], { encoding: 'utf8' });
+}
+
 function validate(file: string, version: string) {
   return spawnSync(
     path.join(tools, 'venv', 'bin', 'kubernetes-validate'),
@@ -74,7 +81,9 @@ beforeAll(() => {
   for (const r of renderings) {
     const file = path.join(dir, `${r.replace('/', '-')}.yaml`);
     execFileSync(path.join(tools, 'bin', 'kustomize'), ['build', path.join(k8s, r), '-o', file]);
-    rendered.set(r, { file, resources: parseYaml(file) });
+    const resources = parseYaml(file);
+    fs.writeFileSync(file.replace(/\.yaml$/, '.json'), JSON.stringify(resources));
+    rendered.set(r, { file, resources });
   }
 });
 
@@ -116,6 +125,16 @@ describe.each(renderings)('deploy/k8s/%s', (name) => {
       .resources.filter((x) => !strimzi(x))
       .map((x) => `${x.kind.toLowerCase()}/${x.metadata.name}`);
     expect(passed.sort()).toEqual(expected.sort());
+  });
+
+  it("should have Strimzi resources that Strimzi's own model reads with nothing unknown or lost", () => {
+    const r = strimziModel(get().file.replace(/\.yaml$/, '.json'));
+    expect(r.stdout.trim().split('\n').sort()).toEqual([
+      'ACCEPTED Kafka/viva-kafka',
+      'ACCEPTED KafkaNodePool/dual-role',
+      'ACCEPTED KafkaTopic/viva-metrics',
+    ]);
+    expect(r.status).toBe(0);
   });
 
   it('should have Strimzi resources that make one KRaft cluster the topic fits on', () => {
@@ -294,7 +313,26 @@ describe('the agent with the DaemonSet environment', () => {
   });
 });
 
-describe('kubernetes-validate', () => {
+describe('the validators', () => {
+  it('should refuse Strimzi resources with an unknown role, listener type or field (the check can fail)', () => {
+    const resources = rendered.get('base')?.resources ?? [];
+    const broken = structuredClone(resources).map((r) => {
+      if (r.kind === 'KafkaNodePool') r.spec.roles = ['controller', 'brokr'];
+      if (r.kind === 'Kafka') r.spec.kafka.listeners[0].type = 'intern';
+      if (r.kind === 'KafkaTopic') r.spec.partitionz = 3;
+      return r;
+    });
+    const file = path.join(dir, 'broken.json');
+    fs.writeFileSync(file, JSON.stringify(broken));
+    const r = strimziModel(file);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(
+      'REFUSED Kafka/viva-kafka: unknown or lost [.spec.kafka.listeners[0].type="intern"]',
+    );
+    expect(r.stdout).toContain('.spec.roles[1]="brokr" read as null');
+    expect(r.stdout).toContain('REFUSED KafkaTopic/viva-metrics: unknown or lost [.spec.partitionz]');
+  });
+
   it('should reject a manifest with a misspelled field (the check can fail)', () => {
     const text = fs.readFileSync(rendered.get('base')?.file ?? '', 'utf8');
     const bad = path.join(dir, 'bad.yaml');
