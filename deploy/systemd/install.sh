@@ -64,6 +64,11 @@ else
   die "$SRC is neither a git checkout nor an installed package; set VIVA_TARBALL"
 fi
 [[ -x "$ROOT$VIVA" ]] || die "$ROOT$VIVA is missing after the install"
+# The launcher is `#!/usr/bin/env node`: systemd's PATH must find a node the viva user can run.
+SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [[ -z $ROOT ]] && ! PATH=$SYSTEMD_PATH command -v node >/dev/null; then
+  log "WARNING: no node in $SYSTEMD_PATH: the services will not start (install Node.js system-wide)"
+fi
 
 # 2. The user the services run as.
 if [[ -z $ROOT ]]; then
