@@ -26,7 +26,7 @@ import { Destination, type DestinationHealth, type RouteChain } from './destinat
 import { Ingest } from './ingest/ingest.ts';
 import { encodeRecord } from './ingest/record.ts';
 import { Router } from './route/router.ts';
-import { fleetOf } from './fleet/collector-fleet.ts';
+import { fleetOf, type FleetSharing } from './fleet/collector-fleet.ts';
 import type { FleetEndpoints } from './fleet/endpoints.ts';
 import type { FleetRegistry } from './fleet/registry.ts';
 import { Spool } from './spool/index.ts';
@@ -75,6 +75,7 @@ export class Collector {
   /** The fleet registry (heartbeats, source health), read by /api/fleet and the dashboard. */
   readonly fleet: FleetRegistry;
   private readonly fleetRoutes: FleetEndpoints;
+  private readonly fleetSharing: FleetSharing;
 
   constructor(config: CollectorConfig, services: CollectorServices) {
     this.config = config;
@@ -82,6 +83,7 @@ export class Collector {
     const f = fleetOf(this, services);
     this.fleet = f.registry;
     this.fleetRoutes = f.endpoints;
+    this.fleetSharing = f.sharing;
   }
 
   get running(): boolean {
@@ -119,6 +121,7 @@ export class Collector {
       await this.startGraph(this.graph);
       this.ingest = this.makeIngest(this.config);
       this.fleet.open();
+      await this.fleetSharing.update(this.config.collector.fleet.kafka);
       await this.listen(this.config);
       this.gaugeTimer = setInterval(() => this.publishGauges(), 1000);
       this.gaugeTimer.unref();
@@ -309,6 +312,7 @@ export class Collector {
     }
     this.config = cfg;
     this.fleet.configure(cfg.collector.fleet);
+    await this.fleetSharing.update(cfg.collector.fleet.kafka);
     const names = this.graph.destinations.map((d) => d.name);
     return {
       kept: [],
@@ -369,6 +373,7 @@ export class Collector {
     clearInterval(this.gaugeTimer);
     this.ingest = null;
     await this.closeServer();
+    await this.fleetSharing.stop();
     this.fleet.close();
     if (this.graph !== null) await this.stopGraph(this.graph, grace);
     this.graph = null;

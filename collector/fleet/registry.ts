@@ -66,6 +66,7 @@ const DESC_BY_DEFAULT = new Set(['lastSeen', 'rateIn', 'errorRate']);
 export class FleetRegistry implements FleetView {
   private readonly agents = new Map<string, AgentRecord>();
   private readonly listeners = new Set<() => void>();
+  private readonly heartbeatListeners = new Set<(r: AgentRecord) => void>();
   private readonly opts: FleetRegistryOptions;
   private readonly clock: FleetClock;
   private settings: FleetSettings;
@@ -155,8 +156,15 @@ export class FleetRegistry implements FleetView {
     this.derive(r, now);
     this.agents.set(r.id, r);
     this.dirty = true;
+    for (const l of this.heartbeatListeners) l(r);
     this.changed();
     return true;
+  }
+
+  /** Called with each record a heartbeat made (shared with other collectors); returns an unsubscribe. */
+  onHeartbeat(listener: (r: AgentRecord) => void): () => void {
+    this.heartbeatListeners.add(listener);
+    return () => void this.heartbeatListeners.delete(listener);
   }
 
   /** A record seen by another collector (shared heartbeats): kept when newer than ours. */
