@@ -258,6 +258,39 @@ describe('real agents in the fleet', () => {
     expect(await agentIn(again, 'edge-a')).toMatchObject({ id: 'edge-a', host: 'edge-a', health: 'silent' });
   });
 
+  it('should show an agent whose output fails as degraded, with its errors, buffer and last error', async () => {
+    const dir = tempDir('viva-fleet-');
+    const c = await collector(dir);
+    const closed = await freePort();
+    await agent(
+      dir,
+      'edge-b',
+      c,
+      `[[inputs.generator]]
+name = "gen"
+series = 50
+
+[[outputs.http]]
+url = "http://127.0.0.1:${closed}/write"
+metric_buffer_limit = 200
+retry_max_backoff = "200ms"`,
+    );
+    const s = await waitFor(
+      async () => {
+        const a = await agentIn(c, 'edge-b');
+        return a !== undefined && a.errors > 0 && a.bufferFill > 0.5 && a.lastError !== undefined
+          ? a
+          : undefined;
+      },
+      'edge-b to report its failing output',
+      30_000,
+    );
+    expect(s.health).toBe('degraded');
+    expect(s.healthReason).toMatch(/errors|buffer/);
+    expect(s.lastError).toContain(String(closed));
+    expect(s.rateOut).toBe(0);
+  });
+
   it('should apply a central config change, and keep running on a bad one while /api/fleet shows the rejection', async () => {
     const dir = tempDir('viva-fleet-');
     const configs = path.join(dir, 'configs');
