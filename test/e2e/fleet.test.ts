@@ -63,7 +63,7 @@ const beat = (id: string, over: Record<string, unknown> = {}) => ({
   configHash: 'h1',
   startedAt: Date.now() - 5000,
   uptimeSeconds: 5,
-  intervalSeconds: 1,
+  intervalSeconds: 10,
   rateIn: 10,
   rateOut: 10,
   ...over,
@@ -260,7 +260,8 @@ describe('real agents in the fleet', () => {
 
   it('should show an agent whose output fails as degraded, with its errors, buffer and last error', async () => {
     const dir = tempDir('viva-fleet-');
-    const c = await collector(dir);
+    // A deadman well past the heartbeat interval: a busy machine's late heartbeat is not silence here.
+    const c = await collector(dir, 'deadman = "10s"');
     const closed = await freePort();
     await agent(
       dir,
@@ -302,7 +303,7 @@ retry_max_backoff = "200ms"`,
         `[[inputs.generator]]\nname = "${name}"\nseries = 2\n${extra}\n[[outputs.file]]\nfiles = ["${out}"]\n`,
       );
     central('first');
-    const c = await collector(dir, `config_dir = "${configs}"`);
+    const c = await collector(dir, `config_dir = "${configs}"\ndeadman = "10s"`);
     const a = await agent(dir, 'web-1', c, '', 'config = "web"\nconfig_interval = "300ms"');
 
     await waitFor(
