@@ -17,6 +17,7 @@ import { createContainer } from '../../core/plugin/context.ts';
 import type { Registry } from '../../core/plugin/registry.ts';
 import { Collector } from '../collector.ts';
 import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
+import { FLEET_API_PATH, fleetApiRoute } from '../fleet/api.ts';
 
 /** Loads, validates and cross-checks a collector config; prints every problem and returns undefined. */
 export async function loadCollectorConfig(
@@ -120,6 +121,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     true,
     agentCfg.http_auth_token === undefined,
   );
+  admin?.route(`GET ${FLEET_API_PATH}`, fleetApiRoute(collector.fleet));
   try {
     await admin?.start();
     await collector.start();
