@@ -120,6 +120,8 @@ export class Destination {
   private sleepAbort = new AbortController();
   /** Metrics processors emitted on their own (window ends): written with the next batch. */
   private emitted: Metric[] = [];
+  /** What the processors returned when they stopped, written once at closeOutputs. */
+  private leftovers: Metric[] = [];
   private lastServed = 0;
   /** Per sending agent, how its batches are routed when that does not depend on the metrics. */
   private readonly plans = new Map<string, BatchPlan | null>();
@@ -177,43 +179,69 @@ export class Destination {
 
   /** Starts the processors and the loop. */
   async start(): Promise<void> {
-    for (const chain of this.opts.chains)
-      for (let k = 0; k < chain.processors.length; k++) {
-        const p = chain.processors[k];
-        const rest = chain.processors.slice(k + 1);
-        // What a processor emits on its own (its tick: window ends, alert re-sends) goes through
-        // the rest of its chain and is written with the next batch.
-        const emit = (metrics: Metric[]): void => {
-          void this.runChainFrom(rest, metrics).then((out) => {
-            if (out.length === 0) return;
-            for (const m of out) this.emitted.push(m);
-            this.readAbort?.abort();
-          });
-        };
-        await p.instance.start?.(emit);
-        p.startTicking(emit);
-      }
+    for (const chain of this.opts.chains) await this.startChain(chain);
+    this.startReading();
+  }
+
+  /** Stops reading, then the processors, then writes what they held and closes the outputs. */
+  async stop(graceMs: number): Promise<void> {
+    await this.stopReading(graceMs);
+    for (const chain of this.opts.chains) for (const a of chain.aborts) a.abort();
+    for (const chain of this.opts.chains) await this.stopChain(chain);
+    await this.closeOutputs(graceMs);
+  }
+
+  // The steps of start and stop, one per node of the pipeline graph (collector/graph.ts):
+  // the spool reader (source), each route chain, the outputs (sink).
+
+  /** Starts a route chain's processors and their ticks. */
+  async startChain(chain: RouteChain): Promise<void> {
+    for (let k = 0; k < chain.processors.length; k++) {
+      const p = chain.processors[k];
+      const rest = chain.processors.slice(k + 1);
+      // What a processor emits on its own (its tick: window ends, alert re-sends) goes through
+      // the rest of its chain and is written with the next batch.
+      const emit = (metrics: Metric[]): void => {
+        void this.runChainFrom(rest, metrics).then((out) => {
+          if (out.length === 0) return;
+          for (const m of out) this.emitted.push(m);
+          this.readAbort?.abort();
+        });
+      };
+      await p.instance.start?.(emit);
+      p.startTicking(emit);
+    }
+  }
+
+  /** Starts the loop: read at the position, route, process, write, commit. */
+  startReading(): void {
     this.loop = this.run();
   }
 
-  /** Stops reading; waits up to `graceMs` for the write in flight, then closes the outputs. */
-  async stop(graceMs: number): Promise<void> {
+  /** Stops reading; waits up to `graceMs` for the write in flight. */
+  async stopReading(graceMs: number): Promise<void> {
     this.stopping = true;
     this.readAbort?.abort();
     this.sleepAbort.abort();
     const loop = this.loop;
     if (loop !== null) await withTimeout(loop, graceMs);
-    // What the processors still hold (open windows) is written once if an output takes it.
-    const rest: Metric[] = [];
-    for (const chain of this.opts.chains) for (const a of chain.aborts) a.abort();
-    for (const chain of this.opts.chains)
-      for (let k = 0; k < chain.processors.length; k++) {
-        await chain.processors[k].stopTicking();
-        const left = await Promise.resolve(chain.processors[k].instance.stop?.()).catch(() => undefined);
-        if (Array.isArray(left) && left.length > 0)
-          rest.push(...(await this.runChainFrom(chain.processors.slice(k + 1), left)));
-      }
-    rest.push(...this.emitted);
+  }
+
+  /** Stops a route chain's processors; what they still hold (open windows) is kept for closeOutputs. */
+  async stopChain(chain: RouteChain): Promise<void> {
+    for (const a of chain.aborts) a.abort();
+    for (let k = 0; k < chain.processors.length; k++) {
+      await chain.processors[k].stopTicking();
+      const left = await Promise.resolve(chain.processors[k].instance.stop?.()).catch(() => undefined);
+      if (Array.isArray(left) && left.length > 0)
+        for (const m of await this.runChainFrom(chain.processors.slice(k + 1), left)) this.leftovers.push(m);
+    }
+  }
+
+  /** Writes what the processors held once, if an output takes it; closes the reader and outputs. */
+  async closeOutputs(graceMs: number): Promise<void> {
+    const rest = [...this.leftovers, ...this.emitted];
+    this.leftovers = [];
     this.emitted = [];
     if (rest.length > 0) await withTimeout(this.writeOnce(rest), Math.min(graceMs, 2000));
     this.opts.reader.close();
