@@ -301,7 +301,7 @@ export class Destination {
           this.emitted = [];
         }
         const written =
-          (Array.isArray(routed) || (await this.deliver(routed))) &&
+          (Array.isArray(routed) || routed.count === 0 || (await this.deliver(routed))) &&
           (metrics.length === 0 || (await this.deliver(metrics)));
         if (!written) {
           // Stopping with the batch unwritten: it stays in the spool for the next start.

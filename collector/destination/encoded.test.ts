@@ -22,6 +22,14 @@ class Recorder implements OutputInstance {
   metricWrites = 0;
   /** Refuses every metric tagged bad=1 (a partial write: the rest is accepted). */
   refuseBad = false;
+  /** Fails every write (retryable): the output is down. */
+  down = false;
+  connects = 0;
+
+  connect(): Promise<void> {
+    this.connects++;
+    return Promise.resolve();
+  }
   writeBinary?: (batches: readonly Uint8Array[], count: number) => Promise<void>;
 
   constructor(binary: boolean) {
@@ -40,6 +48,7 @@ class Recorder implements OutputInstance {
   }
 
   private take(metrics: Metric[]): Promise<void> {
+    if (this.down) return Promise.reject(WriteError.retryable('down'));
     const bad = metrics.flatMap((m, index) => (this.refuseBad && m.tags.bad === '1' ? [index] : []));
     const ok = metrics.filter((_, i) => !bad.includes(i));
     for (const m of ok) this.lines.push(serializeMetricTo(m));
@@ -189,5 +198,19 @@ describe('a destination writing spooled batches without decoding them', () => {
     expect(fast.dead).toEqual(slow.dead);
     expect(fast.lines).toEqual(slow.lines);
     expect(fast.counters).toEqual(slow.counters);
+  });
+
+  it('should move past batches that go nowhere here without a write, even with every output down', async () => {
+    const out = new Recorder(true);
+    out.down = true;
+    const routes = [
+      { name: 'drop-a3', agents: ['a3'], drop: true },
+      { name: 'a1', agents: ['a1'], destinations: ['d'] },
+    ];
+    const only = records.filter((r) => r.subarray(2, 2 + r[1]).toString() !== 'a1');
+    const { counters } = await deliver(routes, only, out, 0);
+    expect(out.connects + out.binaryWrites + out.metricWrites).toBe(0);
+    expect(counters).toContain('viva_collector_route_dropped {"route":"drop-a3"} 18');
+    expect(counters).toContain('viva_collector_unrouted {} 36');
   });
 });
