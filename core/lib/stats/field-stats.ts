@@ -1,10 +1,28 @@
 /**
  * Running statistics of one field within one window and group: Welford mean and variance, exact
- * sum, min/max, first/last by event time and, when quantiles are asked for, a DDSketch.
+ * sum, min/max, first/last by event time and, when quantiles are asked for, a DDSketch. Two of
+ * them merge exactly (Chan's parallel mean and variance, sketch merge), which is how rollup tiers
+ * build an hour from its minutes. Shared by the aggregate and rollup processors.
  */
 import { DDSketch } from '@datadog/sketches-js';
-import type { IntType, Metric } from '../../../core/model/metric/metric.ts';
-import type { StatName } from './config.ts';
+import type { IntType, Metric } from '../../model/metric/metric.ts';
+
+/** The per-field statistics the aggregate and rollup processors can compute. */
+export const STATS = [
+  'count',
+  'sum',
+  'min',
+  'max',
+  'mean',
+  'stddev',
+  'first',
+  'last',
+  'rate',
+  'counter_rate',
+] as const;
+
+/** One statistic name. */
+export type StatName = (typeof STATS)[number];
 
 /** Which outputs to write; computed once from the config. */
 export interface StatPlan {
@@ -78,6 +96,37 @@ export class FieldStats {
       this.lastT = t;
     }
     this.sketch?.accept(v);
+  }
+
+  /** Adds everything `o` saw (same relative accuracy), as if its values had been added here. */
+  merge(o: FieldStats): void {
+    if (o.count === 0) return;
+    const n = this.count + o.count;
+    if (this.count === 0) this.intType = o.intType;
+    else if (this.intType !== o.intType) this.intType = null;
+    const d = o.mean - this.mean;
+    this.mean += (d * o.count) / n;
+    this.m2 += o.m2 + (d * d * this.count * o.count) / n;
+    this.count = n;
+    this.sum += o.sum;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    if (o.firstT < this.firstT) {
+      this.first = o.first;
+      this.firstT = o.firstT;
+    }
+    if (o.lastT >= this.lastT) {
+      this.last = o.last;
+      this.lastT = o.lastT;
+    }
+    if (this.sketch !== null && o.sketch !== null) this.sketch.merge(o.sketch);
+  }
+
+  /** A copy that can be merged into without changing this one. */
+  copy(): FieldStats {
+    const c = new FieldStats(this.relativeAccuracy);
+    c.merge(this);
+    return c;
   }
 
   /** Writes `<field>_<stat>` fields onto the aggregate metric. */
