@@ -136,7 +136,8 @@ export class Collector {
     const c = cfg.collector;
     return new SpoolRetention({
       spool,
-      maxBytes: c.spool_max_bytes,
+      // The size bound the spool was opened with (spool_max_bytes takes effect at restart).
+      maxBytes: spool.maxBytes,
       maxAgeMs: c.spool_max_age,
       policy: c.spool_full_policy,
       telemetry: this.services.telemetry,

@@ -78,7 +78,8 @@ function positive(name: string, v: number): number {
 export class Spool implements ReaderHost {
   private readonly dir: string;
   private readonly segmentBytes: number;
-  private readonly maxBytes: number;
+  /** The size at which isFull() holds. */
+  readonly maxBytes: number;
   private readonly policy: SpoolFsync;
   private readonly log: Logger;
   private readonly onCorrupt: (records: number, detail: string) => void;

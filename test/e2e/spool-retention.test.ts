@@ -14,7 +14,7 @@ import {
   startCollector,
   type CollectorHandle,
 } from '../helpers/collector.ts';
-import { counterValue, scrape, tempDir, waitFor } from '../helpers/viva.ts';
+import { counterValue, runViva, scrape, tempDir, waitFor } from '../helpers/viva.ts';
 import { encodeBatch } from '../../core/format/binary/index.ts';
 
 const running: CollectorHandle[] = [];
@@ -157,5 +157,11 @@ describe('collector spool retention', () => {
     rx.up.value = true;
     await waitFor(() => rx.seqs.has(1000 * 20), 'the new batch to arrive', 30_000);
     expect(missingBatches(rx.seqs, 60)).toBeGreaterThan(0);
+  });
+
+  it('should accept the retention example conf/collector-retention.toml', async () => {
+    const r = await runViva(['config', 'check', '-c', 'conf/collector-retention.toml']);
+    expect(r.stdout).toContain('3 route(s), 3 destination(s)');
+    expect(r.code).toBe(0);
   });
 });
