@@ -5,15 +5,17 @@
  * one duration ALTERs that retention policy (the data in it survives) and a changed continuous
  * query is dropped and created again. Each run uses its own database.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Metric } from '../../core/model/metric/metric.ts';
 import { collectorConfig, postBatch, startCollector, type CollectorHandle } from '../helpers/collector.ts';
-import { tempDir, waitFor } from '../helpers/viva.ts';
+import { counterValue, scrape, tempDir, waitFor } from '../helpers/viva.ts';
 
 const INFLUX = `http://127.0.0.1:${process.env.VIVA_INFLUX_PORT ?? '8086'}`;
 const TOKEN = 'provision-admin-token';
 const running: CollectorHandle[] = [];
 const databases: string[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 
 async function influxql(
   q: string,
@@ -30,7 +32,33 @@ async function influxql(
 afterEach(async () => {
   for (const c of running.splice(0)) if (c.proc.child.exitCode === null) c.proc.child.kill('SIGKILL');
   for (const db of databases.splice(0)) await influxql(`DROP DATABASE "${db}"`);
+  for (const c of cleanup.splice(0)) await c();
 });
+
+/** A TCP proxy to InfluxDB that refuses connections until `up`. */
+async function proxy(): Promise<{ url: string; up: { value: boolean } }> {
+  const up = { value: false };
+  const target = new URL(INFLUX);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    if (!up.value) return void sock.destroy();
+    const c = net.connect(Number(target.port), target.hostname);
+    sockets.add(sock).add(c);
+    sock.pipe(c).pipe(sock);
+    const end = (): void => {
+      sock.destroy();
+      c.destroy();
+    };
+    sock.on('error', end).on('close', end);
+    c.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  cleanup.push(async () => {
+    for (const x of sockets) x.destroy();
+    await new Promise((r) => server.close(r));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, up };
+}
 
 /** SHOW RETENTION POLICIES as [name, duration, shard duration, replication, default] rows. */
 async function rps(db: string): Promise<unknown[][]> {
@@ -162,6 +190,49 @@ describe('InfluxDB provisioning from the influxdb output config', () => {
       expect(await cqs(db)).toEqual(wantCqs('idle'));
       // Altered, not recreated: the points written before are still there.
       expect(await rawCount()).toBe(20);
+    },
+  );
+
+  it(
+    'should start while InfluxDB is unreachable and provision before its first write once it answers',
+    { timeout: 120_000 },
+    async () => {
+      const db = `viva_prov_late_${process.pid}_${Date.now()}`;
+      databases.push(db);
+      const p = await proxy();
+      const cfg = await collectorConfig(
+        tempDir('viva-provision-'),
+        config(db, '7d', 'usage')
+          .replace(`urls = ["${INFLUX}"]`, `urls = ["${p.url}"]\ntimeout = "2s"`)
+          .replace(
+            'outputs = ["influx"]',
+            'outputs = ["influx"]\nbreaker = { failures = 1, open_for = "300ms", max_open_for = "300ms" }',
+          ),
+      );
+      const c = await startCollector(cfg);
+      running.push(c);
+      await waitFor(
+        () => c.proc.stderr().includes('could not provision the database yet'),
+        'the failed provisioning',
+        30_000,
+      );
+      const now = Date.now();
+      const metrics = Array.from(
+        { length: 5 },
+        (_, i) => new Metric('cpu', { host: 'h1' }, { usage: i }, now - 1000 + i),
+      );
+      expect(await postBatch(c.port, metrics)).toBe(204);
+      p.up.value = true;
+      // Written into "raw", which exists only once provisioned: provisioning came first.
+      await waitFor(
+        async () =>
+          Number((await influxql('SELECT count(usage) FROM raw.cpu', db)).series?.[0].values[0][1] ?? 0) ===
+          5,
+        'the points in raw',
+        60_000,
+      );
+      expect((await rps(db)).map((r) => r[0])).toEqual(['autogen', 'raw', 'rollup_1m', 'rollup_1h']);
+      expect(counterValue(await scrape(c.admin), 'viva_collector_dead_letters_total')).toBe(0);
     },
   );
 });

@@ -58,6 +58,8 @@ export class InfluxdbOutput implements OutputInstance {
   private readonly queryHeaders: Record<string, string>;
   private readonly http: HttpSender;
   private readonly failover: Failover;
+  /** `provision` was applied to at least one server since this instance was created. */
+  private provisioned = false;
 
   constructor(cfg: InfluxdbConfig, serializer: Serializer, ctx: PluginContext) {
     this.cfg = cfg;
@@ -73,7 +75,11 @@ export class InfluxdbOutput implements OutputInstance {
 
   async connect(): Promise<void> {
     this.http.connect();
-    if (this.cfg.provision !== undefined) return this.provisionAll();
+    if (this.cfg.provision !== undefined) {
+      // A server down at start fails no start: write() provisions first, and retries until it can.
+      await this.provisionAll().catch(() => undefined);
+      return;
+    }
     if (this.cfg.skip_database_creation) return;
     for (const url of this.cfg.urls) {
       try {
@@ -90,6 +96,13 @@ export class InfluxdbOutput implements OutputInstance {
 
   async write(metrics: Metric[]): Promise<void> {
     if (metrics.length === 0) return;
+    if (this.cfg.provision !== undefined && !this.provisioned) {
+      try {
+        await this.provisionAll();
+      } catch (e) {
+        throw WriteError.retryable(e instanceof Error ? e.message : String(e));
+      }
+    }
     const batch = this.cfg.influx_uint_support ? metrics : withoutUnsigned(metrics);
     await writeHalving(batch, (part) => this.writeFailingOver(part));
   }
@@ -203,6 +216,7 @@ export class InfluxdbOutput implements OutputInstance {
       }
     }
     if (done === 0) throw lastError as Error;
+    this.provisioned = true;
   }
 
   /** One InfluxQL statement on /query; rejects on a transport error or an error in the answer. */
