@@ -119,7 +119,7 @@ export class FieldStats {
       this.last = o.last;
       this.lastT = o.lastT;
     }
-    if (this.sketch !== null && o.sketch !== null) this.sketch.merge(o.sketch);
+    if (this.sketch !== null && o.sketch !== null) mergeSketch(this.sketch, o.sketch);
   }
 
   /** A copy that can be merged into without changing this one. */
@@ -151,6 +151,13 @@ export class FieldStats {
     if (sk !== null)
       for (const { q, suffix } of plan.quantiles) out.setField(field + suffix, sk.getValueAtQuantile(q));
   }
+}
+
+/** Adds `from` into `into`: DDSketch.merge of sketches-js 2.1 leaves out the negative values' store (unless `into` was empty). */
+function mergeSketch(into: DDSketch, from: DDSketch): void {
+  const copied = into.count === 0;
+  into.merge(from);
+  if (!copied) into.negativeStore.merge(from.negativeStore);
 }
 
 /** An integer result stays an integer when every input was one and it is exactly representable. */
