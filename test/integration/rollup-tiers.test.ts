@@ -5,6 +5,9 @@
  * the minutes. Both tiers equal what InfluxDB computes from the raw points with InfluxQL: count, min
  * and max exactly, sum and mean to a relative 1e-12 (float sums depend on their order).
  *
+ * A live reload in the middle of the stream must not change that (the rollups' open windows are
+ * saved at stop and restored).
+ *
  * Quantiles are checked against the exact quantile computed here from the raw points. Rank
  * definition: for a window of n values sorted ascending x[0] <= ... <= x[n-1], the q-quantile is
  * x[floor(q * (n - 1))] (0-based; the rank DDSketch's getValueAtQuantile answers for). The tier's
@@ -25,6 +28,7 @@ const QUANTILES = [
   [0.99, 'v_p99'],
 ] as const;
 const HOSTS = ['a', 'b', 'c'];
+const TOKEN = 'rollup-admin-token';
 
 const running: CollectorHandle[] = [];
 const databases: string[] = [];
@@ -68,11 +72,12 @@ function lcg(seed: number): () => number {
   };
 }
 
-function config(db: string): string {
+function config(db: string, timeout = '5s'): string {
   const output = (alias: string, rp: string, provision: string) => `
 [[outputs.influxdb]]
 alias = "${alias}"
 urls = ["${INFLUX}"]
+timeout = "${timeout}"
 database = "${db}"
 retention_policy = "${rp}"
 ${provision}`;
@@ -206,7 +211,9 @@ describe('streaming rollup tiers against InfluxQL', () => {
       databases.push(db);
       // Two whole hours ending at least an hour ago (inside the raw retention policy's 7 days).
       const t0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
-      const c = await startCollector(await collectorConfig(tempDir('viva-rollup-'), config(db)));
+      const dir = tempDir('viva-rollup-');
+      const agent = `http_auth_token = "${TOKEN}"`;
+      const c = await startCollector(await collectorConfig(dir, config(db), { agent }));
       running.push(c);
       await waitFor(
         () => c.proc.stderr().includes('"database provisioned"'),
@@ -215,8 +222,33 @@ describe('streaming rollup tiers against InfluxQL', () => {
       );
 
       const all = stream(t0);
-      for (let i = 0; i < all.length; i += 500)
-        expect(await postBatch(c.port, all.slice(i, i + 500))).toBe(204);
+      const post = async (from: number, to: number): Promise<void> => {
+        for (let i = from; i < to; i += 500)
+          expect(await postBatch(c.port, all.slice(i, Math.min(to, i + 500)))).toBe(204);
+      };
+      // A live reload in the middle of the second hour: the rollups save their open windows at stop
+      // and the new ones go on filling them (else the hour would restart empty and its next
+      // emission would overwrite the part emitted at the reload).
+      const part = Math.floor(all.length * 0.7);
+      await post(0, part);
+      await waitFor(
+        async () =>
+          counterValue(await scrape(c.admin, TOKEN), 'viva_processor_rollup_windows_emitted_total', {
+            alias: 'to_1h',
+          }) > 0,
+        'the first hour emitted',
+        60_000,
+      );
+      // A changed config (an unchanged one is not reloaded): every destination is rebuilt.
+      await collectorConfig(dir, config(db, '6s'), { port: c.port, admin: c.admin, agent });
+      const reload = await fetch(`http://127.0.0.1:${c.admin}/admin/reload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(reload.status).toBe(200);
+      await waitFor(() => c.proc.stderr().includes('config reloaded'), 'the reload', 30_000);
+      expect(c.proc.stderr()).toContain('rollup state loaded');
+      await post(part, all.length);
       const total = all.length - 1;
 
       const count = async (rp: string, field: string): Promise<number> =>
@@ -234,7 +266,7 @@ describe('streaming rollup tiers against InfluxQL', () => {
       expect(await checkTier(db, 'rollup_1h', HOUR, t0)).toBe(total);
       // The late points did update windows already emitted.
       expect(
-        counterValue(await scrape(c.admin), 'viva_processor_rollup_windows_reemitted_total'),
+        counterValue(await scrape(c.admin, TOKEN), 'viva_processor_rollup_windows_reemitted_total'),
       ).toBeGreaterThan(0);
     },
   );

@@ -38,6 +38,22 @@ export function quantileSuffix(q: number): string {
   return '_p' + String(Number((q * 100).toPrecision(12))).replace('.', '_');
 }
 
+/** FieldStats.save(): count, sum, mean, m2, min, max, first, firstT, last, lastT, intType, sketch. */
+export type SavedFieldStats = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  IntType | null,
+  string | null,
+];
+
 /** Statistics of one field. */
 export class FieldStats {
   count = 0;
@@ -120,6 +136,42 @@ export class FieldStats {
       this.lastT = o.lastT;
     }
     if (this.sketch !== null && o.sketch !== null) mergeSketch(this.sketch, o.sketch);
+  }
+
+  /** The statistics as JSON-safe values (the sketch as its protobuf, base64), for a state file. */
+  save(): SavedFieldStats {
+    return [
+      this.count,
+      this.sum,
+      this.mean,
+      this.m2,
+      this.min,
+      this.max,
+      this.first,
+      this.firstT,
+      this.last,
+      this.lastT,
+      this.intType,
+      this.sketch === null ? null : Buffer.from(this.sketch.toProto()).toString('base64'),
+    ];
+  }
+
+  /** Statistics saved by save() (of a FieldStats that had at least one value). */
+  static load(saved: SavedFieldStats, relativeAccuracy: number | null): FieldStats {
+    const fs = new FieldStats(relativeAccuracy);
+    [fs.count, fs.sum, fs.mean, fs.m2, fs.min, fs.max, fs.first, fs.firstT, fs.last, fs.lastT, fs.intType] =
+      saved;
+    const proto = saved[11];
+    if (fs.sketch !== null && proto !== null) {
+      // fromProto rebuilds the stores; they go into a sketch of this accuracy (same mapping), so that
+      // it merges with the others.
+      const r = DDSketch.fromProto(Buffer.from(proto, 'base64'));
+      fs.sketch.store = r.store;
+      fs.sketch.negativeStore = r.negativeStore;
+      fs.sketch.zeroCount = r.zeroCount;
+      fs.sketch.count = r.count;
+    }
+    return fs;
   }
 
   /** A copy that can be merged into without changing this one. */

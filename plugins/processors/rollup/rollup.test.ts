@@ -108,4 +108,25 @@ describe('rollup processor', () => {
     ]);
     expect(() => parseConfig(rollupProcessor, { tiers: ['1m', '90s'] })).toThrow(/multiple/);
   });
+
+  it('should go on filling the windows open at stop in the next instance (a reload or a restart)', () => {
+    const ctx = testContext(rollupProcessor);
+    const table = { tiers: ['1m', '1h'], grace: '2m', quantiles: [0.5] };
+    const first = create(table, ctx);
+    first.process([lat(T0, 1), lat(T0 + 10 * MIN, 3)]);
+    // The hour is emitted as it stands, and saved.
+    expect(first.stop().map((m) => [m.timeMs, m.fields.ms_count, m.fields.ms_sum])).toEqual([[T0, 2, 4]]);
+    const second = create(table, ctx);
+    second.process([lat(T0 + 20 * MIN, 5)]);
+    const out = second.process([lat(T0 + HOUR, 0)]);
+    // The whole hour, not only what came after the restart (which would overwrite the first part).
+    expect(out.map((m) => [m.timeMs, m.fields.ms_count, m.fields.ms_sum, m.fields.ms_max])).toEqual([
+      [T0, 3, 9, 5],
+    ]);
+    expect(out[0].fields.ms_p50).toBeCloseTo(3, 1);
+    // Other tiers: the saved state does not fit and is not used.
+    const other = create({ ...table, tiers: ['1m', '2h'] }, ctx);
+    other.process([lat(T0 + 30 * MIN, 7)]);
+    expect(other.process([lat(T0 + 2 * HOUR, 0)]).map((m) => m.fields.ms_count)).toEqual([1]);
+  });
 });

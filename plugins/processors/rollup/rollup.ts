@@ -17,37 +17,7 @@ import { Metric, type IntType, type Tags } from '../../../core/model/metric/metr
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { RollupConfig } from './config.ts';
-
-interface Group {
-  name: string;
-  key: Tags;
-  tags: Tags;
-  /** Open windows of this group (all tiers). */
-  open: number;
-}
-
-/** One group's statistics in one window of one tier. */
-interface Acc {
-  group: Group;
-  fields: FieldMap<FieldStats>;
-  /** Emitted tier only: changed since it was last emitted (or never emitted). */
-  dirty: boolean;
-  emitted: boolean;
-}
-
-/** The windows of one tier starting at one time, by group. */
-interface Window {
-  start: number;
-  end: number;
-  accs: Map<Group, Acc>;
-}
-
-interface Tier {
-  length: number;
-  windows: Map<number, Window>;
-  /** Every window ending at or before this has been finalized (merged up or emitted for good). */
-  finalizedThrough: number;
-}
+import { loadState, saveState, type Acc, type Group, type Tier, type Window } from './persist.ts';
 
 export class Rollup implements ProcessorInstance {
   private readonly cfg: RollupConfig;
@@ -58,6 +28,7 @@ export class Rollup implements ProcessorInstance {
   private readonly fieldMatch: GlobSet;
   private readonly groups = new SeriesIndex<Group>();
   private watermark = -Infinity;
+  private readonly ctx: PluginContext;
   private readonly countLate: (n?: number) => void;
   private readonly countOverflow: (n?: number) => void;
   private readonly countEmitted: (n?: number) => void;
@@ -65,6 +36,7 @@ export class Rollup implements ProcessorInstance {
 
   constructor(cfg: RollupConfig, ctx: PluginContext) {
     this.cfg = cfg;
+    this.ctx = ctx;
     this.tiers = cfg.tiers.map((length) => ({ length, windows: new Map(), finalizedThrough: -Infinity }));
     const last = cfg.tiers[cfg.tiers.length - 1];
     this.plan = {
@@ -92,6 +64,9 @@ export class Rollup implements ProcessorInstance {
       'windows_reemitted',
       'Windows emitted again because late metrics inside the grace updated them',
     );
+    const st = { watermark: this.watermark, tiers: this.tiers, groups: this.groups };
+    loadState(cfg, ctx, st);
+    this.watermark = st.watermark;
   }
 
   /** Rolls up the batch's numeric fields; passes on what it emits (and the metrics it does not roll up). */
@@ -125,10 +100,23 @@ export class Rollup implements ProcessorInstance {
     return out;
   }
 
-  /** Emits every window left (those whose end the watermark had not reached too). */
+  /**
+   * Emits every window that changed since it was last emitted, ended or not, and saves the open
+   * windows for the next instance (a reload or a restart), which goes on filling them.
+   */
   stop(): Metric[] {
     const out: Metric[] = [];
-    this.advance(Infinity, out);
+    for (const w of this.tiers[this.tiers.length - 1].windows.values())
+      for (const a of w.accs.values()) if (a.dirty) this.emit(w, a, out);
+    try {
+      saveState(this.cfg, this.ctx, { watermark: this.watermark, tiers: this.tiers, groups: this.groups });
+    } catch (e) {
+      this.ctx.log.warn(
+        { err: (e as Error).message },
+        'rollup state could not be saved; the next start begins empty',
+      );
+    }
+    for (const t of this.tiers) t.windows.clear();
     this.groups.clear();
     return out;
   }
