@@ -9,7 +9,8 @@
  * which is then emitted again (same timestamp and tags: InfluxDB keeps the newer point). A metric
  * whose finest window is past its grace is counted as late and dropped. A finer window past its
  * grace is merged into its parent and forgotten, so memory holds one window per group and tier plus
- * those still in grace. At stop every window left is emitted.
+ * those still in grace. At stop every changed window is emitted and the open ones are saved
+ * (persist.ts) for the next instance.
  */
 import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
 import { FieldStats, quantileSuffix, type StatPlan } from '../../../core/lib/stats/field-stats.ts';
@@ -78,12 +79,12 @@ export class Rollup implements ProcessorInstance {
     for (const m of metrics) {
       const t = m.timeMs;
       const start = Math.floor(t / finest.length) * finest.length;
-      if (start + finest.length <= finest.finalizedThrough) {
-        late++;
-        continue;
-      }
       if (!this.hasField(m)) {
         out.push(m);
+        continue;
+      }
+      if (start + finest.length <= finest.finalizedThrough) {
+        late++;
         continue;
       }
       const g = this.group(m);
