@@ -71,8 +71,10 @@ export function cellTime(v: Cell, unit: EpochUnit): [number, number] | undefined
 /** Sets one cell as a field by its column kind; false when nothing could be set. */
 export function setCellField(m: Metric, key: string, v: Cell, kind: ColumnKind): boolean {
   if (v === null) return false;
-  if (typeof v === 'bigint') m.setInt(key, v, kind === 'uint' ? 'uint' : 'int');
-  else if (typeof v === 'number') {
+  if (typeof v === 'bigint') {
+    const safe = v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER;
+    m.setInt(key, safe ? Number(v) : v, kind === 'uint' ? 'uint' : 'int');
+  } else if (typeof v === 'number') {
     if ((kind === 'int' || kind === 'uint') && Number.isInteger(v)) m.setInt(key, v, kind);
     else m.setField(key, v);
   } else if (typeof v === 'boolean' || typeof v === 'string') m.setField(key, v);

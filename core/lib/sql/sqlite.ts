@@ -1,17 +1,15 @@
 /**
  * SQLite through Node's own `node:sqlite`: one database file opened on first use. Integers are
- * read as bigint (then as numbers when safe), so an INTEGER stays an integer and a REAL a float;
+ * read as bigint, so an INTEGER stays an integer and a REAL a float;
  * each value's storage class is its kind. Statements run synchronously, so keep them small; the
  * deadline is how long to wait for a lock another process holds.
  */
 import { DatabaseSync } from 'node:sqlite';
 import type { Cell, Column, QueryResult, SqlDriver } from './driver.ts';
 
+/** SQLite integers stay bigint: that is what tells them from REALs (see setCellField). */
 function cell(v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint')
-    return v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v;
-  return v as Cell;
+  return v === undefined ? null : (v as Cell);
 }
 
 /** One SQLite database file. */

@@ -66,6 +66,7 @@ describe('sql input on a SQLite file', () => {
     expect(a.fieldType('ratio')).toBe('float');
     expect([a.timeMs, a.timeNs]).toEqual([Date.UTC(2025, 10, 26, 7, 2, 55, 123), 456_789]);
     expect(b.fields).toEqual({ id: 2, n: -3, ratio: 0.5 });
+    expect([b.fieldType('id'), b.fieldType('n')]).toEqual(['int', 'int']);
     expect([b.timeMs, b.timeNs]).toEqual([Date.UTC(2025, 10, 26, 7, 2, 56), 0]);
   });
 
