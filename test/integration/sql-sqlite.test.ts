@@ -106,5 +106,6 @@ files = ["${dir}/out.lp"]
     expect(logged).toContain('no such table: no_such_table');
     // Throttled: three failures or more, but the query's message once (within 10 s).
     expect(logged.match(/SQL query failed/g)).toHaveLength(1);
+    expect(logged.match(/gather failed/g)).toHaveLength(1);
   });
 });
