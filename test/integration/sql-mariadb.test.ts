@@ -169,6 +169,26 @@ mark_start = "1970-01-01 00:00:00"`,
     expect(acc.metrics.map((m) => [m.name, m.fields])).toEqual([['good', { n: 2 }]]);
   });
 
+  it('should give up on a statement past query_timeout, and run the next one', async () => {
+    const i = input({
+      query_timeout: '300ms',
+      query: [
+        { sql: 'SELECT SLEEP(5) AS slept', measurement: 'slow' },
+        { sql: 'SELECT 1 AS one', measurement: 'fast' },
+      ],
+    });
+    const acc = new TestAccumulator();
+    const started = Date.now();
+    await expect(i.gather(acc)).rejects.toThrow(/slow: .*timeout/i);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(acc.metrics.map((m) => m.name)).toEqual(['fast']);
+    // The pool goes on with a fresh session.
+    const again = new TestAccumulator();
+    await expect(i.gather(again)).rejects.toThrow(/slow: /);
+    await i.stop();
+    expect(again.metrics.map((m) => m.name)).toEqual(['fast']);
+  });
+
   it('should fail the gather on a wrong password with the server message', async () => {
     const i = new SqlInput(
       parseConfig(sqlInput, {

@@ -124,6 +124,24 @@ mark_column = "id"`,
   });
 });
 
+describe('sql input statement timeouts on PostgreSQL', () => {
+  it('should have the server cancel a statement past query_timeout, and run the next one', async () => {
+    const i = input({
+      query_timeout: '300ms',
+      query: [
+        { sql: 'SELECT pg_sleep(5) IS NULL AS slept', measurement: 'slow' },
+        { sql: 'SELECT 1 AS one', measurement: 'fast' },
+      ],
+    });
+    const acc = new TestAccumulator();
+    const started = Date.now();
+    await expect(i.gather(acc)).rejects.toThrow(/slow: canceling statement due to statement timeout/);
+    await i.stop();
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(acc.metrics.map((m) => m.name)).toEqual(['fast']);
+  });
+});
+
 describe('sql input against a private PostgreSQL restarted mid-run', () => {
   it('should fail while the server is down and read again once it is back, on the same input', async () => {
     const server = await PrivatePostgres.create();

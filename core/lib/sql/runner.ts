@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LogThrottle } from '../../engine/telemetry/log-throttle.ts';
+import { ErrorCode, VivaError } from '../../model/errors/index.ts';
 import type { Metric } from '../../model/metric/metric.ts';
 import type { Accumulator, PluginContext } from '../../plugin/types.ts';
 import type { Cell, SqlDriver } from './driver.ts';
@@ -87,7 +88,7 @@ export class SqlRunner {
         failed.push(`${s.q.measurement}: ${msg}`);
       }
     }
-    if (failed.length > 0) throw new Error(`query failed: ${failed.join('; ')}`);
+    if (failed.length > 0) throw new VivaError(ErrorCode.SQL, `query failed: ${failed.join('; ')}`);
   }
 
   private async runOne(s: QueryState, acc: Accumulator): Promise<void> {
