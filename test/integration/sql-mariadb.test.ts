@@ -12,7 +12,8 @@ import { parseConfig, TestAccumulator, testContext } from '../../core/plugin/tes
 import { sqlInput } from '../../plugins/inputs/sql/index.ts';
 import { SqlInput } from '../../plugins/inputs/sql/sql.ts';
 import { serviceAddresses } from '../setup/services.ts';
-import { tempDir } from '../helpers/viva.ts';
+import { tempDir, waitFor } from '../helpers/viva.ts';
+import { PrivateMariadb } from './support/private-mariadb.ts';
 import { readOnceAcrossRestart } from './support/sql.ts';
 
 const NOW = 1_764_140_000_000;
@@ -200,5 +201,44 @@ mark_start = "1970-01-01 00:00:00"`,
     );
     await expect(i.gather(new TestAccumulator())).rejects.toThrow(/one: Access denied for user 'viva'/);
     await i.stop();
+  });
+});
+
+describe('sql input against a private MariaDB restarted mid-run', () => {
+  it('should fail while the server is down and read again once it is back, on the same input', async () => {
+    const server = await PrivateMariadb.create();
+    const i = new SqlInput(
+      parseConfig(sqlInput, {
+        driver: 'mysql',
+        dsn: server.url,
+        connect_timeout: '2s',
+        query: [{ sql: 'SELECT 1 AS up', measurement: 'probe' }],
+      }),
+      testContext(sqlInput),
+    );
+    try {
+      const before = new TestAccumulator();
+      await i.gather(before);
+      expect(before.metrics.map((m) => m.fields)).toEqual([{ up: 1 }]);
+
+      await server.stop();
+      await expect(i.gather(new TestAccumulator())).rejects.toThrow(/probe: /);
+
+      await server.start();
+      const after = await waitFor(
+        async () => {
+          const acc = new TestAccumulator();
+          await i.gather(acc);
+          return acc.metrics;
+        },
+        'a gather to succeed after the restart',
+        30_000,
+        200,
+      );
+      expect(after.map((m) => m.fields)).toEqual([{ up: 1 }]);
+    } finally {
+      await i.stop();
+      await server.destroy();
+    }
   });
 });
