@@ -96,6 +96,11 @@ files = ["${dir}/out.lp"]
         60_000,
       );
       await waitFor(() => fileLines(path.join(dir, 'out.lp')).length >= 3, 'the good query written', 60_000);
+      const text = await scrape(port);
+      expect(
+        counterValue(text, 'viva_input_sql_query_errors_total', { measurement: 'bad' }),
+      ).toBeGreaterThanOrEqual(3);
+      expect(counterValue(text, 'viva_input_sql_query_errors_total', { measurement: 'good' })).toBe(0);
       expect(fileLines(path.join(dir, 'out.lp'))[0]).toMatch(/^good n=0i \d+$/);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);

@@ -47,7 +47,7 @@ export class SqlRunner {
     this.ctx = ctx;
     this.opts = opts;
     this.errorLog = new LogThrottle(ctx.log);
-    this.countError = ctx.metrics.counter('sql_query_errors', 'SQL queries that failed');
+    this.countError = ctx.metrics.counter('query_errors', 'SQL queries that failed, by measurement');
     this.states = queries.map((q) => ({
       q,
       key: `${q.measurement}:${createHash('sha256').update(q.sql).digest('hex').slice(0, 16)}`,
