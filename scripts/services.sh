@@ -608,9 +608,11 @@ start_mariadb() {
   local socket=$dir/mysqld.sock
   ((${#socket} <= 107)) ||
     fail mariadb "the socket path $socket is longer than 107 bytes; set a shorter VIVA_SERVICES_DIR" /dev/null
-  if [[ ! -d $dir/data/mysql ]]; then
-    log "mariadb: creating the data directory in $dir/data"
-    mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir/data" --skip-test-db \
+  # The data directory is the service directory itself: mariadbd runs in its data directory, and
+  # another checkout recognizes a VIVA service by the scratch dir above its working directory.
+  if [[ ! -d $dir/mysql ]]; then
+    log "mariadb: creating the data directory in $dir"
+    mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir" --skip-test-db \
       --auth-root-authentication-method=socket >"$LOG_DIR/mariadb-install.log" 2>&1 ||
       fail mariadb "mariadb-install-db failed" "$LOG_DIR/mariadb-install.log"
   fi
@@ -621,7 +623,7 @@ start_mariadb() {
     [[ $EUID -ne 0 ]] || chown mysql: "$dir/server.key" "$dir/server.crt"
     chmod 600 "$dir/server.key"
   fi
-  launch mariadb /usr/sbin/mariadbd --no-defaults "${user[@]}" --datadir="$dir/data" \
+  launch mariadb /usr/sbin/mariadbd --no-defaults "${user[@]}" --datadir="$dir" \
     --bind-address="$HOST" --port="$VIVA_MARIADB_PORT" --socket="$socket" --pid-file="$dir/mariadbd.pid" \
     --skip-name-resolve --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
     --ssl-cert="$dir/server.crt" --ssl-key="$dir/server.key" --log-error="$LOG_DIR/mariadb-error.log"
