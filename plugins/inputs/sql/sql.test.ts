@@ -152,6 +152,29 @@ describe('sql input on a SQLite file', () => {
     expect(acc.metrics.map((m) => [m.name, m.fields])).toEqual([['good', { n: 2 }]]);
   });
 
+  it('should run a query with its own interval at most that often', async () => {
+    let mono = 0;
+    const ctx = testContext(sqlInput, { clock: { now: () => NOW, monotonic: () => mono } });
+    const input = new SqlInput(
+      parseConfig(sqlInput, {
+        driver: 'sqlite',
+        dsn: file,
+        query: [
+          { sql: 'SELECT count(*) AS n FROM events', measurement: 'often' },
+          { sql: 'SELECT count(*) AS n FROM events', measurement: 'hourly', interval: '1h' },
+        ],
+      }),
+      ctx,
+    );
+    const names: string[][] = [];
+    for (const at of [0, 60_000, 3_600_000]) {
+      mono = at;
+      names.push((await gatherOnce(input)).metrics.map((m) => m.name));
+    }
+    await input.stop();
+    expect(names).toEqual([['often', 'hourly'], ['often'], ['often', 'hourly']]);
+  });
+
   it('should refuse a mark_column without {{mark}} in the SQL', () => {
     expect(() =>
       parseConfig(sqlInput, {
