@@ -582,7 +582,7 @@ EOF
 
 needs_mariadb() {
   [[ -x /usr/sbin/mariadbd ]] || MISSING_PKGS+=(mariadb-server)
-  need mariadb mariadb-client
+  need mariadb-admin mariadb-client
   need openssl openssl
 }
 ports_mariadb() { echo "$VIVA_MARIADB_PORT"; }
