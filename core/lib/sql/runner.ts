@@ -42,6 +42,7 @@ export class SqlRunner {
   private readonly errorLog: LogThrottle;
   private readonly countError: (value?: number, attrs?: Record<string, string>) => void;
   private store: MarkStore | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(queries: SqlQueryConfig[], ctx: PluginContext, opts: RunnerOptions) {
     this.ctx = ctx;
@@ -67,8 +68,26 @@ export class SqlRunner {
     return this.store;
   }
 
-  /** Runs every query that is due. */
+  /**
+   * Runs every query that is due. A gather the agent gave up on (its timeout) still runs to its
+   * end; until then a new gather does nothing, since two runs of an incremental query from the
+   * same mark would read the same rows twice.
+   */
   async gather(acc: Accumulator): Promise<void> {
+    if (this.running !== undefined) {
+      this.errorLog.warn('overlap', {}, 'previous SQL queries still running; skipping this gather');
+      return;
+    }
+    const run = this.runAll(acc);
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async runAll(acc: Accumulator): Promise<void> {
     const failed: string[] = [];
     for (const s of this.states) {
       const now = this.ctx.clock.monotonic();
