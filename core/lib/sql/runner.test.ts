@@ -44,7 +44,7 @@ describe('SQL query runner', () => {
         },
       ],
       testContext({ kind: 'input', name: 'sql' }),
-      { driver: () => driver, queryTimeoutMs: 1000, extraTags: {} },
+      { driver: () => driver, queryTimeoutMs: 1000, extraTags: {}, source: 'test' },
     );
     const acc = new TestAccumulator();
     const abandoned = runner.gather(acc); // the agent's timeout passes while this one waits

@@ -32,6 +32,11 @@ export interface RunnerOptions {
   driver: () => SqlDriver;
   queryTimeoutMs: number;
   extraTags: Record<string, string>;
+  /**
+   * Which database this is (driver, user, host, port, database; never the password), part of each
+   * mark's key: two instances sharing a state directory keep apart, a new password keeps the marks.
+   */
+  source: string;
 }
 
 /** The query runner of one plugin instance. */
@@ -51,7 +56,7 @@ export class SqlRunner {
     this.countError = ctx.metrics.counter('query_errors', 'SQL queries that failed, by measurement');
     this.states = queries.map((q) => ({
       q,
-      key: `${q.measurement}:${createHash('sha256').update(q.sql).digest('hex').slice(0, 16)}`,
+      key: `${q.measurement}:${createHash('sha256').update(`${opts.source}\n${q.sql}`).digest('hex').slice(0, 16)}`,
       lastRun: -Infinity,
       mark: undefined,
     }));

@@ -34,6 +34,7 @@ export class PostgresqlInput implements InputInstance {
         )),
       queryTimeoutMs: cfg.query_timeout,
       extraTags: cfg.server_tag ? { server: `${o.host}:${o.port}` } : {},
+      source: `postgres://${o.user}@${o.socketPath ?? `${o.host}:${o.port}`}/${o.database}`,
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/plugin/testing.ts';
-import { connectOptions, family, sqliteFile } from './connect.ts';
+import { connectOptions, family, sourceOf, sqliteFile } from './connect.ts';
 import { sqlInput } from './index.ts';
 
 const q = [{ sql: 'SELECT 1 AS one', measurement: 'one' }];
@@ -41,6 +41,14 @@ describe('sql input connection options', () => {
     expect(() =>
       connectOptions(cfg({ driver: 'postgres', dsn: 'postgres://u@h/db?sslmode=maybe' }), 'postgres'),
     ).toThrow(/sslmode "maybe"/);
+  });
+
+  it('should key marks by the database, not by the password', () => {
+    const a = sourceOf(cfg({ driver: 'mysql', dsn: 'mysql://app:one@db:3306/m' }));
+    expect(sourceOf(cfg({ driver: 'mysql', dsn: 'mysql://app@db/m', password: 'two' }))).toBe(a);
+    expect(a).toBe('mysql://app@db:3306/m');
+    expect(sourceOf(cfg({ driver: 'mysql', dsn: 'mysql://app:one@db2:3306/m' }))).not.toBe(a);
+    expect(sourceOf(cfg({ driver: 'sqlite', dsn: 'file:/x/e.db' }))).toBe('sqlite:/x/e.db');
   });
 
   it('should take a SQLite path or file: URL', () => {

@@ -84,3 +84,12 @@ export function openDriver(cfg: SqlConfig, onError: (e: Error) => void): SqlDriv
   const o = connectOptions(cfg, fam);
   return fam === 'postgres' ? new PgDriver(o, cfg.query_timeout, onError) : new MysqlDriver(o, onError);
 }
+
+/** The database's identity for the marks' keys: driver, user, host, port, database (no password). */
+export function sourceOf(cfg: SqlConfig): string {
+  const fam = family(cfg.driver);
+  if (fam === 'sqlite') return `sqlite:${sqliteFile(cfg.dsn)}`;
+  if (!URL.canParse(cfg.dsn)) return `${fam}:`;
+  const o = connectOptions({ ...cfg, tls: 'disable' }, fam);
+  return `${fam}://${o.user}@${o.socketPath ?? `${o.host}:${o.port}`}/${o.database}`;
+}

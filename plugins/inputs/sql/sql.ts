@@ -7,7 +7,7 @@ import type { SqlDriver } from '../../../core/lib/sql/driver.ts';
 import { SqlRunner } from '../../../core/lib/sql/runner.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { SqlConfig } from './config.ts';
-import { openDriver } from './connect.ts';
+import { openDriver, sourceOf } from './connect.ts';
 
 export class SqlInput implements InputInstance {
   private readonly cfg: SqlConfig;
@@ -22,6 +22,7 @@ export class SqlInput implements InputInstance {
       driver: () => (this.driver ??= openDriver(this.cfg, (e) => this.onIdleError(e))),
       queryTimeoutMs: cfg.query_timeout,
       extraTags: {},
+      source: sourceOf(cfg),
     });
   }
 
