@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real backbone services for VIVA's integration tests: Kafka (KRaft), Mosquitto, InfluxDB 1.x,
-# Prometheus, Alertmanager and PostgreSQL, each on loopback with its data and log under one scratch
+# Prometheus, Alertmanager, PostgreSQL and MariaDB, each on loopback with its data and log under one scratch
 # directory.
 #
 #   scripts/services.sh up [service...]      install what is missing, start, wait until answering
@@ -8,7 +8,7 @@
 #   scripts/services.sh status [service...]  one line per service; exit 3 when one is not running
 #   scripts/services.sh restart [service...]
 #
-# Services: kafka mosquitto influxdb prometheus alertmanager postgres (default: all). Ports and
+# Services: kafka mosquitto influxdb prometheus alertmanager postgres mariadb (default: all). Ports and
 # versions come from scripts/services.env; see docs/SERVICES.md. `up` is idempotent and fast when all
 # is running.
 set -Eeuo pipefail
@@ -22,7 +22,7 @@ SERVICES_DIR="${VIVA_SERVICES_DIR:-$REPO_DIR/var/services}"
 CACHE_DIR="${VIVA_CACHE_DIR:-$REPO_DIR/.cache}"
 HOST="$VIVA_SERVICES_HOST"
 LOG4J_VERSION=2.25.3 # the log4j 2 that Kafka 4.1 ships with; the slf4j binding must match it
-ALL_SERVICES=(kafka mosquitto influxdb prometheus alertmanager postgres)
+ALL_SERVICES=(kafka mosquitto influxdb prometheus alertmanager postgres mariadb)
 export PATH="$PATH:/usr/sbin:/sbin"
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -575,6 +575,80 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# MariaDB (Debian package `mariadb-server`): our own data directory in the scratch dir, never the
+# packaged one (whose daemon policy-rc.d keeps from starting on install; it would take 3306).
+# mariadbd refuses to run as root, so as root it runs as the `mysql` system user the package
+# creates. The administrator logs in over the Unix socket (unix_socket authentication).
+
+needs_mariadb() {
+  [[ -x /usr/sbin/mariadbd ]] || MISSING_PKGS+=(mariadb-server)
+  need mariadb-admin mariadb-client
+  need openssl openssl
+}
+ports_mariadb() { echo "$VIVA_MARIADB_PORT"; }
+match_mariadb() { echo '(^|/)(mariadbd|mysqld) '; }
+unit_mariadb() { echo mariadb; }
+# `ping` succeeds as soon as the server answers, whatever the user (a refused login included);
+# without TLS, since the client would not trust a refusal sent before the TLS handshake.
+probe_mariadb() {
+  mariadb-admin --no-defaults --skip-ssl --protocol=TCP -h "$HOST" -P "$VIVA_MARIADB_PORT" -u ping \
+    --connect-timeout=2 ping
+}
+# The administrator: the socket's OS user (root, or whoever created the data directory).
+mariadb_admin_user() { if [[ $EUID -eq 0 ]]; then echo root; else id -un; fi; }
+
+start_mariadb() {
+  local dir=$SERVICES_DIR/mariadb user=()
+  [[ -x /usr/sbin/mariadbd ]] || fail mariadb "no /usr/sbin/mariadbd (Debian package mariadb-server)" /dev/null
+  if [[ $EUID -eq 0 ]]; then
+    id mysql >/dev/null 2>&1 || fail mariadb "no 'mysql' system user to run the server as" /dev/null
+    user=(--user=mysql)
+    chown mysql: "$dir"
+  fi
+  local socket=$dir/mysqld.sock
+  ((${#socket} <= 107)) ||
+    fail mariadb "the socket path $socket is longer than 107 bytes; set a shorter VIVA_SERVICES_DIR" /dev/null
+  # The data directory is the service directory itself: mariadbd runs in its data directory, and
+  # another checkout recognizes a VIVA service by the scratch dir above its working directory.
+  if [[ ! -d $dir/mysql ]]; then
+    log "mariadb: creating the data directory in $dir"
+    mariadb-install-db --no-defaults "${user[@]}" --datadir="$dir" --skip-test-db \
+      --auth-root-authentication-method=socket >"$LOG_DIR/mariadb-install.log" 2>&1 ||
+      fail mariadb "mariadb-install-db failed" "$LOG_DIR/mariadb-install.log"
+  fi
+  if [[ ! -s $dir/server.key ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$HOST" \
+      -keyout "$dir/server.key" -out "$dir/server.crt" >"$LOG_DIR/mariadb-openssl.log" 2>&1 ||
+      fail mariadb "could not make a TLS certificate" "$LOG_DIR/mariadb-openssl.log"
+    [[ $EUID -ne 0 ]] || chown mysql: "$dir/server.key" "$dir/server.crt"
+    chmod 600 "$dir/server.key"
+  fi
+  launch mariadb /usr/sbin/mariadbd --no-defaults "${user[@]}" --datadir="$dir" \
+    --bind-address="$HOST" --port="$VIVA_MARIADB_PORT" --socket="$socket" --pid-file="$dir/mariadbd.pid" \
+    --skip-name-resolve --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
+    --ssl-cert="$dir/server.crt" --ssl-key="$dir/server.key" --log-error="$LOG_DIR/mariadb-error.log"
+  wait_for mariadb "$(<"$(pid_file mariadb)")" 90 probe_mariadb
+  setup_mariadb
+}
+
+# setup_mariadb: the test user and database, made by the administrator over the socket
+# (idempotent; the password is reset to the configured one), then a login of the test user over TCP.
+setup_mariadb() {
+  local dir=$SERVICES_DIR/mariadb sql
+  [[ -S $dir/mysqld.sock ]] || return 0 # a server of another scratch dir: set up by its own `up`
+  sql="CREATE DATABASE IF NOT EXISTS \`$VIVA_MARIADB_DB\`;
+CREATE USER IF NOT EXISTS '$VIVA_MARIADB_USER'@'%' IDENTIFIED BY '$VIVA_MARIADB_PASSWORD';
+ALTER USER '$VIVA_MARIADB_USER'@'%' IDENTIFIED BY '$VIVA_MARIADB_PASSWORD';
+GRANT ALL PRIVILEGES ON \`$VIVA_MARIADB_DB\`.* TO '$VIVA_MARIADB_USER'@'%';"
+  mariadb --no-defaults --socket="$dir/mysqld.sock" -u "$(mariadb_admin_user)" -e "$sql" \
+    >"$LOG_DIR/mariadb-setup.log" 2>&1 ||
+    fail mariadb "creating the test user and database failed" "$LOG_DIR/mariadb-setup.log"
+  MYSQL_PWD=$VIVA_MARIADB_PASSWORD mariadb --no-defaults --protocol=TCP -h "$HOST" -P "$VIVA_MARIADB_PORT" \
+    -u "$VIVA_MARIADB_USER" -e 'SELECT 1' "$VIVA_MARIADB_DB" >>"$LOG_DIR/mariadb-setup.log" 2>&1 ||
+    fail mariadb "the test user cannot log in over TCP" "$LOG_DIR/mariadb-setup.log"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands.
 
 up_one() {
@@ -648,7 +722,7 @@ main() {
   ((${#services[@]})) || services=("${ALL_SERVICES[@]}")
   for svc in "${services[@]}"; do
     case $svc in
-      kafka | mosquitto | influxdb | prometheus | alertmanager | postgres) ;;
+      kafka | mosquitto | influxdb | prometheus | alertmanager | postgres | mariadb) ;;
       *) die "unknown service '$svc' (known: ${ALL_SERVICES[*]})" ;;
     esac
   done

@@ -23,6 +23,7 @@ import { procstatInput } from './procstat/index.ts';
 import { prometheusInput } from './prometheus/index.ts';
 import { prometheusRemoteWriteInput } from './prometheus_remote_write/index.ts';
 import { socketListenerInput } from './socket_listener/index.ts';
+import { sqlInput } from './sql/index.ts';
 import { statsdInput } from './statsd/index.ts';
 import { swapInput } from './swap/index.ts';
 import { systemInput } from './system/index.ts';
@@ -50,6 +51,7 @@ const defs: unknown[] = [
   prometheusInput,
   prometheusRemoteWriteInput,
   socketListenerInput,
+  sqlInput,
   statsdInput,
   swapInput,
   systemInput,

@@ -1,5 +1,5 @@
 // Vitest global setup for the integration project: brings up the real backbone services (Kafka,
-// Mosquitto, InfluxDB, Prometheus, Alertmanager, PostgreSQL) with scripts/services.sh before any test runs.
+// Mosquitto, InfluxDB, Prometheus, Alertmanager, PostgreSQL, MariaDB) with scripts/services.sh before any test runs.
 // The services are left running afterwards: `up` is idempotent and takes well under a second
 // when they already run, and the rest of the team shares them. Set VIVA_SKIP_SERVICES=1 to skip.
 import { spawn } from 'node:child_process';
@@ -34,6 +34,15 @@ export interface PostgresAddress {
   md5Password: string;
 }
 
+/** The test MariaDB: a user owning `database`. */
+export interface MariadbAddress {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
 /** Where the integration tests reach each service. */
 export function serviceAddresses(): {
   kafkaBrokers: string[];
@@ -42,6 +51,7 @@ export function serviceAddresses(): {
   prometheusUrl: string;
   alertmanagerUrl: string;
   postgres: PostgresAddress;
+  mariadb: MariadbAddress;
 } {
   const env = readServicesEnv();
   const host = env.VIVA_SERVICES_HOST;
@@ -59,6 +69,13 @@ export function serviceAddresses(): {
       password: env.VIVA_POSTGRES_PASSWORD,
       md5User: env.VIVA_POSTGRES_MD5_USER,
       md5Password: env.VIVA_POSTGRES_MD5_PASSWORD,
+    },
+    mariadb: {
+      host,
+      port: Number(env.VIVA_MARIADB_PORT),
+      database: env.VIVA_MARIADB_DB,
+      user: env.VIVA_MARIADB_USER,
+      password: env.VIVA_MARIADB_PASSWORD,
     },
   };
 }

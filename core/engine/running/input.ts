@@ -51,6 +51,8 @@ export class RunningInput {
   readonly accumulator: Accumulator;
   /** A flood of bad input is counted in full but logged once per reason and interval. */
   private readonly rejectLog: LogThrottle;
+  /** A gather that keeps failing (a database down) is counted every time, logged once per interval. */
+  private readonly errorLog: LogThrottle;
 
   constructor(opts: RunningInputOptions, sink: InputSink) {
     this.opts = opts;
@@ -59,6 +61,7 @@ export class RunningInput {
     this.sink = sink;
     this.rejectLog = new LogThrottle(opts.log);
     this.skipLog = new LogThrottle(opts.log);
+    this.errorLog = new LogThrottle({ warn: (fields, msg) => opts.log.error(fields, msg) });
     this.filter = compileFilter(opts.common);
     this.tags = Object.entries({ ...opts.defaultTags, ...(opts.common.tags ?? {}) });
     const sinkOf = (): InputSink => this.sink;
@@ -194,7 +197,8 @@ export class RunningInput {
       ]);
     } catch (e) {
       this.opts.stats.error();
-      this.opts.log.error({ err: e instanceof Error ? e.message : String(e) }, 'gather failed');
+      const err = e instanceof Error ? e.message : String(e);
+      this.errorLog.warn('gather', { err }, 'gather failed');
     } finally {
       this.inGather = false;
       clearTimeout(t);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Metric } from '../../model/metric/metric.ts';
-import { readVarint } from '../protobuf/wire.ts';
 import { renderExposition } from './exposition.ts';
 import { escapeLabelValue, formatValue, labelName, metricName } from './names.ts';
 import { encodeWriteRequest, remoteWriteBody } from './remotewrite.ts';
@@ -81,6 +80,16 @@ describe('renderExposition', () => {
 });
 
 /** A minimal protobuf reader for the test: the fields of one message as [field, wire type, value]. */
+/** A varint at `pos`: [value, position after it] (the test's own reader, independent of the encoder). */
+function readVarint(buf: Buffer, pos: number): [number, number] {
+  let n = 0;
+  for (let scale = 1; ; scale *= 128) {
+    const b = buf[pos++];
+    n += (b & 127) * scale;
+    if (b < 128) return [n, pos];
+  }
+}
+
 function fields(buf: Buffer): [number, number, Buffer | number][] {
   const out: [number, number, Buffer | number][] = [];
   let pos = 0;

@@ -1,18 +1,16 @@
 /**
  * Decoding of Prometheus remote write 1.0 requests (the receiving side of remotewrite.ts): the
- * Snappy block is decompressed, then the protobuf `prometheus.WriteRequest` is read field by
- * field. Fields this decoder does not use (metadata, exemplars, native histograms, fields of
- * later versions) are skipped by wire type; native histograms are counted so a receiver can say
- * what it left out. Malformed input throws VIVA_ERR_PARSE naming the message path and byte offset,
- * e.g. `timeseries[3].labels[1].value: length 80 runs past the end of the message at byte 412`.
+ * Snappy block is decompressed, then the protobuf `prometheus.WriteRequest` is read field by field
+ * with @bufbuild/protobuf's BinaryReader. Fields this decoder does not use (metadata, exemplars,
+ * native histograms, fields of later versions) are skipped by wire type; native histograms are
+ * counted so a receiver can say what it left out. Malformed input throws VIVA_ERR_PARSE naming the
+ * message path and byte offset, e.g.
+ * `timeseries[3].labels[1].value: length 80 runs past the end of the message at byte 412`.
  */
 import { isUtf8 } from 'node:buffer';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { ErrorCode, VivaError } from '../../model/errors/index.ts';
-import { FIXED64, LENGTH_DELIMITED, VARINT } from '../protobuf/wire.ts';
 import { snappyUncompress } from './snappy.ts';
-
-/** Wire type of 32-bit fixed fields (skipped). */
-const FIXED32 = 5;
 
 /** One decoded series: labels in the order sent, samples with ms timestamps. */
 export interface DecodedSeries {
@@ -27,157 +25,149 @@ export interface DecodedWriteRequest {
   histograms: number;
 }
 
-/** A bounded cursor over the request bytes; `where` names the message being read for errors. */
-class Reader {
-  readonly buf: Uint8Array;
-  pos: number;
-  constructor(buf: Uint8Array) {
-    this.buf = buf;
-    this.pos = 0;
-  }
+/**
+ * Where the reader is, kept as indices and formatted only for an error: building a path string
+ * per field would cost more than the decoding itself.
+ */
+class Where {
+  series = -1;
+  part: 'labels' | 'samples' | '' = '';
+  item = 0;
+  field = '';
 
-  fail(where: string, at: number, what: string): never {
-    throw new VivaError(ErrorCode.PARSE, `remote write: ${where}: ${what} at byte ${at}`);
-  }
-
-  /** A varint of at most 10 bytes, as a number; exact up to 2^53 (lengths, keys). */
-  uvarint(where: string, end: number): number {
-    const at = this.pos;
-    let n = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) this.fail(where, at, 'truncated varint');
-      const b = this.buf[this.pos++];
-      n += (b & 127) * scale;
-      if (b < 128) return n;
-      scale *= 128;
-    }
-    return this.fail(where, at, 'varint longer than 10 bytes');
-  }
-
-  /** A two's complement int64 varint; values outside ±2^53 are refused. */
-  int64(where: string, end: number): number {
-    const at = this.pos;
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) this.fail(where, at, 'truncated varint');
-      const b = this.buf[this.pos++];
-      const bits = b & 127;
-      // Bits 0..27 in the first four bytes, bits 28..31 and 32..34 split across the fifth.
-      if (i < 4) lo |= bits << (7 * i);
-      else if (i === 4) {
-        lo |= (bits & 15) << 28;
-        hi |= bits >>> 4;
-      } else hi |= bits << (7 * i - 32);
-      if (b < 128) return this.toNumber(lo >>> 0, hi >>> 0, where, at);
-    }
-    return this.fail(where, at, 'varint longer than 10 bytes');
-  }
-
-  private toNumber(lo: number, hi: number, where: string, at: number): number {
-    const negative = hi >= 0x80000000;
-    const value = negative ? -((~hi >>> 0) * 2 ** 32 + (~lo >>> 0) + 1) : hi * 2 ** 32 + lo;
-    if (!Number.isSafeInteger(value)) this.fail(where, at, 'int64 outside ±2^53');
-    return value;
-  }
-
-  /** The end of a length-delimited payload starting here, checked against `end`. */
-  delimited(where: string, end: number): number {
-    const len = this.uvarint(where, end);
-    if (len > end - this.pos) this.fail(where, this.pos, `length ${len} runs past the end of the message`);
-    return this.pos + len;
-  }
-
-  string(where: string, end: number): string {
-    const stop = this.delimited(where, end);
-    const bytes = this.buf.subarray(this.pos, stop);
-    if (!isUtf8(bytes)) this.fail(where, this.pos, 'invalid UTF-8');
-    const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-    this.pos = stop;
+  toString(): string {
+    if (this.series < 0) return 'WriteRequest';
+    let s = `timeseries[${this.series}]`;
+    if (this.part !== '') s += `.${this.part}[${this.item}]`;
+    if (this.field !== '') s += `.${this.field}`;
     return s;
-  }
-
-  double(where: string, end: number): number {
-    if (end - this.pos < 8) this.fail(where, this.pos, 'truncated double');
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
-    this.pos += 8;
-    return v;
-  }
-
-  /** Skips a field of an unused number by its wire type. */
-  skip(where: string, wire: number, end: number): void {
-    if (wire === VARINT) this.uvarint(where, end);
-    else if (wire === LENGTH_DELIMITED) this.pos = this.delimited(where, end);
-    else if (wire === FIXED64 || wire === FIXED32) {
-      const n = wire === FIXED64 ? 8 : 4;
-      if (end - this.pos < n) this.fail(where, this.pos, 'truncated fixed-size field');
-      this.pos += n;
-    } else this.fail(where, this.pos, `unsupported wire type ${wire}`);
-  }
-
-  /** Reads a field key; refuses field number 0 (never valid). */
-  key(where: string, end: number): [field: number, wire: number] {
-    const at = this.pos;
-    const key = this.uvarint(where, end);
-    const field = Math.floor(key / 8);
-    if (field === 0) this.fail(where, at, 'field number 0');
-    return [field, key & 7];
-  }
-
-  /** Fails unless a known field came with the wire type it is declared with. */
-  expect(where: string, wire: number, want: number): void {
-    if (wire !== want) this.fail(where, this.pos, `wire type ${wire}, expected ${want}`);
   }
 }
 
-function readLabel(r: Reader, where: string, end: number): [string, string] {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** A bounded reader: every nested message ends within its parent. */
+class Reader {
+  readonly r: BinaryReader;
+  readonly buf: Uint8Array;
+  readonly where = new Where();
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.r = new BinaryReader(buf);
+  }
+
+  fail(at: number, what: string): never {
+    throw new VivaError(ErrorCode.PARSE, `remote write: ${this.where.toString()}: ${what} at byte ${at}`);
+  }
+
+  /** The end of a length-delimited payload starting here, checked against `end`. */
+  delimited(end: number): number {
+    const len = this.r.uint32();
+    if (len > end - this.r.pos) this.fail(this.r.pos, `length ${len} runs past the end of the message`);
+    return this.r.pos + len;
+  }
+
+  /** A field key; its wire type checked when the field is one this decoder reads. */
+  key(end: number): [field: number, wire: WireType] {
+    const at = this.r.pos;
+    const [field, wire] = this.r.tag();
+    if (this.r.pos > end) this.fail(at, 'field key runs past the end of the message');
+    return [field, wire];
+  }
+
+  expect(wire: WireType, want: WireType): void {
+    if (wire !== want) this.fail(this.r.pos, `wire type ${wire}, expected ${want}`);
+  }
+
+  string(end: number): string {
+    const stop = this.delimited(end);
+    const start = this.r.pos;
+    this.r.pos = stop;
+    const buf = this.buf;
+    // Label names and values are short and nearly always ASCII: read those in JS, which is
+    // several times faster than a native UTF-8 decode per string (up to a length that
+    // String.fromCharCode.apply takes as arguments).
+    let ascii = stop - start <= 1024;
+    for (let i = start; ascii && i < stop; i++) if (buf[i] > 127) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, buf.subarray(start, stop) as unknown as number[]);
+    const bytes = buf.subarray(start, stop);
+    if (!isUtf8(bytes)) this.fail(start, 'invalid UTF-8');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+  }
+
+  double(end: number): number {
+    if (end - this.r.pos < 8) this.fail(this.r.pos, 'truncated double');
+    return this.r.double();
+  }
+
+  int64(end: number): number {
+    const at = this.r.pos;
+    const v = BigInt(this.r.int64());
+    if (this.r.pos > end) this.fail(at, 'varint runs past the end of the message');
+    if (v > MAX_SAFE || v < MIN_SAFE) this.fail(at, 'int64 outside ±2^53');
+    return Number(v);
+  }
+
+  skip(wire: WireType, field: number, end: number): void {
+    const at = this.r.pos;
+    this.r.skip(wire, field);
+    if (this.r.pos > end) this.fail(at, 'field runs past the end of the message');
+  }
+}
+
+function readLabel(rd: Reader, end: number): [string, string] {
   let name = '';
   let value = '';
-  while (r.pos < end) {
-    const [field, wire] = r.key(where, end);
-    if (field === 1) {
-      r.expect(`${where}.name`, wire, LENGTH_DELIMITED);
-      name = r.string(`${where}.name`, end);
-    } else if (field === 2) {
-      r.expect(`${where}.value`, wire, LENGTH_DELIMITED);
-      value = r.string(`${where}.value`, end);
-    } else r.skip(where, wire, end);
+  while (rd.r.pos < end) {
+    const [field, wire] = rd.key(end);
+    if (field === 1 || field === 2) {
+      rd.where.field = field === 1 ? 'name' : 'value';
+      rd.expect(wire, WireType.LengthDelimited);
+      if (field === 1) name = rd.string(end);
+      else value = rd.string(end);
+      rd.where.field = '';
+    } else rd.skip(wire, field, end);
   }
   return [name, value];
 }
 
-function readSample(r: Reader, where: string, end: number): { value: number; timeMs: number } {
+function readSample(rd: Reader, end: number): { value: number; timeMs: number } {
   let value = 0;
   let timeMs = 0;
-  while (r.pos < end) {
-    const [field, wire] = r.key(where, end);
+  while (rd.r.pos < end) {
+    const [field, wire] = rd.key(end);
     if (field === 1) {
-      r.expect(`${where}.value`, wire, FIXED64);
-      value = r.double(`${where}.value`, end);
+      rd.where.field = 'value';
+      rd.expect(wire, WireType.Bit64);
+      value = rd.double(end);
     } else if (field === 2) {
-      r.expect(`${where}.timestamp`, wire, VARINT);
-      timeMs = r.int64(`${where}.timestamp`, end);
-    } else r.skip(where, wire, end);
+      rd.where.field = 'timestamp';
+      rd.expect(wire, WireType.Varint);
+      timeMs = rd.int64(end);
+    } else rd.skip(wire, field, end);
+    rd.where.field = '';
   }
   return { value, timeMs };
 }
 
-function readSeries(r: Reader, where: string, end: number, out: DecodedWriteRequest): DecodedSeries {
+function readSeries(rd: Reader, end: number, out: DecodedWriteRequest): DecodedSeries {
   const series: DecodedSeries = { labels: [], samples: [] };
-  while (r.pos < end) {
-    const [field, wire] = r.key(where, end);
-    if (field === 1) {
-      const at = `${where}.labels[${series.labels.length}]`;
-      r.expect(at, wire, LENGTH_DELIMITED);
-      series.labels.push(readLabel(r, at, r.delimited(at, end)));
-    } else if (field === 2) {
-      const at = `${where}.samples[${series.samples.length}]`;
-      r.expect(at, wire, LENGTH_DELIMITED);
-      series.samples.push(readSample(r, at, r.delimited(at, end)));
+  const w = rd.where;
+  while (rd.r.pos < end) {
+    const [field, wire] = rd.key(end);
+    if (field === 1 || field === 2) {
+      w.part = field === 1 ? 'labels' : 'samples';
+      w.item = field === 1 ? series.labels.length : series.samples.length;
+      rd.expect(wire, WireType.LengthDelimited);
+      const stop = rd.delimited(end);
+      if (field === 1) series.labels.push(readLabel(rd, stop));
+      else series.samples.push(readSample(rd, stop));
+      w.part = '';
     } else {
-      if (field === 4 && wire === LENGTH_DELIMITED) out.histograms++;
-      r.skip(where, wire, end);
+      if (field === 4 && wire === WireType.LengthDelimited) out.histograms++;
+      rd.skip(wire, field, end);
     }
   }
   return series;
@@ -185,16 +175,23 @@ function readSeries(r: Reader, where: string, end: number, out: DecodedWriteRequ
 
 /** Decodes an uncompressed WriteRequest. Throws VIVA_ERR_PARSE on malformed input. */
 export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
-  const r = new Reader(buf);
+  const rd = new Reader(buf);
   const out: DecodedWriteRequest = { series: [], histograms: 0 };
   const end = buf.length;
-  while (r.pos < end) {
-    const [field, wire] = r.key('WriteRequest', end);
-    if (field === 1) {
-      const at = `timeseries[${out.series.length}]`;
-      r.expect(at, wire, LENGTH_DELIMITED);
-      out.series.push(readSeries(r, at, r.delimited(at, end), out));
-    } else r.skip('WriteRequest', wire, end);
+  try {
+    while (rd.r.pos < end) {
+      const [field, wire] = rd.key(end);
+      if (field === 1) {
+        rd.where.series = out.series.length;
+        rd.expect(wire, WireType.LengthDelimited);
+        out.series.push(readSeries(rd, rd.delimited(end), out));
+        rd.where.series = -1;
+      } else rd.skip(wire, field, end);
+    }
+  } catch (e) {
+    if (e instanceof VivaError) throw e;
+    // The reader's own refusals: a truncated or overlong varint, an unknown wire type, field 0.
+    rd.fail(rd.r.pos, e instanceof Error ? e.message : String(e));
   }
   return out;
 }

@@ -6,20 +6,10 @@
  *   Label        { string name = 1; string value = 2; }
  *   Sample       { double value = 1; int64 timestamp = 2; }   // timestamp in ms
  *
- * Sizes are computed first, then everything is written into one Buffer. The receiving side is
- * remotewrite-decode.ts.
+ * Written with @bufbuild/protobuf's BinaryWriter (the wire layer of a conformance-tested protobuf
+ * library), compressed with the `snappy` package. The receiving side is remotewrite-decode.ts.
  */
-import {
-  FIXED64,
-  VARINT,
-  delimitedSize,
-  fieldKey,
-  varintSize,
-  writeDelimitedHeader,
-  writeDouble,
-  writeStringField,
-  writeVarint,
-} from '../protobuf/wire.ts';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { snappyCompress } from './snappy.ts';
 
 /** Headers every remote write request carries. */
@@ -35,52 +25,27 @@ export interface TimeSeries {
   samples: readonly { value: number; timeMs: number }[];
 }
 
-const SAMPLE_VALUE_KEY = fieldKey(1, FIXED64);
-const SAMPLE_TIME_KEY = fieldKey(2, VARINT);
-
-function sampleSize(timeMs: number): number {
-  return 1 + 8 + 1 + varintSize(timeMs);
-}
-
-/** Encodes a WriteRequest (uncompressed protobuf). Timestamps must be non-negative. */
+/** Encodes a WriteRequest (uncompressed protobuf). */
 export function encodeWriteRequest(series: readonly TimeSeries[]): Buffer {
-  const labelBytes: number[] = [];
-  const seriesSizes: number[] = [];
-  let total = 0;
+  const w = new BinaryWriter();
   for (const ts of series) {
-    let size = 0;
+    w.tag(1, WireType.LengthDelimited).fork();
     for (const [name, value] of ts.labels) {
-      const n = Buffer.byteLength(name);
-      const v = Buffer.byteLength(value);
-      labelBytes.push(n, v);
-      size += delimitedSize(delimitedSize(n) + delimitedSize(v));
-    }
-    for (const s of ts.samples) size += delimitedSize(sampleSize(s.timeMs));
-    seriesSizes.push(size);
-    total += delimitedSize(size);
-  }
-  const buf = Buffer.allocUnsafe(total);
-  let pos = 0;
-  let li = 0;
-  for (let i = 0; i < series.length; i++) {
-    const ts = series[i];
-    pos = writeDelimitedHeader(buf, pos, 1, seriesSizes[i]);
-    for (const [name, value] of ts.labels) {
-      const n = labelBytes[li++];
-      const v = labelBytes[li++];
-      pos = writeDelimitedHeader(buf, pos, 1, delimitedSize(n) + delimitedSize(v));
-      pos = writeStringField(buf, pos, 1, name, n);
-      pos = writeStringField(buf, pos, 2, value, v);
+      w.tag(1, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.LengthDelimited).string(name);
+      w.tag(2, WireType.LengthDelimited).string(value);
+      w.join();
     }
     for (const s of ts.samples) {
-      pos = writeDelimitedHeader(buf, pos, 2, sampleSize(s.timeMs));
-      buf[pos++] = SAMPLE_VALUE_KEY;
-      pos = writeDouble(buf, pos, s.value);
-      buf[pos++] = SAMPLE_TIME_KEY;
-      pos = writeVarint(buf, pos, s.timeMs);
+      w.tag(2, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.Bit64).double(s.value);
+      w.tag(2, WireType.Varint).int64(s.timeMs);
+      w.join();
     }
+    w.join();
   }
-  return buf;
+  const bytes = w.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The body of a remote write request: the WriteRequest, Snappy-compressed. */

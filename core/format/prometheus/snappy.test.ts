@@ -46,27 +46,19 @@ describe('snappy', () => {
   });
 
   it.each([
-    ['an empty input', [], 'snappy: truncated length header at byte 0'],
+    ['an empty input', [], /^snappy: truncated length header at byte 0$/],
+    ['a literal past the end', [5, 4 << 2, 97, 98], /^snappy: corrupt input \(expected literal read/],
+    ['a literal past the length', [1, 1 << 2, 97, 98], /^snappy: corrupt input \(expected literal read/],
     [
-      'a literal past the end',
-      [5, 4 << 2, 97, 98],
-      'snappy: literal runs past the end of the input at byte 1',
+      'a copy before the start',
+      [8, 0, 97, (3 << 2) | 1, 2],
+      /^snappy: corrupt input \(expected valid offset/,
     ],
-    [
-      'a literal past the length',
-      [1, 1 << 2, 97, 98],
-      'snappy: literal runs past the declared length at byte 1',
-    ],
-    ['a copy before the start', [8, 0, 97, (3 << 2) | 1, 2], 'snappy: copy offset 2 out of range at byte 3'],
-    ['a short output', [3, 0, 97], 'snappy: decompressed 1 bytes, the header declared 3 at byte 3'],
-    [
-      'a cut 2-byte offset',
-      [8, 0, 97, 2 | (3 << 2), 1],
-      'snappy: tag runs past the end of the input at byte 4',
-    ],
-  ])('should refuse %s with VIVA_ERR_PARSE and the offset', (_name, bytes, message) => {
+    ['a short output', [3, 0, 97], /^snappy: corrupt input \(header mismatch; expected 3 decompressed bytes/],
+    ['a cut 2-byte offset', [8, 0, 97, 2 | (3 << 2), 1], /^snappy: corrupt input \(expected copy read/],
+  ])('should refuse %s with VIVA_ERR_PARSE saying why', (_name, bytes, message) => {
     expect(() => snappyUncompress(Buffer.from(bytes))).toThrow(
-      expect.objectContaining({ code: 'VIVA_ERR_PARSE', message }),
+      expect.objectContaining({ code: 'VIVA_ERR_PARSE', message: expect.stringMatching(message) as unknown }),
     );
   });
 });

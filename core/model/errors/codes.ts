@@ -22,6 +22,7 @@ export const ErrorCode = {
   FLEET: 'VIVA_ERR_FLEET',
   GRAPH_INVALID: 'VIVA_ERR_GRAPH_INVALID',
   INFLUX_PROVISION: 'VIVA_ERR_INFLUX_PROVISION',
+  SQL: 'VIVA_ERR_SQL',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,28 +1,10 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
 import { secret } from '../../../core/config/secret.ts';
-
-/** One configured query: its rows become metrics. */
-export const queryConfig = z.strictObject({
-  sql: z.string().min(1).describe('The SQL to run (simple query protocol; one or more statements).'),
-  measurement: z.string().min(1).describe('Measurement name of the metrics made from its rows.'),
-  tag_columns: z.array(z.string()).default([]).describe('Columns that become tags.'),
-  field_columns: z
-    .array(z.string())
-    .default([])
-    .describe('Columns that become fields (default: every column not a tag or the time).'),
-  time_column: z
-    .string()
-    .optional()
-    .describe(
-      'Column holding the metric time (timestamp, timestamptz, date or epoch seconds); default: now.',
-    ),
-});
-
-export type QueryConfig = z.output<typeof queryConfig>;
+import { sqlQueryConfig, type SqlQueryConfig } from '../../../core/lib/sql/query.ts';
 
 /** Used when no query is configured: per-database activity, like Telegraf's postgresql input. */
-export const DEFAULT_QUERY: QueryConfig = {
+export const DEFAULT_QUERY: SqlQueryConfig = {
   sql:
     'SELECT datname AS db, numbackends, xact_commit, xact_rollback, blks_read, blks_hit, tup_returned, tup_fetched, ' +
     'tup_inserted, tup_updated, tup_deleted, conflicts, temp_files, temp_bytes, deadlocks, blk_read_time, ' +
@@ -30,6 +12,8 @@ export const DEFAULT_QUERY: QueryConfig = {
   measurement: 'postgresql',
   tag_columns: ['db'],
   field_columns: [],
+  time_format: 'unix',
+  mark_start: 0,
 };
 
 const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -58,15 +42,16 @@ export const postgresqlConfig = z.strictObject({
     .optional()
     .describe('Password (overrides one in the address; keep it in an environment variable).'),
   query: z
-    .array(queryConfig)
+    .array(sqlQueryConfig)
     .default([])
     .describe(
-      'Queries, as [[inputs.postgresql.query]] tables with sql, measurement, tag_columns, field_columns, time_column; none = pg_stat_database per database.',
+      "Queries, as [[inputs.postgresql.query]] tables (the sql input's query keys); none = pg_stat_database per database.",
     ),
   connect_timeout: duration.prefault('5s').describe('Deadline of connecting and authenticating.'),
   query_timeout: duration
     .prefault('5s')
-    .describe('Deadline of one query; the connection is reopened after one.'),
+    .describe('Deadline of one statement (the server cancels it: statement_timeout).'),
+  max_connections: z.number().int().min(1).default(2).describe('Size of the connection pool.'),
   server_tag: z.boolean().default(false).describe('Add a "server" tag with host:port.'),
   tls_ca: z.string().optional().describe('PEM CA file for sslmode=verify-ca / verify-full.'),
 });

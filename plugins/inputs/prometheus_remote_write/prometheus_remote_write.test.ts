@@ -126,7 +126,7 @@ describe('prometheus_remote_write input', () => {
     const { acc, url } = await listen();
     const res = await post(url, encodeWriteRequest(series).subarray(0, 40));
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/^invalid remote write body: snappy: .+ at byte \d+\n$/);
+    expect(res.text).toMatch(/^invalid remote write body: snappy: .+\n$/);
     expect(acc.metrics).toHaveLength(0);
     expect(acc.rejects).toEqual([
       {

@@ -1,3 +1,5 @@
+// The hand-written code VIVA shipped before the swap to @bufbuild/protobuf and snappy (see
+// README, Dependencies), kept only as the baseline of test/bench/remote-write-libs.ts.
 /**
  * Protocol Buffers wire format, the few pieces an encoder needs: varints (of non-negative safe
  * integers, without BigInt), 64-bit doubles, length-delimited bytes, and field keys. Encoders
