@@ -50,6 +50,15 @@ function sample(n: number, from: number): Metric[] {
   return out;
 }
 
+async function waitFor(fn: () => boolean, what: string, ms = 20_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
 const dirs: string[] = [];
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'viva-archive-'));
@@ -214,7 +223,7 @@ describe('archive output', () => {
   it('should delete files whose period ended longer ago than max_age, keeping newer ones', async () => {
     const dir = tmp();
     const clock = new FakeClock(T0);
-    const out = output(dir, clock, { period: '10s', max_age: '30s' });
+    const out = output(dir, clock, { period: '10s', max_age: '30s', grace: '0s' });
     await out.connect();
     for (let k = 0; k < 6; k++) {
       clock.t = T0 + k * 10_000;
@@ -259,6 +268,40 @@ describe('archive output', () => {
     const lp = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'metrics', m.files[0].file)));
     expect(parseLineProtocol(lp).metrics).toHaveLength(100);
     expect(files(path.join(dir, 'metrics'))).toEqual([...m.files.map((e) => e.file), 'manifest.json'].sort());
+  });
+
+  it('should finish a period on its own once the clock passes its end plus grace', async () => {
+    const dir = tmp();
+    const cfg = parseConfig(archiveOutput, { dir, stream: 'live', period: '1s', grace: '0s' });
+    const out = new ArchiveOutput(cfg, testContext(archiveOutput));
+    await out.connect();
+    const now = Date.now();
+    await out.write(
+      sample(10, now - (now % 1000)).map((m) => Object.assign(m, { timeMs: now - (now % 1000) })),
+    );
+    const m = await waitFor(
+      () => readManifest(path.join(dir, 'live')).files.length === 2,
+      'the period to be finished',
+    );
+    expect(m).toBe(true);
+    await out.close();
+  });
+
+  it('should split a batch by period and put a late metric into a new part of its finished period', async () => {
+    const dir = tmp();
+    const clock = new FakeClock(T0 + 3_600_000);
+    const out = output(dir, clock, { formats: ['lp_gz'], grace: '0s' });
+    await out.write([...sample(3, T0 + 3_599_990), ...sample(2, T0 + 3_600_000)]);
+    clock.t = T0 + 2 * 3_600_000;
+    await out.maintain();
+    await out.write(sample(1, T0 + 10)); // late for 14:00
+    await out.close();
+    const m = readManifest(path.join(dir, 'metrics'));
+    expect(m.files.map((e) => [e.file, e.rows])).toEqual([
+      ['2026-12-03/metrics-20261203T140000Z-1.lp.gz', 2],
+      ['2026-12-03/metrics-20261203T140000Z-2.lp.gz', 1],
+      ['2026-12-03/metrics-20261203T150000Z-1.lp.gz', 3],
+    ]);
   });
 
   it('should cut a part early at max_file_size', async () => {

@@ -4,9 +4,11 @@
  * protocol and Parquet — listed in the stream's manifest; finished files older than `max_age` are
  * deleted. See docs/ARCHIVE.md.
  *
- * Periods follow the wall clock (the context's clock), cut at multiples of `period` since the
- * epoch; a file is finished once and never reopened, so data arriving late for an hour goes into
- * the period it arrived in (the manifest records each file's metric time range for replay).
+ * Periods are metric time, cut at multiples of `period` since the epoch (UTC): the 14:00 file holds
+ * the metrics of 14:00 to 15:00. A period is finished once the clock (the context's: wall time
+ * live, event time in a replay) passes its end plus `grace`; a metric arriving later for a finished
+ * period opens a new part of it (a file is finished once and never reopened). At most
+ * `max_open_periods` are open at once: a backfill over many periods finishes the oldest first.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +34,9 @@ interface OpenPeriod extends OpenName {
   bytes: number;
 }
 
+/** The longest wait between two checks for periods to finish. */
+const TICK_MAX_MS = 10_000;
+
 type Ctx = Pick<PluginContext, 'log' | 'clock' | 'metrics' | 'id'> & { readonly stateDir: string };
 
 /** The stream name: configured, else the alias, else "archive". */
@@ -47,7 +52,8 @@ export class ArchiveOutput implements OutputInstance {
   private readonly cfg: ArchiveConfig;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private open: OpenPeriod | null = null;
+  /** Open periods by period start. */
+  private readonly open = new Map<number, OpenPeriod>();
   /** Highest part number used per period start, so a new part never takes a finished one's name. */
   private readonly parts = new Map<number, number>();
   /** Writes, rotations and prunes run one at a time. */
@@ -106,26 +112,37 @@ export class ArchiveOutput implements OutputInstance {
   async write(metrics: Metric[]): Promise<void> {
     if (!this.connected) await this.connect();
     await this.serial(async () => {
-      await this.rotateIfDue();
-      const data = serializeLineProtocol(metrics).data;
-      const open = this.open ?? this.openPeriod(this.clock.now());
+      const groups = this.byPeriod(metrics);
+      const touched: [OpenPeriod, number][] = [];
       try {
-        fs.writeSync(open.fd, data);
-        if (this.cfg.fsync) fs.fsyncSync(open.fd);
+        for (const [start, group] of groups) {
+          const open = this.open.get(start) ?? this.openPeriod(start);
+          touched.push([open, open.bytes]);
+          const data = serializeLineProtocol(group).data;
+          fs.writeSync(open.fd, data);
+          open.bytes += data.length;
+        }
+        if (this.cfg.fsync) for (const [open] of touched) fs.fsyncSync(open.fd);
       } catch (e) {
         // Cut back what part of the batch got in, so its retry neither doubles nor tears a line.
-        fs.ftruncateSync(open.fd, open.bytes);
+        for (const [open, size] of touched) {
+          fs.ftruncateSync(open.fd, size);
+          open.bytes = size;
+        }
         throw e;
       }
-      open.bytes += data.length;
-      if (open.bytes >= this.cfg.max_file_size) await this.finish();
+      for (const [open] of touched) if (open.bytes >= this.cfg.max_file_size) await this.finish(open);
+      // Bounded open files: a backfill over many periods finishes the oldest first.
+      while (this.open.size > this.cfg.max_open_periods) await this.finish(this.oldestOpen());
     });
   }
 
-  /** Finishes the open period when it is over and deletes files past max_age (the timer calls it). */
+  /** Finishes the periods that are over (end + grace) and deletes files past max_age (the timer calls it). */
   async maintain(): Promise<void> {
     await this.serial(async () => {
-      await this.rotateIfDue();
+      const now = this.clock.now();
+      for (const open of [...this.open.values()])
+        if (open.periodEnd + this.cfg.grace <= now) await this.finish(open);
       this.pruneNow();
     });
   }
@@ -134,8 +151,10 @@ export class ArchiveOutput implements OutputInstance {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.connected = false;
-    // What the open period holds is finished now: a stopped archive leaves only finished files.
-    await this.serial(() => this.finish());
+    // What the open periods hold is finished now: a stopped archive leaves only finished files.
+    await this.serial(async () => {
+      for (const open of [...this.open.values()]) await this.finish(open);
+    });
   }
 
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -144,9 +163,28 @@ export class ArchiveOutput implements OutputInstance {
     return run;
   }
 
+  /** The metrics grouped by the period their time falls in. */
+  private byPeriod(metrics: Metric[]): Map<number, Metric[]> {
+    const p = this.cfg.period;
+    const groups = new Map<number, Metric[]>();
+    for (const m of metrics) {
+      const start = Math.floor(m.timeMs / p) * p;
+      const g = groups.get(start);
+      if (g === undefined) groups.set(start, [m]);
+      else g.push(m);
+    }
+    return groups;
+  }
+
+  private oldestOpen(): OpenPeriod {
+    let oldest: OpenPeriod | undefined;
+    for (const o of this.open.values())
+      if (oldest === undefined || o.periodStart < oldest.periodStart) oldest = o;
+    return oldest as OpenPeriod;
+  }
+
+  /** Checks for periods to finish every period, at most every 10 s. */
   private schedule(): void {
-    const now = this.clock.now();
-    const next = (Math.floor(now / this.cfg.period) + 1) * this.cfg.period;
     this.timer = setTimeout(
       () => {
         this.maintain().then(
@@ -159,31 +197,25 @@ export class ArchiveOutput implements OutputInstance {
           },
         );
       },
-      Math.max(10, next - now + 5),
+      Math.min(this.cfg.period, TICK_MAX_MS),
     );
     this.timer.unref();
   }
 
-  private openPeriod(now: number): OpenPeriod {
-    const periodStart = Math.floor(now / this.cfg.period) * this.cfg.period;
+  private openPeriod(periodStart: number): OpenPeriod {
     const part = (this.parts.get(periodStart) ?? 0) + 1;
     this.parts.set(periodStart, part);
     const name = { periodStart, periodEnd: periodStart + this.cfg.period, part };
     const file = path.join(this.streamDir, OPEN_DIR, openFileName(name));
     const fd = fs.openSync(file, 'a');
-    this.open = { ...name, fd, path: file, bytes: fs.fstatSync(fd).size };
-    return this.open;
+    const open = { ...name, fd, path: file, bytes: fs.fstatSync(fd).size };
+    this.open.set(periodStart, open);
+    return open;
   }
 
-  private async rotateIfDue(): Promise<void> {
-    if (this.open !== null && this.clock.now() >= this.open.periodEnd) await this.finish();
-  }
-
-  /** Closes and finishes the open period, if any. */
-  private async finish(): Promise<void> {
-    const open = this.open;
-    if (open === null) return;
-    this.open = null;
+  /** Closes and finishes an open period. */
+  private async finish(open: OpenPeriod): Promise<void> {
+    this.open.delete(open.periodStart);
     fs.closeSync(open.fd);
     await this.finishFile(open.path, open);
   }

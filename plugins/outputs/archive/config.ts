@@ -22,7 +22,20 @@ export const archiveConfig = z.strictObject({
   period: duration
     .prefault('1h')
     .refine((ms) => ms >= 1000, 'at least 1s')
-    .describe('Rotation period: one file per format per period, cut at multiples of it (UTC).'),
+    .describe(
+      'Rotation period, in metric time: one file per format per period, cut at multiples of it (UTC).',
+    ),
+  grace: duration
+    .prefault('1m')
+    .describe(
+      'A period is finished this long after it ends, so metrics that arrive a little late still go into it.',
+    ),
+  max_open_periods: z
+    .number()
+    .int()
+    .min(1)
+    .default(24)
+    .describe('Periods open at once (a backfill over more finishes the oldest first).'),
   max_age: duration
     .prefault('0s')
     .describe('Delete archive files whose period ended longer ago than this (0 = keep forever).'),
