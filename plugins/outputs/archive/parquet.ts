@@ -132,18 +132,31 @@ export function metricsToParquet(
     { name: 'time', values: time },
     { name: 'measurement', values: measurement },
   ];
+  // One pass over the metrics fills every column (a column per key scanned row by row would cost
+  // columns × rows: the bench's corpus has dozens of keys over its measurements).
+  const tagCols = new Map<string, unknown[]>();
   for (const k of tags) {
     const name = uniqueName(k, 'tag_', taken);
     schema.push(element(name, 'string'));
-    columns.push({ name, values: metrics.map((m) => (Object.hasOwn(m.tags, k) ? m.tags[k] : null)) });
+    const values = new Array<unknown>(n).fill(null);
+    tagCols.set(k, values);
+    columns.push({ name, values });
   }
+  const fieldCols = new Map<string, { values: unknown[]; kind: Kind }>();
   for (const [k, kind] of fields) {
     const name = uniqueName(k, 'field_', taken);
     schema.push(element(name, kind));
-    columns.push({
-      name,
-      values: metrics.map((m) => convert(Object.hasOwn(m.fields, k) ? m.fields[k] : undefined, kind)),
-    });
+    const values = new Array<unknown>(n).fill(null);
+    fieldCols.set(k, { values, kind });
+    columns.push({ name, values });
+  }
+  for (let i = 0; i < n; i++) {
+    const m = metrics[i];
+    for (const k in m.tags) (tagCols.get(k) as unknown[])[i] = m.tags[k];
+    for (const k in m.fields) {
+      const c = fieldCols.get(k) as { values: unknown[]; kind: Kind };
+      c.values[i] = convert(m.fields[k], c.kind);
+    }
   }
   schema.unshift({ name: 'root', num_children: columns.length });
   const writer = new ByteWriter();
