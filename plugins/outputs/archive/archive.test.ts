@@ -244,11 +244,14 @@ describe('archive output', () => {
   });
 
   it('should finish an open period a crashed run left, cutting its torn last line, and start a new part', async () => {
-    const dir = tmp();
+    const crashedDir = tmp();
     const clock = new FakeClock(T0);
-    const crashed = output(dir, clock);
+    const crashed = output(crashedDir, clock);
     await crashed.write(sample(100, T0));
-    // The crashed run's open file, with half a line appended after the last acknowledged write.
+    // The disk as the crashed run left it (a copy: the crashed instance still holds its stream),
+    // with half a line appended after the last acknowledged write and a half-written temp file.
+    const dir = tmp();
+    fs.cpSync(crashedDir, dir, { recursive: true });
     const open = path.join(dir, 'metrics', '.open');
     const [name] = fs.readdirSync(open);
     fs.appendFileSync(path.join(open, name), 'cpu,host=h0 usage=1');
@@ -258,6 +261,7 @@ describe('archive output', () => {
     await next.connect();
     await next.write(sample(3, T0 + 5000));
     await next.close();
+    await crashed.close();
     const m = readManifest(path.join(dir, 'metrics'));
     expect(m.files.map((e) => [e.part, e.format, e.rows])).toEqual([
       [1, 'lp_gz', 100],
@@ -268,6 +272,17 @@ describe('archive output', () => {
     const lp = zlib.gunzipSync(fs.readFileSync(path.join(dir, 'metrics', m.files[0].file)));
     expect(parseLineProtocol(lp).metrics).toHaveLength(100);
     expect(files(path.join(dir, 'metrics'))).toEqual([...m.files.map((e) => e.file), 'manifest.json'].sort());
+  });
+
+  it('should count rows and the time range without parsing when it writes lp_gz alone', async () => {
+    const dir = tmp();
+    const out = output(dir, new FakeClock(T0), { formats: ['lp_gz'] });
+    const metrics = sample(40, T0 + 1000);
+    await out.write(metrics.slice(0, 25));
+    await out.write(metrics.slice(25));
+    await out.close();
+    const [e] = readManifest(path.join(dir, 'metrics')).files;
+    expect([e.rows, e.min_time, e.max_time]).toEqual([40, T0 + 1000, T0 + 1000 + 39 * 7]);
   });
 
   it('should finish a period on its own once the clock passes its end plus grace', async () => {
@@ -301,6 +316,24 @@ describe('archive output', () => {
       ['2026-12-03/metrics-20261203T140000Z-1.lp.gz', 2],
       ['2026-12-03/metrics-20261203T140000Z-2.lp.gz', 1],
       ['2026-12-03/metrics-20261203T150000Z-1.lp.gz', 3],
+    ]);
+  });
+
+  it('should refuse a second writer of the same stream until the first one closed', async () => {
+    const dir = tmp();
+    const clock = new FakeClock(T0);
+    const first = output(dir, clock);
+    await first.write(sample(5, T0));
+    const second = output(dir, clock);
+    await expect(second.connect()).rejects.toThrow(/in use by another archive output/);
+    await first.close();
+    await second.write(sample(5, T0 + 100));
+    await second.close();
+    expect(readManifest(path.join(dir, 'metrics')).files.map((e) => [e.part, e.rows])).toEqual([
+      [1, 5],
+      [1, 5],
+      [2, 5],
+      [2, 5],
     ]);
   });
 

@@ -26,13 +26,19 @@ import {
   parseOpenFileName,
   pruneOlderThan,
   type OpenName,
+  type OpenStats,
 } from './finalize.ts';
 
 interface OpenPeriod extends OpenName {
   fd: number;
   path: string;
   bytes: number;
+  /** What was appended by this run (lines and metric time range), so lp_gz alone needs no parse. */
+  stats: OpenStats;
 }
+
+/** The instance writing each stream directory in this process. */
+const WRITERS = new Map<string, ArchiveOutput>();
 
 /** The longest wait between two checks for periods to finish. */
 const TICK_MAX_MS = 10_000;
@@ -99,6 +105,12 @@ export class ArchiveOutput implements OutputInstance {
 
   async connect(): Promise<void> {
     if (this.connected) return;
+    // One writer per stream: a reload that starts the new instance before the old one closed
+    // (or two outputs given the same dir and stream) would finish each other's open files.
+    const holder = WRITERS.get(this.streamDir);
+    if (holder !== undefined && holder !== this)
+      throw new Error(`archive stream ${this.streamDir} is in use by another archive output`);
+    WRITERS.set(this.streamDir, this);
     fs.mkdirSync(path.join(this.streamDir, OPEN_DIR), { recursive: true });
     removeTemps(this.streamDir);
     for (const e of readManifest(this.streamDir, this.stream).files)
@@ -113,21 +125,28 @@ export class ArchiveOutput implements OutputInstance {
     if (!this.connected) await this.connect();
     await this.serial(async () => {
       const groups = this.byPeriod(metrics);
-      const touched: [OpenPeriod, number][] = [];
+      const touched: [OpenPeriod, number, OpenStats][] = [];
       try {
         for (const [start, group] of groups) {
           const open = this.open.get(start) ?? this.openPeriod(start);
-          touched.push([open, open.bytes]);
-          const data = serializeLineProtocol(group).data;
-          fs.writeSync(open.fd, data);
-          open.bytes += data.length;
+          touched.push([open, open.bytes, { ...open.stats }]);
+          const enc = serializeLineProtocol(group);
+          fs.writeSync(open.fd, enc.data);
+          open.bytes += enc.data.length;
+          const st = open.stats;
+          st.rows += group.length - enc.skippedMetrics;
+          for (const m of group) {
+            if (m.timeMs < st.min) st.min = m.timeMs;
+            if (m.timeMs > st.max) st.max = m.timeMs;
+          }
         }
         if (this.cfg.fsync) for (const [open] of touched) fs.fsyncSync(open.fd);
       } catch (e) {
         // Cut back what part of the batch got in, so its retry neither doubles nor tears a line.
-        for (const [open, size] of touched) {
+        for (const [open, size, stats] of touched) {
           fs.ftruncateSync(open.fd, size);
           open.bytes = size;
+          open.stats = stats;
         }
         throw e;
       }
@@ -155,6 +174,7 @@ export class ArchiveOutput implements OutputInstance {
     await this.serial(async () => {
       for (const open of [...this.open.values()]) await this.finish(open);
     });
+    if (this.dir !== undefined && WRITERS.get(this.dir) === this) WRITERS.delete(this.dir);
   }
 
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -208,7 +228,13 @@ export class ArchiveOutput implements OutputInstance {
     const name = { periodStart, periodEnd: periodStart + this.cfg.period, part };
     const file = path.join(this.streamDir, OPEN_DIR, openFileName(name));
     const fd = fs.openSync(file, 'a');
-    const open = { ...name, fd, path: file, bytes: fs.fstatSync(fd).size };
+    const open = {
+      ...name,
+      fd,
+      path: file,
+      bytes: fs.fstatSync(fd).size,
+      stats: { rows: 0, min: Infinity, max: -Infinity },
+    };
     this.open.set(periodStart, open);
     return open;
   }

@@ -32,6 +32,13 @@ export interface OpenName {
   part: number;
 }
 
+/** Lines and metric time range of an open file, when the writer knows them. */
+export interface OpenStats {
+  rows: number;
+  min: number;
+  max: number;
+}
+
 export const OPEN_DIR = '.open';
 
 export function openFileName(o: OpenName): string {
@@ -73,7 +80,11 @@ export interface FinishOptions {
 }
 
 /** Finishes one open file: archive files, manifest, then the open file is removed. */
-export async function finishOpenFile(openPath: string, o: OpenName, opts: FinishOptions): Promise<Finished> {
+export async function finishOpenFile(
+  openPath: string,
+  o: OpenName & { stats?: OpenStats },
+  opts: FinishOptions,
+): Promise<Finished> {
   const raw = fs.readFileSync(openPath);
   // A torn last line (a crash during an append that was never acknowledged) is cut off.
   const end = raw.lastIndexOf(10) + 1;
@@ -81,10 +92,13 @@ export async function finishOpenFile(openPath: string, o: OpenName, opts: Finish
   const entries: ManifestEntry[] = [];
   let rows = 0;
   if (end > 0) {
-    const { metrics } = parseLineProtocol(text);
-    rows = metrics.length;
-    let min = Infinity;
-    let max = -Infinity;
+    // Parquet needs the metrics; gzip alone does not, when the writer counted what it appended
+    // (a file left by a crash, or reopened, is parsed to count it).
+    const known = o.stats !== undefined && !opts.formats.includes('parquet') && o.stats.rows > 0;
+    const metrics = known ? [] : parseLineProtocol(text).metrics;
+    rows = known ? (o.stats as OpenStats).rows : metrics.length;
+    let min = known ? (o.stats as OpenStats).min : Infinity;
+    let max = known ? (o.stats as OpenStats).max : -Infinity;
     for (const m of metrics) {
       if (m.timeMs < min) min = m.timeMs;
       if (m.timeMs > max) max = m.timeMs;
