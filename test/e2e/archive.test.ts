@@ -187,6 +187,7 @@ outputs = ["arch"]
     })();
 
     let c: CollectorHandle = await startCollector(cfg);
+    const runs = [c];
     for (let kill = 0; kill < 2; kill++) {
       // SIGKILL as soon as a finished file is being written under its temp name.
       const caught = await waitFor(
@@ -200,6 +201,7 @@ outputs = ["arch"]
       expect(caught).toBe(true);
       await expectOnlyWholeFiles(streamDir);
       c = await startCollector(cfg);
+      runs.push(c);
       port = c.port;
     }
     await waitFor(() => acked.size > 20_000, 'more acknowledged metrics after the restarts', 60_000);
@@ -218,7 +220,15 @@ outputs = ["arch"]
 
     // A clean stop finishes the open period: only finished files and the manifest remain.
     const manifest = readManifest(streamDir);
-    expect(walk(streamDir).sort()).toEqual([...manifest.files.map((e) => e.file), 'manifest.json'].sort());
+    const onDisk = walk(streamDir).sort();
+    const listedFiles = [...manifest.files.map((e) => e.file), 'manifest.json'].sort();
+    // The collector's log goes with a mismatch, to tell why.
+    const why = (ok: boolean): string =>
+      ok ? '' : runs.map((r) => r.proc.stderr().slice(-3000)).join('\n---\n');
+    expect({ onDisk, log: why(onDisk.join() === listedFiles.join()) }).toEqual({
+      onDisk: listedFiles,
+      log: '',
+    });
     expect(manifest.files.length).toBeGreaterThan(4);
     const archived = new Set<number>();
     for (const e of manifest.files.filter((f) => f.format === 'lp_gz'))
