@@ -31,6 +31,10 @@ interface Result {
   metrics: number;
   seconds: number;
   events_per_s: number;
+  /** CPU time of the process (every thread: gzip runs on libuv's pool) per million metrics. */
+  cpu_s_per_million: number;
+  /** Metrics per CPU second: the rate one free core would sustain, less sensitive to a busy machine. */
+  events_per_cpu_s: number;
   append_s: number;
   finish_s: number;
   lp_mb: number;
@@ -68,23 +72,26 @@ async function child(formats: string[], total: number): Promise<Result> {
   const out = new ArchiveOutput(cfg, testContext(archiveOutput, { clock }));
   await out.connect();
   const rssBefore = vmHwmMb();
+  let cpu = 0;
+  const timed = async (fn: () => Promise<void>): Promise<number> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    const c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1e6;
+    return performance.now() - t0;
+  };
   let append = 0;
   let finish = 0;
   let n = 0;
   for (let i = 0; i < batches.length; i++) {
     const metrics = parseLineProtocol(batches[i].data).metrics;
     n += metrics.length;
-    let t = performance.now();
-    await out.write(metrics);
-    append += performance.now() - t;
+    append += await timed(() => out.write(metrics));
     clock.t = T0 + (i + 1) * 1000;
-    t = performance.now();
-    await out.maintain();
-    finish += performance.now() - t;
+    finish += await timed(() => out.maintain());
   }
-  const t = performance.now();
-  await out.close();
-  finish += performance.now() - t;
+  finish += await timed(() => out.close());
   const sizes: Record<string, number> = {};
   for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
     const ext = f.endsWith('.lp.gz') ? 'lp_gz' : f.endsWith('.parquet') ? 'parquet' : undefined;
@@ -97,6 +104,8 @@ async function child(formats: string[], total: number): Promise<Result> {
     metrics: n,
     seconds: round(seconds),
     events_per_s: Math.round(n / seconds),
+    cpu_s_per_million: round((cpu / n) * 1e6),
+    events_per_cpu_s: Math.round(n / cpu),
     append_s: round(append / 1000),
     finish_s: round(finish / 1000),
     lp_mb: round(lpBytes / 1e6),
@@ -136,7 +145,7 @@ if (process.argv.includes('--child')) {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
   for (const r of rows)
     console.log(
-      `| ${r.formats} | ${r.metrics} | ${r.events_per_s} | ${r.append_s} | ${r.finish_s} | ${r.lp_mb} | ${Object.entries(
+      `| ${r.formats} | ${r.metrics} | ${r.events_per_s} | ${r.events_per_cpu_s} | ${r.append_s} | ${r.finish_s} | ${r.lp_mb} | ${Object.entries(
         r.archive_mb,
       )
         .map(([k, v]) => `${k} ${v}`)

@@ -337,6 +337,15 @@ describe('archive output', () => {
     ]);
   });
 
+  it('should refuse a write after close rather than reopen the stream', async () => {
+    const dir = tmp();
+    const out = output(dir, new FakeClock(T0));
+    await out.write(sample(2, T0));
+    await out.close();
+    await expect(out.write(sample(2, T0))).rejects.toThrow(/closed/);
+    expect(fs.readdirSync(path.join(dir, 'metrics', '.open'))).toEqual([]);
+  });
+
   it('should cut a part early at max_file_size', async () => {
     const dir = tmp();
     const out = output(dir, new FakeClock(T0), { max_file_size: '4KiB', formats: ['lp_gz'] });

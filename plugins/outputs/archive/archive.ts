@@ -66,6 +66,7 @@ export class ArchiveOutput implements OutputInstance {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private connected = false;
+  private closed = false;
   private readonly count: {
     files: (v?: number, a?: Record<string, string>) => void;
     rows: (v?: number, a?: Record<string, string>) => void;
@@ -122,6 +123,9 @@ export class ArchiveOutput implements OutputInstance {
   }
 
   async write(metrics: Metric[]): Promise<void> {
+    // A write that outlived close() (a stop past its grace) must not reopen the stream: it fails,
+    // and the data stays where it came from (the spool, the buffer).
+    if (this.closed) throw new Error('archive output is closed');
     if (!this.connected) await this.connect();
     await this.serial(async () => {
       const groups = this.byPeriod(metrics);
@@ -167,6 +171,7 @@ export class ArchiveOutput implements OutputInstance {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.connected = false;
