@@ -140,9 +140,9 @@ if (process.argv.includes('--child')) {
     console.log(JSON.stringify({ ...res, loadavg_1m: load, at: new Date().toISOString() }));
   }
   console.log(
-    '\n| formats | metrics | events/s | append+fsync s | finish s | LP MB | archive MB | peak RSS MB |',
+    '\n| formats | metrics | events/s | events per CPU s | append+fsync s | finish s | LP MB | archive MB | peak RSS MB |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
   for (const r of rows)
     console.log(
       `| ${r.formats} | ${r.metrics} | ${r.events_per_s} | ${r.events_per_cpu_s} | ${r.append_s} | ${r.finish_s} | ${r.lp_mb} | ${Object.entries(
