@@ -20,7 +20,7 @@ import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Clock, OutputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import type { ArchiveConfig } from './config.ts';
 import {
-  finishOpenFile,
+  FinishWorker,
   OPEN_DIR,
   openFileName,
   parseOpenFileName,
@@ -67,6 +67,7 @@ export class ArchiveOutput implements OutputInstance {
   private timer: NodeJS.Timeout | undefined;
   private connected = false;
   private closed = false;
+  private readonly worker = new FinishWorker();
   private readonly count: {
     files: (v?: number, a?: Record<string, string>) => void;
     rows: (v?: number, a?: Record<string, string>) => void;
@@ -179,6 +180,7 @@ export class ArchiveOutput implements OutputInstance {
     await this.serial(async () => {
       for (const open of [...this.open.values()]) await this.finish(open);
     });
+    await this.worker.close();
     if (this.dir !== undefined && WRITERS.get(this.dir) === this) WRITERS.delete(this.dir);
   }
 
@@ -254,7 +256,7 @@ export class ArchiveOutput implements OutputInstance {
   private async finishFile(file: string, o: OpenName): Promise<void> {
     const started = performance.now();
     try {
-      const done = await finishOpenFile(file, o, {
+      const done = await this.worker.finish(file, o, {
         streamDir: this.streamDir,
         stream: this.stream,
         formats: this.cfg.formats as ArchiveFormat[],

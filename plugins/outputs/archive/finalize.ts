@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { parseLineProtocol } from '../../../core/format/lineprotocol/index.ts';
 import {
@@ -183,4 +184,49 @@ export function pruneOlderThan(streamDir: string, stream: string, cutoff: number
     }
   }
   return old;
+}
+
+/** finishOpenFile in a worker thread (same result; the caller's event loop stays free). */
+export class FinishWorker {
+  private worker: Worker | null = null;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (f: Finished) => void; reject: (e: Error) => void }
+  >();
+
+  finish(file: string, open: OpenName & { stats?: OpenStats }, opts: FinishOptions): Promise<Finished> {
+    const w = this.worker ?? this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage({ id, file, open, opts });
+    });
+  }
+
+  /** Stops the worker (after the caller awaited what it asked). */
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w !== null) await w.terminate();
+  }
+
+  private start(): Worker {
+    const w = new Worker(new URL('./finish-worker.ts', import.meta.url));
+    this.worker = w;
+    w.on('message', (m: { id: number; done?: Finished; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.done !== undefined) p?.resolve(m.done);
+      else p?.reject(new Error(m.error ?? 'archive worker failed'));
+    });
+    const fail = (e: Error): void => {
+      if (this.worker === w) this.worker = null;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`archive worker exited with code ${code}`)));
+    return w;
+  }
 }
