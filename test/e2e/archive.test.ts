@@ -215,6 +215,12 @@ outputs = ["arch"]
       'the archive destination to catch up',
       120_000,
     );
+    // Counted: files finished by this run, and the open periods the killed run left, finished at start.
+    const metricsText = await scrape(c.admin);
+    expect(
+      counterValue(metricsText, 'viva_output_archive_files_total', { format: 'parquet' }),
+    ).toBeGreaterThan(0);
+    expect(counterValue(metricsText, 'viva_output_archive_recovered_periods_total')).toBeGreaterThan(0);
     c.proc.child.kill('SIGTERM');
     expect(await c.proc.exited).toBe(0);
 
