@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTick, setTimeout as sleep } from 'node:timers/promises';
+import zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import { openDiskBuffer } from '../engine/buffer/disk/index.ts';
 import type { ValidConfig } from '../config/validate.ts';
@@ -49,7 +50,10 @@ export type ReplayFraming = 'lines' | 'csv' | 'whole';
 
 /** What to replay and how. */
 export interface ReplayOptions {
+  /** The data file; a name ending in .gz is gunzipped as it is read. */
   file: string;
+  /** Several files replayed one after the other as one stream (an archive range); `file` names it. */
+  files?: string[];
   parser: Parser;
   /** lines: any newline ends a record; csv: a newline outside quotes; whole: one piece. */
   framing: ReplayFraming;
@@ -154,7 +158,18 @@ async function* batches(
   counts: { read: number; rejected: number; skipped: number },
 ): AsyncGenerator<Metric[]> {
   const span = o.speed === Infinity ? Infinity : o.speed * 100;
-  for await (const piece of pieces(o.file, o.framing)) {
+  for (const file of o.files ?? [o.file]) yield* fileBatches(file, o, counts, span);
+  if (counts.rejected > LOGGED_ERRORS)
+    o.log.warn({ file: o.file, rejected: counts.rejected }, `rejected ${counts.rejected} records in all`);
+}
+
+async function* fileBatches(
+  file: string,
+  o: ReplayOptions,
+  counts: { read: number; rejected: number; skipped: number },
+  span: number,
+): AsyncGenerator<Metric[]> {
+  for await (const piece of pieces(file, o.framing)) {
     const parsed = o.parser.parse(piece.text, { defaultTime: [Date.now(), 0] });
     const { errors } = parsed;
     let metrics = parsed.metrics;
@@ -168,7 +183,7 @@ async function* batches(
     for (const e of errors) {
       if (counts.rejected < LOGGED_ERRORS)
         o.log.warn(
-          { file: o.file, line: piece.line + e.line - 1, err: e.message, text: e.text },
+          { file, line: piece.line + e.line - 1, err: e.message, text: e.text },
           'rejected a record',
         );
       counts.rejected++;
@@ -182,19 +197,22 @@ async function* batches(
       from = i;
     }
   }
-  if (counts.rejected > LOGGED_ERRORS)
-    o.log.warn({ file: o.file, rejected: counts.rejected }, `rejected ${counts.rejected} records in all`);
 }
 
 /** The file in pieces that end at a record boundary, with the line each starts at. */
 async function* pieces(file: string, framing: ReplayFraming): AsyncGenerator<{ text: string; line: number }> {
   if (framing === 'whole') {
-    yield { text: await fs.promises.readFile(file, 'utf8'), line: 1 };
+    const data = await fs.promises.readFile(file);
+    yield { text: (/\.gz$/i.test(file) ? zlib.gunzipSync(data) : data).toString('utf8'), line: 1 };
     return;
   }
   let rest = '';
   let line = 1;
-  for await (const chunk of fs.createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK })) {
+  const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
+  const stream = /\.gz$/i.test(file) ? raw.pipe(zlib.createGunzip({ chunkSize: CHUNK })) : raw;
+  stream.setEncoding('utf8');
+  raw.on('error', (e) => stream.destroy(e));
+  for await (const chunk of stream) {
     const text = rest + (chunk as string);
     const cut = lastRecordEnd(text, framing === 'csv');
     if (cut === -1) {

@@ -3,6 +3,7 @@
  */
 import type { OutputDefinition } from '../../core/plugin/types.ts';
 import { alertmanagerOutput } from './alertmanager/index.ts';
+import { archiveOutput } from './archive/index.ts';
 import { discardOutput } from './discard/index.ts';
 import { execdOutput } from './execd/index.ts';
 import { fileOutput } from './file/index.ts';
@@ -20,6 +21,7 @@ import { webhookOutput } from './webhook/index.ts';
 
 const defs: unknown[] = [
   alertmanagerOutput,
+  archiveOutput,
   discardOutput,
   execdOutput,
   fileOutput,

@@ -3,6 +3,7 @@
  */
 import type { Registry } from '../../plugin/registry.ts';
 import { agentCommand } from './agent-command.ts';
+import { archiveCommand } from './archive-command.ts';
 import { Exit, UsageError } from './args.ts';
 import { configCheck, type ConfigProfile } from './config-command.ts';
 import { pluginCommand } from './plugin-command.ts';
@@ -21,6 +22,9 @@ commands:
                                                                run the processors over recorded data in event time
   replay dead-letter -c FILE|DIR --destination NAME [--since T] [--until T]
                                                                write a collector destination's dead letters again
+  archive list --dir DIR [--stream S] [--json]                 the files of the archive output's manifests
+  archive replay -c FILE|DIR --dir DIR --from T --to T [--stream S]
+                                                               replay an archived time range through the processors
 `;
 
 /** A command the composition root adds (the collector: core never imports collector/). */
@@ -50,6 +54,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         return pluginCommand(rest);
       case 'replay':
         return await replayCommand(rest, deps.registry, deps.replaySources ?? {});
+      case 'archive':
+        return await archiveCommand(rest, deps.registry);
       case 'collector': {
         const extra = deps.commands?.[cmd];
         if (extra === undefined) throw new UsageError(`unknown command "${cmd}"`);

@@ -52,7 +52,8 @@ const list = (s: string | undefined): string[] | undefined =>
 function formatOf(file: string, format: string): 'csv' | 'influx' | 'json' {
   if (format === 'csv' || format === 'influx' || format === 'json') return format;
   if (format !== 'auto') throw new UsageError(`--format must be auto, csv, influx or json, got "${format}"`);
-  const ext = path.extname(file).toLowerCase();
+  // data.lp.gz is line protocol, gunzipped as it is read.
+  const ext = path.extname(file.replace(/\.gz$/i, '')).toLowerCase();
   if (ext === '.csv' || ext === '.tsv') return 'csv';
   if (ext === '.json') return 'json';
   if (['.lp', '.line', '.influx', '.txt'].includes(ext)) return 'influx';
@@ -71,7 +72,9 @@ function csvOptions(v: Values, file: string): CsvOptions {
     timestampFormat: v['csv-timestamp-format'],
     tagColumns: list(v['csv-tag-columns']),
     valueColumns: list(v['csv-value-columns']),
-    measurement: v['csv-measurement'] ?? path.basename(file, path.extname(file)),
+    measurement:
+      v['csv-measurement'] ??
+      path.basename(file.replace(/\.gz$/i, ''), path.extname(file.replace(/\.gz$/i, ''))),
     measurementColumn: v['csv-measurement-column'],
   };
 }

@@ -23,6 +23,7 @@ export const ErrorCode = {
   GRAPH_INVALID: 'VIVA_ERR_GRAPH_INVALID',
   INFLUX_PROVISION: 'VIVA_ERR_INFLUX_PROVISION',
   SQL: 'VIVA_ERR_SQL',
+  ARCHIVE: 'VIVA_ERR_ARCHIVE',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
