@@ -21,6 +21,7 @@ import type { Metric } from '../core/model/metric/metric.ts';
 import type { AckCallback, OutputInstance } from '../core/plugin/types.ts';
 import { aliasOf, crossCheck, type CollectorConfig } from './config.ts';
 import { DeadLetterFile } from './destination/dead-letter.ts';
+import { DeliveryTap } from './dashboard/tap.ts';
 import { Destination, type DestinationHealth, type RouteChain } from './destination/destination.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { encodeRecord } from './ingest/record.ts';
@@ -68,6 +69,8 @@ export class Collector {
   private graph: Graph | null = null;
   private gaugeTimer: NodeJS.Timeout | undefined;
   private started = false;
+  /** What the destinations delivered, as the dashboard shows it (latency, alerts, anomalies). */
+  readonly tap = new DeliveryTap();
 
   constructor(config: CollectorConfig, services: CollectorServices) {
     this.config = config;
@@ -225,6 +228,7 @@ export class Collector {
             countsRouting: i === 0,
             telemetry: this.services.telemetry,
             log: this.services.log.child({ destination: d.name }),
+            delivered: (metrics) => this.tap.observe(metrics),
           }),
         );
       }

@@ -67,6 +67,8 @@ export interface DestinationOptions {
   countsRouting: boolean;
   telemetry: Telemetry;
   log: Logger;
+  /** Called with each chunk an output took (the dashboard's latency, alerts and anomalies). */
+  delivered?: (metrics: readonly Metric[]) => void;
 }
 
 export interface OutputHealthView {
@@ -380,6 +382,7 @@ export class Destination {
           output: slot.o.alias,
         });
         this.succeeded(slot, index, kept.length);
+        this.opts.delivered?.(kept);
         return true;
       } catch (e) {
         const we = e instanceof WriteError ? e : undefined;
