@@ -4,6 +4,7 @@
  * router and one Destination per [[destinations]] table. Live reload rebuilds the routes and
  * destinations around the same spool: each destination resumes at its position.
  */
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
@@ -26,6 +27,9 @@ import { Destination, type DestinationHealth, type RouteChain } from './destinat
 import { Ingest } from './ingest/ingest.ts';
 import { encodeRecord } from './ingest/record.ts';
 import { Router } from './route/router.ts';
+import { fleetOf } from './fleet/collector-fleet.ts';
+import type { FleetEndpoints } from './fleet/endpoints.ts';
+import type { FleetRegistry } from './fleet/registry.ts';
 import { Spool } from './spool/index.ts';
 
 export interface CollectorServices {
@@ -69,16 +73,27 @@ export class Collector {
   private graph: Graph | null = null;
   private gaugeTimer: NodeJS.Timeout | undefined;
   private started = false;
+  /** The fleet registry (heartbeats, source health), read by /api/fleet and the dashboard. */
+  readonly fleet: FleetRegistry;
+  private readonly fleetRoutes: FleetEndpoints;
   /** What the destinations delivered, as the dashboard shows it (latency, alerts, anomalies). */
   readonly tap = new DeliveryTap();
 
   constructor(config: CollectorConfig, services: CollectorServices) {
     this.config = config;
     this.services = services;
+    const f = fleetOf(this, services);
+    this.fleet = f.registry;
+    this.fleetRoutes = f.endpoints;
   }
 
   get running(): boolean {
     return this.started;
+  }
+
+  /** The name of the agent token a request presents ('' with none configured), null when refused. */
+  authorizeAgent(req: IncomingMessage): string | null {
+    return this.ingest?.authorize(req) ?? null;
   }
 
   /** The ingest listener's port (after start), for tests and logs. */
@@ -106,6 +121,7 @@ export class Collector {
       this.graph = await this.buildGraph(this.config);
       await this.startGraph(this.graph);
       this.ingest = this.makeIngest(this.config);
+      this.fleet.open();
       await this.listen(this.config);
       this.gaugeTimer = setInterval(() => this.publishGauges(), 1000);
       this.gaugeTimer.unref();
@@ -152,6 +168,9 @@ export class Collector {
       listen: c.listen,
       log: this.services.log,
       handler: (req, res) => {
+        const url = req.url ?? '/';
+        const p = url.indexOf('?') === -1 ? url : url.slice(0, url.indexOf('?'));
+        if (this.ingest !== null && this.fleetRoutes.serves(p)) return this.fleetRoutes.handle(req, res, p);
         const ingest = this.ingest;
         if (ingest === null) {
           res.writeHead(503, { 'retry-after': '1' }).end();
@@ -293,6 +312,7 @@ export class Collector {
       await this.listen(cfg);
     }
     this.config = cfg;
+    this.fleet.configure(cfg.collector.fleet);
     const names = this.graph.destinations.map((d) => d.name);
     return {
       kept: [],
@@ -353,6 +373,7 @@ export class Collector {
     clearInterval(this.gaugeTimer);
     this.ingest = null;
     await this.closeServer();
+    this.fleet.close();
     if (this.graph !== null) await this.stopGraph(this.graph, grace);
     this.graph = null;
     await this.spool?.close();

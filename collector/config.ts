@@ -11,6 +11,7 @@ import type { ValidConfig } from '../core/config/validate.ts';
 import { exprSchema } from '../core/lib/expr/index.ts';
 import { ErrorCode } from '../core/model/errors/codes.ts';
 import { ConfigError, type ConfigIssue } from '../core/model/errors/errors.ts';
+import { fleetSection } from './fleet/config.ts';
 
 const globs = z.array(z.string()).optional();
 const tagGlobs = z.record(z.string(), z.array(z.string())).optional();
@@ -63,6 +64,7 @@ export const collectorObject = z.strictObject({
   dead_letter_max_bytes: size
     .prefault('1GiB')
     .describe('Per destination; beyond it dead letters are dropped, counted.'),
+  fleet: fleetSection.describe('Fleet registry and central configuration (docs/FLEET.md; table below).'),
 });
 
 export const collectorSection = collectorObject.prefault({});

@@ -18,6 +18,7 @@ import type { Registry } from '../../core/plugin/registry.ts';
 import { Collector } from '../collector.ts';
 import { attachDashboard } from '../dashboard/index.ts';
 import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
+import { FLEET_API_PATH, fleetApiRoute } from '../fleet/api.ts';
 
 /** Loads, validates and cross-checks a collector config; prints every problem and returns undefined. */
 export async function loadCollectorConfig(
@@ -121,6 +122,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     true,
     agentCfg.http_auth_token === undefined,
   );
+  admin?.route(`GET ${FLEET_API_PATH}`, fleetApiRoute(collector.fleet));
   const dashboard = admin === undefined ? undefined : attachDashboard(admin, collector, { telemetry, log });
   try {
     await admin?.start();

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { AdminServer } from '../../core/app/admin.ts';
 import type { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
 import type { Collector } from '../collector.ts';
-import type { FleetView } from '../fleet/types.ts';
 import { Dashboard } from './dashboard.ts';
 import { mountDashboard } from './routes.ts';
 
@@ -27,7 +26,7 @@ export function attachDashboard(
       health: () => collector.health(),
       spoolMaxBytes: () => collector.config.collector.spool_max_bytes,
       tap: collector.tap,
-      fleet: () => (collector as { fleet?: FleetView }).fleet,
+      fleet: () => collector.fleet,
     },
     log: services.log.child({ component: 'dashboard' }),
     timeScale: Number.isFinite(scale) && scale >= 1 ? scale : 1,

@@ -166,7 +166,7 @@ export class Ingest {
   }
 
   /** The name of the token presented, '' when no auth is configured, null when refused. */
-  private authorize(req: IncomingMessage): string | null {
+  authorize(req: IncomingMessage): string | null {
     if (this.tokens.length === 0) return '';
     const h = req.headers.authorization ?? '';
     const space = h.indexOf(' ');

@@ -20,7 +20,11 @@ function sources(dir: string): string[] {
 describe('error codes', () => {
   const docs = fs.readFileSync(path.join(root, 'docs', 'ERRORS.md'), 'utf8');
   const code = sources(path.join(root, 'core'))
-    .concat(sources(path.join(root, 'plugins')), sources(path.join(root, 'bin')))
+    .concat(
+      sources(path.join(root, 'plugins')),
+      sources(path.join(root, 'bin')),
+      sources(path.join(root, 'collector')),
+    )
     .filter((f) => f !== path.join(import.meta.dirname, 'codes.ts'))
     .map((f) => fs.readFileSync(f, 'utf8'))
     .join('\n');

@@ -19,6 +19,7 @@ export const ErrorCode = {
   SHUTDOWN_TIMEOUT: 'VIVA_ERR_SHUTDOWN_TIMEOUT',
   AUTH: 'VIVA_ERR_AUTH',
   LISTEN: 'VIVA_ERR_LISTEN',
+  FLEET: 'VIVA_ERR_FLEET',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

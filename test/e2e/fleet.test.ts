@@ -1,0 +1,165 @@
+/**
+ * The fleet with real processes: a real `viva collector` takes heartbeats on /v1/heartbeat (the
+ * ingest tokens), lists agents on /api/fleet (the admin token) with their source health, keeps
+ * them across a restart, and serves central configs with ETags. With real `viva agent`s: an agent
+ * appears healthy, turns silent after the deadman once killed, applies a central config change,
+ * and keeps running on a bad one while /api/fleet shows the rejection.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentStatus, FleetPage } from '../../collector/fleet/types.ts';
+import { collectorConfig, startCollector, type CollectorHandle } from '../helpers/collector.ts';
+import { tempDir, waitFor } from '../helpers/viva.ts';
+
+const running: CollectorHandle[] = [];
+afterEach(() => {
+  for (const c of running.splice(0)) if (c.proc.child.exitCode === null) c.proc.child.kill('SIGKILL');
+});
+
+const TOKEN = 'fleet-agent-token-0123456789';
+const ADMIN = 'fleet-admin-token-0123456789';
+
+async function collector(dir: string, fleet = '', ports: { port?: number; admin?: number } = {}) {
+  const cfg = await collectorConfig(dir, '', {
+    ...ports,
+    agent: `http_auth_token = "${ADMIN}"`,
+    collector: `[collector.tokens]\nagents = "${TOKEN}"\n\n[collector.fleet]\n${fleet}`,
+  });
+  const c = await startCollector(cfg);
+  running.push(c);
+  return c;
+}
+
+async function fleet(c: CollectorHandle, query = ''): Promise<FleetPage> {
+  const res = await fetch(`http://127.0.0.1:${c.admin}/api/fleet${query}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  if (res.status !== 200) throw new Error(`/api/fleet answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as FleetPage;
+}
+
+async function agentIn(c: CollectorHandle, id: string): Promise<AgentStatus | undefined> {
+  return (await fleet(c, `?filter=${encodeURIComponent(id)}`)).agents.find((a) => a.id === id);
+}
+
+function heartbeat(port: number, body: unknown, token: string | null = TOKEN): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/v1/heartbeat`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+const beat = (id: string, over: Record<string, unknown> = {}) => ({
+  id,
+  host: `${id}.lan`,
+  version: '0.1.0',
+  configHash: 'h1',
+  startedAt: Date.now() - 5000,
+  uptimeSeconds: 5,
+  intervalSeconds: 1,
+  rateIn: 10,
+  rateOut: 10,
+  ...over,
+});
+
+describe('fleet registry in a real collector', () => {
+  it('should list a heartbeating agent as healthy, then silent after the deadman, and keep it across a restart', async () => {
+    const dir = tempDir('viva-fleet-');
+    const c = await collector(dir, 'deadman = "2s"');
+    expect((await heartbeat(c.port, beat('edge-1'))).status).toBe(204);
+    expect(await agentIn(c, 'edge-1')).toMatchObject({ host: 'edge-1.lan', health: 'healthy', rateIn: 10 });
+
+    const silent = await waitFor(
+      async () => ((await agentIn(c, 'edge-1'))?.health === 'silent' ? agentIn(c, 'edge-1') : undefined),
+      'edge-1 to turn silent',
+      15_000,
+    );
+    expect(silent?.healthReason).toMatch(/no heartbeat for/);
+
+    c.proc.child.kill('SIGTERM');
+    await c.proc.exited;
+    const again = await collector(dir, 'deadman = "2s"', { port: c.port, admin: c.admin });
+    expect(await agentIn(again, 'edge-1')).toMatchObject({
+      id: 'edge-1',
+      host: 'edge-1.lan',
+      health: 'silent',
+    });
+    expect((await heartbeat(again.port, beat('edge-1'))).status).toBe(204);
+    expect((await agentIn(again, 'edge-1'))?.health).toBe('healthy');
+  });
+
+  it('should refuse a heartbeat without the agent token or with a bad body, and /api/fleet without the admin token', async () => {
+    const c = await collector(tempDir('viva-fleet-'));
+    expect((await heartbeat(c.port, beat('x'), null)).status).toBe(401);
+    expect((await heartbeat(c.port, beat('x'), 'wrong')).status).toBe(401);
+    expect((await heartbeat(c.port, { id: 'x' })).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${c.admin}/api/fleet`)).status).toBe(401);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${c.admin}/api/fleet?sort=nope`, {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await fleet(c)).total).toBe(0);
+  });
+
+  it('should page, filter and put the worst first on /api/fleet', async () => {
+    const c = await collector(tempDir('viva-fleet-'));
+    for (let i = 0; i < 60; i++)
+      expect((await heartbeat(c.port, beat(`node-${String(i).padStart(2, '0')}`))).status).toBe(204);
+    await heartbeat(c.port, beat('node-bad', { errorRate: 2, lastError: 'write failed' }));
+    const page = await fleet(c);
+    expect(page.total).toBe(61);
+    expect(page.agents).toHaveLength(50);
+    expect(page.counts).toEqual({ healthy: 60, degraded: 1, silent: 0 });
+    expect(page.agents[0]).toMatchObject({ id: 'node-bad', health: 'degraded', lastError: 'write failed' });
+    const second = await fleet(c, '?sort=id&offset=50&limit=20');
+    expect(second.agents.map((a) => a.id)).toEqual([
+      'node-50',
+      'node-51',
+      'node-52',
+      'node-53',
+      'node-54',
+      'node-55',
+      'node-56',
+      'node-57',
+      'node-58',
+      'node-59',
+      'node-bad',
+    ]);
+    expect((await fleet(c, '?health=degraded')).agents.map((a) => a.id)).toEqual(['node-bad']);
+  });
+
+  it('should serve a central config with an ETag, 304 while it is unchanged, the new one once it changes', async () => {
+    const dir = tempDir('viva-fleet-');
+    const configs = path.join(dir, 'configs');
+    fs.mkdirSync(configs);
+    fs.writeFileSync(path.join(configs, 'web.toml'), '[[inputs.cpu]]\n');
+    const c = await collector(dir, `config_dir = "${configs}"`);
+    const url = `http://127.0.0.1:${c.port}/v1/config/web`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await fetch(url)).status).toBe(401);
+    const first = await fetch(url, { headers: auth });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toBe('[[inputs.cpu]]\n');
+    const etag = first.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^".+"$/);
+    const same = await fetch(url, { headers: { ...auth, 'if-none-match': etag } });
+    expect(same.status).toBe(304);
+    fs.writeFileSync(path.join(configs, 'web.toml'), '[[inputs.mem]]\n');
+    const changed = await fetch(url, { headers: { ...auth, 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(await changed.text()).toBe('[[inputs.mem]]\n');
+    expect((await fetch(`http://127.0.0.1:${c.port}/v1/config/nope`, { headers: auth })).status).toBe(404);
+    expect(
+      (await fetch(`http://127.0.0.1:${c.port}/v1/config/..%2Fcollector`, { headers: auth })).status,
+    ).toBe(400);
+  });
+});
