@@ -7,10 +7,12 @@
  */
 import type { z } from 'zod';
 import { schemaTable } from '../plugin/doc.ts';
+import { fleetAgentObject } from './fleet.ts';
 import { agentObject, inputCommonSchema, outputCommonSchema, processorCommonSchema } from './schema.ts';
 
 const PARTS: Record<string, z.ZodType> = {
   agent: agentObject,
+  'agent.fleet': fleetAgentObject,
   inputs: inputCommonSchema,
   processors: processorCommonSchema,
   outputs: outputCommonSchema,

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { filterKeys } from '../engine/filter/filter.ts';
 import { duration, size } from './duration.ts';
+import { fleetAgentSection } from './fleet.ts';
 import { secret } from './secret.ts';
 
 /** The [agent] section. */
@@ -48,6 +49,9 @@ export const agentObject = z.strictObject({
     .default('info')
     .describe('Log level (pino); logs are JSON on stderr.'),
   watch_config: z.boolean().default(true).describe('Reload when the config file or directory changes.'),
+  fleet: fleetAgentSection.describe(
+    'Heartbeats to a collector and central configuration ([agent.fleet] below).',
+  ),
 });
 
 /** The [agent] section with every default applied when absent. */

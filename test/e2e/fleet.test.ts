@@ -10,10 +10,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentStatus, FleetPage } from '../../collector/fleet/types.ts';
 import { collectorConfig, startCollector, type CollectorHandle } from '../helpers/collector.ts';
-import { tempDir, waitFor } from '../helpers/viva.ts';
+import { freePort, startViva, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
 
 const running: CollectorHandle[] = [];
+const agents: VivaProcess[] = [];
 afterEach(() => {
+  for (const a of agents.splice(0)) if (a.child.exitCode === null) a.child.kill('SIGKILL');
   for (const c of running.splice(0)) if (c.proc.child.exitCode === null) c.proc.child.kill('SIGKILL');
 });
 
@@ -161,5 +163,183 @@ describe('fleet registry in a real collector', () => {
     expect(
       (await fetch(`http://127.0.0.1:${c.port}/v1/config/..%2Fcollector`, { headers: auth })).status,
     ).toBe(400);
+  });
+});
+
+/** Starts a real `viva agent` reporting to the collector; `fleet` adds [agent.fleet] keys. */
+async function agent(
+  dir: string,
+  name: string,
+  c: CollectorHandle,
+  body: string,
+  fleet = '',
+): Promise<VivaProcess> {
+  const file = path.join(dir, `${name}.toml`);
+  fs.writeFileSync(
+    file,
+    `[agent]
+hostname = "${name}"
+interval = "200ms"
+flush_interval = "100ms"
+http_listen = "127.0.0.1:${await freePort()}"
+data_dir = "${path.join(dir, name)}"
+watch_config = false
+
+[agent.fleet]
+collector = "http://127.0.0.1:${c.port}"
+token = "\${FLEET_TOKEN}"
+interval = "500ms"
+${fleet}
+
+${body}
+`,
+  );
+  const proc = startViva(['agent', '-c', file], { env: { FLEET_TOKEN: TOKEN } });
+  agents.push(proc);
+  await waitFor(
+    () => proc.stderr().includes('agent started') || proc.child.exitCode !== null,
+    `agent ${name} to start`,
+    30_000,
+  );
+  if (proc.child.exitCode !== null) throw new Error(`agent exited: ${proc.stderr()}`);
+  return proc;
+}
+
+const lines = (file: string): string[] => {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+  } catch {
+    return [];
+  }
+};
+
+describe('real agents in the fleet', () => {
+  it('should show an agent healthy with its rates, silent once killed -9, and still listed after a collector restart', async () => {
+    const dir = tempDir('viva-fleet-');
+    const c = await collector(dir);
+    const out = path.join(dir, 'out.lp');
+    const a = await agent(
+      dir,
+      'edge-a',
+      c,
+      `[[inputs.generator]]\nname = "gen"\nseries = 5\n\n[[outputs.file]]\nfiles = ["${out}"]`,
+    );
+    const seen = await waitFor(
+      async () => {
+        const s = await agentIn(c, 'edge-a');
+        return s !== undefined && s.health === 'healthy' && s.rateIn > 0 && s.rateOut > 0 ? s : undefined;
+      },
+      'edge-a to report healthy with traffic',
+      30_000,
+    );
+    expect(seen).toMatchObject({ host: 'edge-a', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(seen.configHash).toMatch(/^[0-9a-f]{8,}/);
+    expect(seen.uptimeSeconds).toBeGreaterThan(0);
+    expect(seen.errors).toBe(0);
+
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const killedAt = Date.now();
+    const silent = await waitFor(
+      async () => ((await agentIn(c, 'edge-a'))?.health === 'silent' ? agentIn(c, 'edge-a') : undefined),
+      'edge-a to turn silent',
+      30_000,
+    );
+    // The deadman is 3 heartbeat intervals (1.5 s): silent after it, not before.
+    expect(Date.now() - silent!.lastSeen).toBeGreaterThanOrEqual(1500);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+
+    c.proc.child.kill('SIGTERM');
+    await c.proc.exited;
+    const again = await collector(dir, '', { port: c.port, admin: c.admin });
+    expect(await agentIn(again, 'edge-a')).toMatchObject({ id: 'edge-a', host: 'edge-a', health: 'silent' });
+  });
+
+  it('should apply a central config change, and keep running on a bad one while /api/fleet shows the rejection', async () => {
+    const dir = tempDir('viva-fleet-');
+    const configs = path.join(dir, 'configs');
+    fs.mkdirSync(configs);
+    const out = path.join(dir, 'out.lp');
+    const central = (name: string, extra = ''): void =>
+      fs.writeFileSync(
+        path.join(configs, 'web.toml'),
+        `[[inputs.generator]]\nname = "${name}"\nseries = 2\n${extra}\n[[outputs.file]]\nfiles = ["${out}"]\n`,
+      );
+    central('first');
+    const c = await collector(dir, `config_dir = "${configs}"`);
+    const a = await agent(dir, 'web-1', c, '', 'config = "web"\nconfig_interval = "300ms"');
+
+    await waitFor(
+      () => lines(out).some((l) => l.startsWith('first,')),
+      'the first central config to run',
+      30_000,
+    );
+    const v1 = await waitFor(
+      async () => {
+        const s = await agentIn(c, 'web-1');
+        return s?.configVersion !== undefined && s.health === 'healthy' ? s : undefined;
+      },
+      'web-1 to report its central config version',
+      30_000,
+    );
+
+    central('second');
+    await waitFor(
+      () => lines(out).some((l) => l.startsWith('second,')),
+      'the changed central config to run',
+      30_000,
+    );
+    const v2 = await waitFor(
+      async () => {
+        const s = await agentIn(c, 'web-1');
+        return s !== undefined && s.configVersion !== v1.configVersion ? s : undefined;
+      },
+      'the new version in the heartbeat',
+      30_000,
+    );
+    expect(v2.configHash).not.toBe(v1.configHash);
+    expect(v2.configRejected).toBeUndefined();
+
+    central('third', 'no_such_key = 1');
+    const rejected = await waitFor(
+      async () => {
+        const s = await agentIn(c, 'web-1');
+        return s?.configRejected !== undefined ? s : undefined;
+      },
+      'the rejection in /api/fleet',
+      30_000,
+    );
+    expect(rejected.configRejected).toContain('no_such_key');
+    expect(rejected.configRejected).not.toContain(dir);
+    expect(rejected).toMatchObject({
+      health: 'degraded',
+      configVersion: v2.configVersion,
+      configHash: v2.configHash,
+    });
+    expect(rejected.healthReason).toMatch(/central config rejected/);
+    // Still running the second config.
+    const before = lines(out).length;
+    await waitFor(() => lines(out).length > before + 4, 'the agent to keep writing', 30_000);
+    expect(lines(out).some((l) => l.startsWith('third,'))).toBe(false);
+    expect(a.child.exitCode).toBeNull();
+
+    // Fixed: applied, and the rejection goes.
+    central('fourth');
+    await waitFor(
+      async () => {
+        const s = await agentIn(c, 'web-1');
+        return (
+          s !== undefined &&
+          s.configRejected === undefined &&
+          s.health === 'healthy' &&
+          lines(out).some((l) => l.startsWith('fourth,'))
+        );
+      },
+      'the fixed config to be applied and the rejection cleared',
+      30_000,
+    );
   });
 });

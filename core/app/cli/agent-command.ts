@@ -18,8 +18,8 @@ import { StdoutWriter } from './stdout-writer.ts';
 import { untilSignal } from './until-signal.ts';
 import { Exit, parse, UsageError } from './args.ts';
 import { loadValid } from './config-command.ts';
-import { loadAndValidate } from '../../plugin/external.ts';
 import { Reloader } from '../reloader.ts';
+import { bootConfig, CentralConfig, fleetClient } from '../fleet/index.ts';
 import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
 
@@ -32,13 +32,16 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     'log-level': { type: 'string' },
   });
   if (values.config === undefined) throw new UsageError('viva agent needs -c FILE|DIR');
-  const cfg = await loadValid(values.config, registry);
-  if (cfg === undefined) return Exit.CONFIG;
+  const local = await loadValid(values.config, registry);
+  if (local === undefined) return Exit.CONFIG;
 
-  const log = createLogger(values['log-level'] ?? cfg.agent.log_level);
+  const log = createLogger(values['log-level'] ?? local.agent.log_level);
+  const dataDir = path.resolve(local.agent.data_dir);
+  // [agent.fleet] config: the central config stored last time runs after the local one.
+  const central = new CentralConfig({ localPath: values.config, dataDir, registry, log });
+  const cfg = await bootConfig(local, central, log);
   const telemetry = new Telemetry('viva-agent');
   telemetry.monitorEventLoop();
-  const dataDir = path.resolve(cfg.agent.data_dir);
   const container = createContainer({ logger: log, telemetry, dataDir });
   const agent = new Agent(cfg, { container, log, openDisk: openDiskBuffer });
 
@@ -109,8 +112,9 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     },
     log,
     telemetry,
-    load: () => loadAndValidate(configPath, registry),
+    load: () => central.load(),
   });
+  const fleet = fleetClient({ agent, reloader, central, telemetry, log });
   admin?.route(
     'POST /admin/reload',
     async (_req, res) => {
@@ -129,6 +133,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     if (memoryReducerByDefault()) log.info({ execArgv: process.execArgv }, MEMORY_REDUCER_HINT);
     const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
     reloader.start(watchConfig ? configPath : undefined);
+    fleet.start();
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
     await admin?.stop();
@@ -136,6 +141,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
   }
 
   return untilSignal(log, [
+    () => fleet.stop(),
     () => reloader.stop(),
     () => agent.stop(),
     () => admin?.stop(),
