@@ -1,10 +1,10 @@
 /**
  * The dashboard's source-health table in a real browser against a real `viva collector`: a fleet
  * of 1,000 simulated agents (heartbeats over HTTP) stays one page of rows with the worst first,
- * filters and pages on the server, shows hostile agent ids as text; an agent process killed turns
- * silent on the page within the deadman time.
+ * filters and pages on the server, shows hostile agent ids as text; a real `viva agent` that
+ * heartbeats ([agent.fleet]) turns silent on the page within the deadman time once killed.
  */
-import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { FleetPage } from '../../collector/fleet/types.ts';
 import { launchBrowser, login, openPage, screenshot } from '../helpers/browser.ts';
 import { collectorConfig, startCollector, type CollectorHandle } from '../helpers/collector.ts';
 import { beat, heartbeatAll } from '../helpers/heartbeats.ts';
-import { tempDir, waitFor } from '../helpers/viva.ts';
+import { startViva, tempDir, waitFor } from '../helpers/viva.ts';
 
 const TOKEN = 'dashboard-fleet-token-0123456789';
 const HOSTILE = '<img src=x onerror="document.title=1">';
@@ -101,32 +101,46 @@ describe('the dashboard with a fleet', () => {
   it('should show an agent killed as silent within the deadman time', async () => {
     const deadmanMs = 3000;
     const c = await start(`deadman = "${deadmanMs / 1000}s"`);
-    const agent = spawn(
-      process.execPath,
-      [
-        path.join(import.meta.dirname, '..', 'helpers', 'heartbeats.ts'),
-        String(c.port),
-        'doomed-agent',
-        '300',
-      ],
-      { stdio: 'ignore' },
+    const dir = tempDir('viva-dashboard-agent-');
+    const file = path.join(dir, 'agent.toml');
+    fs.writeFileSync(
+      file,
+      `[agent]
+interval = "1s"
+flush_interval = "1s"
+http_listen = ""
+data_dir = "${path.join(dir, 'data')}"
+
+[agent.fleet]
+collector = "http://127.0.0.1:${c.port}"
+id = "doomed-agent"
+interval = "500ms"
+
+[[inputs.generator]]
+series = 2
+
+[[outputs.viva]]
+urls = ["http://127.0.0.1:${c.port}"]
+agent_id = "doomed-agent"
+`,
     );
-    const gone = new Promise((r) => agent.once('exit', r));
+    const agent = startViva(['agent', '-c', file]);
     try {
       const { page, errors } = await openPage(browser);
       await login(page, c.admin, TOKEN);
       const row = page.locator('#sources tbody tr', { hasText: 'doomed-agent' });
-      await row.locator('td', { hasText: 'healthy' }).waitFor({ timeout: 30_000 });
-      agent.kill('SIGKILL');
-      await gone;
-      // Silent at most a deadman after the last heartbeat, plus a frame (1 s) to reach the page and slack for a loaded machine.
+      await row.locator('td', { hasText: 'healthy' }).waitFor({ timeout: 60_000 });
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      // Silent at most a deadman after the last heartbeat, plus a frame (1 s) to reach the page
+      // and slack for a loaded machine.
       await row.locator('td', { hasText: 'silent' }).waitFor({ timeout: deadmanMs + 2500 });
       expect(await row.textContent()).toContain('no heartbeat');
       await screenshot(page, 'dashboard-silent');
       expect(errors).toEqual([]);
       await page.context().close();
     } finally {
-      if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+      if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
       c.proc.child.kill('SIGTERM');
       await c.proc.exited;
     }

@@ -45,8 +45,18 @@ it('should run a collector and three agents with the dashboard, and leave nothin
         const res = await fetch(`http://127.0.0.1:${admin}/api/dashboard`, {
           headers: { authorization: `Bearer ${token}` },
         });
-        const f = (await res.json()) as { rates: { in: number; out: number }; routes: { route: string }[] };
-        return f.rates.in > 0 && f.rates.out > 0 && f.routes.some((r) => r.route === 'host');
+        const f = (await res.json()) as {
+          rates: { in: number; out: number };
+          routes: { route: string }[];
+          fleet: { healthy: number } | null;
+        };
+        // The three agents heartbeat: the source-health table lists them healthy.
+        return (
+          f.rates.in > 0 &&
+          f.rates.out > 0 &&
+          f.routes.some((r) => r.route === 'host') &&
+          f.fleet?.healthy === 3
+        );
       },
       'metrics flowing through the demo collector',
       60_000,

@@ -1,10 +1,8 @@
 /**
  * Simulated agents for the fleet and dashboard tests: heartbeats POSTed over HTTP to a real
- * collector's /v1/heartbeat (the body an agent sends, docs/COLLECTOR.md), one at a time or for a
- * whole fleet. Run as a script (`node test/helpers/heartbeats.ts PORT ID INTERVAL_MS`) it is one
- * agent process that heartbeats until it is killed.
+ * collector's /v1/heartbeat (the body an agent sends, docs/FLEET.md), one at a time or for a
+ * whole fleet.
  */
-import process from 'node:process';
 
 /** A heartbeat body for agent `id`; `over` replaces any field. */
 export function beat(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,13 +48,4 @@ export async function heartbeatAll(port: number, bodies: unknown[], concurrency 
       }
     }),
   );
-}
-
-if (import.meta.filename === process.argv[1]) {
-  const [port, id, every] = process.argv.slice(2);
-  const intervalMs = Number(every);
-  for (;;) {
-    await heartbeat(Number(port), beat(id, { intervalSeconds: intervalMs / 1000 })).catch(() => 0);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
