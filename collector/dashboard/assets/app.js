@@ -1,4 +1,4 @@
-/* global document, window, fetch, EventSource, URLSearchParams, uPlot */
+/* global document, window, fetch, performance, EventSource, URLSearchParams, uPlot */
 // The ops dashboard page. Plain JavaScript served as is (no build step, no eval, no innerHTML:
 // agent ids, hosts and labels are untrusted and only ever set as textContent). Everything it keeps
 // is bounded: the chart rings have a fixed size and the tables reuse a fixed number of rows.
@@ -324,6 +324,7 @@ function drawCharts() {
 // The event stream
 
 function onFrame(frame) {
+  const started = performance.now();
   const p = {
     in: frame.rates.in,
     out: frame.rates.out,
@@ -343,7 +344,12 @@ function onFrame(frame) {
   renderSources(frame);
   drawCharts();
   state.frames++;
-  document.body.dataset.frames = String(state.frames);
+  // For tests and the render benchmark: frames so far, the last frame's render time, and when
+  // the first frame was on screen (ms since the navigation started).
+  const body = document.body.dataset;
+  body.frames = String(state.frames);
+  body.renderMs = (performance.now() - started).toFixed(2);
+  if (state.frames === 1) body.firstFrameMs = performance.now().toFixed(1);
 }
 
 function connect() {
