@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Metric } from '../../core/model/metric/metric.ts';
+import { errorRates, pipelineViews, rate, totals } from './frame.ts';
 import { COARSE_POINTS, FINE_POINTS, History } from './history.ts';
 import { LatencyWindow } from './latency.ts';
 import { parseFleetQuery } from './routes.ts';
@@ -139,5 +140,69 @@ describe('parseFleetQuery', () => {
     expect(
       parseFleetQuery(new URLSearchParams('sort=__proto__&order=up&health=x&offset=-1&limit=abc')),
     ).toEqual({});
+  });
+});
+
+describe('frame rates', () => {
+  const counter = (name: string, value: number, tags: Record<string, string> = {}): Metric =>
+    new Metric(name, tags, { value }, NOW);
+
+  it('should turn counter deltas into per-second rates by route, destination and output', () => {
+    const before = totals([
+      counter('viva_collector_ingest_metrics', 100, { agent: 'a' }),
+      counter('viva_collector_ingest_metrics', 50, { agent: 'b' }),
+      counter('viva_collector_route_metrics', 100, { route: 'r1', destination: 'd1' }),
+      counter('viva_collector_destination_metrics', 100, { destination: 'd1', output: 'o1' }),
+      counter('viva_collector_unrouted', 0),
+    ]);
+    const after = totals([
+      counter('viva_collector_ingest_metrics', 300, { agent: 'a' }),
+      counter('viva_collector_ingest_metrics', 250, { agent: 'b' }),
+      counter('viva_collector_route_metrics', 500, { route: 'r1', destination: 'd1' }),
+      counter('viva_collector_destination_metrics', 300, { destination: 'd1', output: 'o1' }),
+      counter('viva_collector_destination_metrics', 100, { destination: 'd1', output: 'o2' }),
+      counter('viva_collector_unrouted', 20),
+      counter('viva_collector_ingest_rejected', 4, { reason: 'auth' }),
+      counter('viva_other', 1e9),
+    ]);
+    expect(rate(before, after, 'viva_collector_ingest_metrics', 2)).toBe(200);
+    const health = {
+      ok: true,
+      status: 'ok' as const,
+      spool: { bytes: 0, full: false },
+      destinations: [
+        {
+          destination: 'd1',
+          state: 'failover' as const,
+          outputs: [
+            { output: 'o1', breaker: 'open' as const, lastError: 'refused' },
+            { output: 'o2', breaker: 'closed' as const },
+          ],
+          lag_records: 3,
+          lag_bytes: 10,
+          age_seconds: 1.25,
+        },
+      ],
+    };
+    const v = pipelineViews(health, before, after, 2);
+    expect(v.routes).toEqual([{ route: 'r1', destination: 'd1', rate: 200 }]);
+    expect(v.destinations[0]).toMatchObject({
+      name: 'd1',
+      state: 'failover',
+      rate: 150,
+      lagRecords: 3,
+      outputs: [
+        { output: 'o1', breaker: 'open', rate: 100, lastError: 'refused' },
+        { output: 'o2', breaker: 'closed', rate: 50 },
+      ],
+    });
+    expect(errorRates(before, after, 2)).toMatchObject({ errors: 2, drops: 10 });
+  });
+
+  it('should give 0, not a negative rate, on a first frame or a counter reset', () => {
+    const a = totals([counter('viva_collector_ingest_metrics', 100)]);
+    const b = totals([counter('viva_collector_ingest_metrics', 10)]);
+    expect(rate(null, a, 'viva_collector_ingest_metrics', 1)).toBe(0);
+    expect(rate(a, b, 'viva_collector_ingest_metrics', 1)).toBe(0);
   });
 });
