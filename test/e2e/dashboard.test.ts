@@ -19,6 +19,7 @@ import {
   type InPage,
 } from '../helpers/browser.ts';
 import { collectorConfig, postBatch, startCollector, type CollectorHandle } from '../helpers/collector.ts';
+import { beat, heartbeatAll } from '../helpers/heartbeats.ts';
 import { tempDir, waitFor } from '../helpers/viva.ts';
 
 const TOKEN = 'dashboard-test-token-0123456789';
@@ -138,6 +139,8 @@ describe('the ops dashboard', () => {
       expect(cookie).toMatch(/^viva_session=/);
       expect((await fetch(`${base}/api/dashboard`, { headers: { cookie } })).status).toBe(200);
       expect((await fetch(`${base}/admin/reload`, { method: 'POST', headers: { cookie } })).status).toBe(401);
+      // The fleet API takes the session too (the page's source table comes from the same registry).
+      expect((await fetch(`${base}/api/fleet`, { headers: { cookie } })).status).toBe(200);
 
       const { page, errors, urls } = await openPage(browser);
       await page.goto(`${base}/dashboard`);
@@ -207,12 +210,18 @@ describe('the ops dashboard', () => {
     const flags = { stop: false, spike: false };
     const load = loadLoop(c.port, flags);
     try {
+      // A fleet, so the source table has a full page of rows changing every frame (last seen).
+      await heartbeatAll(
+        c.port,
+        Array.from({ length: 200 }, (_, i) => beat(`agent-${i}`, { intervalSeconds: 3600 })),
+      );
       const { page, errors } = await openPage(browser);
       await login(page, c.admin, TOKEN);
       const frameTime = async (): Promise<number> =>
         Date.parse(`1970-01-01T${await page.textContent('#clock')}Z`);
       // Warm up past the 5-minute ring, so the baseline holds a full fine-resolution chart.
       await waitFrames(page, 400, 120_000);
+      expect(await page.locator('#sources tbody tr').count()).toBe(50);
       const before = await memory(page);
       const t0 = await frameTime();
       await waitFor(
