@@ -12,22 +12,18 @@ import { HttpServer } from '../core/lib/http/server.ts';
 import type { ReloadSummary } from '../core/app/reconfigure.ts';
 import type { ValidConfig } from '../core/config/validate.ts';
 import { encodeBatch } from '../core/format/binary/index.ts';
-import { compileFilter } from '../core/engine/filter/filter.ts';
-import { buildInput, buildProcessor, create, type Built } from '../core/engine/pipeline/build.ts';
-import type { RunningInput, InputSink } from '../core/engine/running/input.ts';
-import type { RunningProcessor } from '../core/engine/running/processor.ts';
+import type { InputSink } from '../core/engine/running/input.ts';
 import type { Telemetry } from '../core/engine/telemetry/telemetry.ts';
 import { ErrorCode } from '../core/model/errors/codes.ts';
 import type { Metric } from '../core/model/metric/metric.ts';
-import type { AckCallback, OutputInstance } from '../core/plugin/types.ts';
-import { aliasOf, crossCheck, type CollectorConfig } from './config.ts';
-import { DeadLetterFile } from './destination/dead-letter.ts';
+import type { AckCallback } from '../core/plugin/types.ts';
+import { crossCheck, type CollectorConfig } from './config.ts';
 import { DeliveryTap } from './dashboard/tap.ts';
-import { Destination, type DestinationHealth, type RouteChain } from './destination/destination.ts';
+import type { DestinationHealth } from './destination/destination.ts';
+import { buildCollectorGraph, type CollectorGraph } from './graph.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { encodeRecord } from './ingest/record.ts';
-import { Router } from './route/router.ts';
-import { fleetOf } from './fleet/collector-fleet.ts';
+import { fleetOf, type FleetSharing } from './fleet/collector-fleet.ts';
 import type { FleetEndpoints } from './fleet/endpoints.ts';
 import type { FleetRegistry } from './fleet/registry.ts';
 import { Spool } from './spool/index.ts';
@@ -58,11 +54,7 @@ export function deadLetterDir(cfg: CollectorConfig): string {
 }
 
 /** The graph built from one config: what a reload replaces. */
-interface Graph {
-  router: Router;
-  destinations: Destination[];
-  inputs: Built<RunningInput>[];
-}
+type Graph = CollectorGraph;
 
 export class Collector {
   config: CollectorConfig;
@@ -76,6 +68,7 @@ export class Collector {
   /** The fleet registry (heartbeats, source health), read by /api/fleet and the dashboard. */
   readonly fleet: FleetRegistry;
   private readonly fleetRoutes: FleetEndpoints;
+  private readonly fleetSharing: FleetSharing;
   /** What the destinations delivered, as the dashboard shows it (latency, alerts, anomalies). */
   readonly tap = new DeliveryTap();
 
@@ -85,6 +78,7 @@ export class Collector {
     const f = fleetOf(this, services);
     this.fleet = f.registry;
     this.fleetRoutes = f.endpoints;
+    this.fleetSharing = f.sharing;
   }
 
   get running(): boolean {
@@ -122,6 +116,7 @@ export class Collector {
       await this.startGraph(this.graph);
       this.ingest = this.makeIngest(this.config);
       this.fleet.open();
+      await this.fleetSharing.update(this.config.collector.fleet.kafka);
       await this.listen(this.config);
       this.gaugeTimer = setInterval(() => this.publishGauges(), 1000);
       this.gaugeTimer.unref();
@@ -199,90 +194,27 @@ export class Collector {
     await s?.stop(2000);
   }
 
-  /** Builds routes, destinations and inputs from a config (nothing started yet). */
+  /** Builds routes, destinations and inputs from a config (nothing started yet): collector/graph.ts. */
   private async buildGraph(cfg: CollectorConfig): Promise<Graph> {
-    const { container } = this.services;
     const spool = this.spool;
     if (spool === null) throw new Error('spool not open');
-    const router = new Router(cfg.routes);
-    const outputSpecs = new Map(cfg.base.outputs.map((o) => [aliasOf(o.id.label, o.id.alias), o]));
-    const processorSpecs = new Map(cfg.base.processors.map((p) => [aliasOf(p.id.label, p.id.alias), p]));
-    const destinations: Destination[] = [];
-    const built: { close(): Promise<void> }[] = [];
-    try {
-      for (const [i, d] of cfg.destinations.entries()) {
-        const outputs = [];
-        for (const alias of d.outputs) {
-          const spec = outputSpecs.get(alias);
-          if (spec === undefined) throw new Error(`unknown output ${alias}`);
-          const { instance, abort } = await create<OutputInstance>(container, spec.id, (ctx) =>
-            spec.def.create(spec.config, ctx),
-          );
-          built.push({ close: async () => void (await instance.close?.()) });
-          outputs.push({ alias, label: spec.id.label, instance, abort, filter: compileFilter(spec.common) });
-        }
-        const chains: RouteChain[] = [];
-        for (const route of router.routesTo(d.name)) {
-          const processors: RunningProcessor[] = [];
-          const aborts: AbortController[] = [];
-          for (const alias of route.processors) {
-            const spec = processorSpecs.get(alias);
-            if (spec === undefined) throw new Error(`unknown processor ${alias}`);
-            const b = await buildProcessor(container, spec);
-            processors.push(b.node);
-            aborts.push(b.abort);
-          }
-          chains.push({ route, processors, aborts });
-        }
-        destinations.push(
-          new Destination({
-            config: d,
-            reader: spool.reader(d.name, d.start_at),
-            router,
-            chains,
-            outputs,
-            deadLetter: d.dead_letter
-              ? new DeadLetterFile(deadLetterDir(cfg), d.name, cfg.collector.dead_letter_max_bytes)
-              : null,
-            countsRouting: i === 0,
-            telemetry: this.services.telemetry,
-            log: this.services.log.child({ destination: d.name }),
-            delivered: (metrics) => this.tap.observe(metrics),
-          }),
-        );
-      }
-      const inputs: Built<RunningInput>[] = [];
-      const sink = new SpoolSink(spool, this.services.log);
-      for (const spec of cfg.base.inputs)
-        inputs.push(
-          await buildInput(
-            container,
-            spec,
-            cfg.base.agent,
-            { ...cfg.base.globalTags },
-            sink.as(spec.id.label),
-          ),
-        );
-      return { router, destinations, inputs };
-    } catch (e) {
-      for (const b of built) await b.close().catch(() => undefined);
-      throw e;
-    }
+    const sink = new SpoolSink(spool, this.services.log);
+    return buildCollectorGraph(cfg, {
+      ...this.services,
+      reader: (d) => spool.reader(d.name, d.start_at),
+      sink: (label) => sink.as(label),
+      deadLetterDir: deadLetterDir(cfg),
+      delivered: (metrics) => this.tap.observe(metrics),
+    });
   }
 
   private async startGraph(g: Graph): Promise<void> {
-    for (const d of g.destinations) await d.start();
-    for (const i of g.inputs) await i.node.start();
+    await g.graph.start();
   }
 
-  private async stopGraph(g: Graph, graceMs: number): Promise<void> {
-    await Promise.all(
-      g.inputs.map(async (i) => {
-        i.abort.abort();
-        await Promise.resolve(i.node.stop()).catch(() => undefined);
-      }),
-    );
-    await Promise.all(g.destinations.map((d) => d.stop(graceMs)));
+  private async stopGraph(g: Graph, _graceMs: number): Promise<void> {
+    // Each node stops within the shutdown_timeout of the config it was built from.
+    await g.graph.stop();
   }
 
   /** Applies a new config (live reload): the spool stays; routes and destinations are rebuilt. */
@@ -313,6 +245,7 @@ export class Collector {
     }
     this.config = cfg;
     this.fleet.configure(cfg.collector.fleet);
+    await this.fleetSharing.update(cfg.collector.fleet.kafka);
     const names = this.graph.destinations.map((d) => d.name);
     return {
       kept: [],
@@ -373,6 +306,7 @@ export class Collector {
     clearInterval(this.gaugeTimer);
     this.ingest = null;
     await this.closeServer();
+    await this.fleetSharing.stop();
     this.fleet.close();
     if (this.graph !== null) await this.stopGraph(this.graph, grace);
     this.graph = null;

@@ -4,7 +4,7 @@
  */
 import { renderGenerated } from '../core/config/docs.ts';
 import { collectorObject, destinationSchema, routeSchema } from './config.ts';
-import { fleetObject } from './fleet/config.ts';
+import { fleetKafkaObject, fleetObject } from './fleet/config.ts';
 
 export function renderCollectorDoc(text: string): string {
   return renderGenerated(
@@ -12,6 +12,7 @@ export function renderCollectorDoc(text: string): string {
     {
       collector: collectorObject,
       'collector.fleet': fleetObject,
+      'collector.fleet.kafka': fleetKafkaObject,
       routes: routeSchema,
       destinations: destinationSchema,
     },

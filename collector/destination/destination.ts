@@ -7,7 +7,7 @@
  */
 import type { Counter, Histogram } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { decodeBatch } from '../../core/format/binary/index.ts';
+import { decodeBatch, peekBatchCount } from '../../core/format/binary/index.ts';
 import { applyFilter, type CompiledFilter } from '../../core/engine/filter/filter.ts';
 import type { RunningProcessor } from '../../core/engine/running/processor.ts';
 import { sleep } from '../../core/engine/sleep.ts';
@@ -19,9 +19,17 @@ import type { Metric } from '../../core/model/metric/metric.ts';
 import type { OutputInstance } from '../../core/plugin/types.ts';
 import type { DestinationConfig } from '../config.ts';
 import { decodeRecord } from '../ingest/record.ts';
-import type { CompiledRoute, Router } from '../route/router.ts';
+import type { BatchPlan, CompiledRoute, Router } from '../route/router.ts';
 import { BREAKER_GAUGE, CircuitBreaker, type BreakerState } from './breaker.ts';
 import type { DeadLetterFile } from './dead-letter.ts';
+import {
+  addEncoded,
+  chunkEncoded,
+  decodeEncoded,
+  emptyEncoded,
+  takesBinary,
+  type Encoded,
+} from './encoded.ts';
 
 /** What a destination needs of the spool. */
 export interface SpoolRecordLike {
@@ -67,7 +75,10 @@ export interface DestinationOptions {
   countsRouting: boolean;
   telemetry: Telemetry;
   log: Logger;
-  /** Called with each chunk an output took (the dashboard's latency, alerts and anomalies). */
+  /**
+   * Called with each chunk of metric objects an output took (the dashboard's latency, alerts and
+   * anomalies); batches written still encoded (`writeBinary`) are not decoded for it.
+   */
   delivered?: (metrics: readonly Metric[]) => void;
 }
 
@@ -89,6 +100,8 @@ export interface DestinationHealth {
 }
 
 const MAX_RECORDS_PER_READ = 256;
+/** Agents whose routing plan is remembered (cleared when more send). */
+const MAX_PLANS = 10_000;
 /** Retry delay while a breaker is still closed (a failure below the threshold). */
 const RETRY_MIN_MS = 100;
 
@@ -112,7 +125,13 @@ export class Destination {
   private sleepAbort = new AbortController();
   /** Metrics processors emitted on their own (window ends): written with the next batch. */
   private emitted: Metric[] = [];
+  /** What the processors returned when they stopped, written once at closeOutputs. */
+  private leftovers: Metric[] = [];
   private lastServed = 0;
+  /** Per sending agent, how its batches are routed when that does not depend on the metrics. */
+  private readonly plans = new Map<string, BatchPlan | null>();
+  /** True when every output takes binary batches, so a batch needing no metric objects stays encoded. */
+  private readonly binary: boolean;
   private readonly c: {
     written: Counter;
     failures: Counter;
@@ -138,6 +157,7 @@ export class Destination {
       lastError: undefined,
     }));
     this.wanted = new Set(opts.chains.map((c) => c.route.index));
+    this.binary = opts.outputs.length > 0 && opts.outputs.every(takesBinary);
     const t = opts.telemetry;
     this.c = {
       written: t.counter('viva_collector_destination_metrics', 'Metrics written by a destination, by output'),
@@ -164,43 +184,69 @@ export class Destination {
 
   /** Starts the processors and the loop. */
   async start(): Promise<void> {
-    for (const chain of this.opts.chains)
-      for (let k = 0; k < chain.processors.length; k++) {
-        const p = chain.processors[k];
-        const rest = chain.processors.slice(k + 1);
-        // What a processor emits on its own (its tick: window ends, alert re-sends) goes through
-        // the rest of its chain and is written with the next batch.
-        const emit = (metrics: Metric[]): void => {
-          void this.runChainFrom(rest, metrics).then((out) => {
-            if (out.length === 0) return;
-            for (const m of out) this.emitted.push(m);
-            this.readAbort?.abort();
-          });
-        };
-        await p.instance.start?.(emit);
-        p.startTicking(emit);
-      }
+    for (const chain of this.opts.chains) await this.startChain(chain);
+    this.startReading();
+  }
+
+  /** Stops reading, then the processors, then writes what they held and closes the outputs. */
+  async stop(graceMs: number): Promise<void> {
+    await this.stopReading(graceMs);
+    for (const chain of this.opts.chains) for (const a of chain.aborts) a.abort();
+    for (const chain of this.opts.chains) await this.stopChain(chain);
+    await this.closeOutputs(graceMs);
+  }
+
+  // The steps of start and stop, one per node of the pipeline graph (collector/graph.ts):
+  // the spool reader (source), each route chain, the outputs (sink).
+
+  /** Starts a route chain's processors and their ticks. */
+  async startChain(chain: RouteChain): Promise<void> {
+    for (let k = 0; k < chain.processors.length; k++) {
+      const p = chain.processors[k];
+      const rest = chain.processors.slice(k + 1);
+      // What a processor emits on its own (its tick: window ends, alert re-sends) goes through
+      // the rest of its chain and is written with the next batch.
+      const emit = (metrics: Metric[]): void => {
+        void this.runChainFrom(rest, metrics).then((out) => {
+          if (out.length === 0) return;
+          for (const m of out) this.emitted.push(m);
+          this.readAbort?.abort();
+        });
+      };
+      await p.instance.start?.(emit);
+      p.startTicking(emit);
+    }
+  }
+
+  /** Starts the loop: read at the position, route, process, write, commit. */
+  startReading(): void {
     this.loop = this.run();
   }
 
-  /** Stops reading; waits up to `graceMs` for the write in flight, then closes the outputs. */
-  async stop(graceMs: number): Promise<void> {
+  /** Stops reading; waits up to `graceMs` for the write in flight. */
+  async stopReading(graceMs: number): Promise<void> {
     this.stopping = true;
     this.readAbort?.abort();
     this.sleepAbort.abort();
     const loop = this.loop;
     if (loop !== null) await withTimeout(loop, graceMs);
-    // What the processors still hold (open windows) is written once if an output takes it.
-    const rest: Metric[] = [];
-    for (const chain of this.opts.chains) for (const a of chain.aborts) a.abort();
-    for (const chain of this.opts.chains)
-      for (let k = 0; k < chain.processors.length; k++) {
-        await chain.processors[k].stopTicking();
-        const left = await Promise.resolve(chain.processors[k].instance.stop?.()).catch(() => undefined);
-        if (Array.isArray(left) && left.length > 0)
-          rest.push(...(await this.runChainFrom(chain.processors.slice(k + 1), left)));
-      }
-    rest.push(...this.emitted);
+  }
+
+  /** Stops a route chain's processors; what they still hold (open windows) is kept for closeOutputs. */
+  async stopChain(chain: RouteChain): Promise<void> {
+    for (const a of chain.aborts) a.abort();
+    for (let k = 0; k < chain.processors.length; k++) {
+      await chain.processors[k].stopTicking();
+      const left = await Promise.resolve(chain.processors[k].instance.stop?.()).catch(() => undefined);
+      if (Array.isArray(left) && left.length > 0)
+        for (const m of await this.runChainFrom(chain.processors.slice(k + 1), left)) this.leftovers.push(m);
+    }
+  }
+
+  /** Writes what the processors held once, if an output takes it; closes the reader and outputs. */
+  async closeOutputs(graceMs: number): Promise<void> {
+    const rest = [...this.leftovers, ...this.emitted];
+    this.leftovers = [];
     this.emitted = [];
     if (rest.length > 0) await withTimeout(this.writeOnce(rest), Math.min(graceMs, 2000));
     this.opts.reader.close();
@@ -253,12 +299,16 @@ export class Destination {
         break;
       }
       try {
-        const metrics = recs.length === 0 ? [] : await this.routeRecords(recs);
+        const routed = recs.length === 0 ? [] : await this.routeRecords(recs);
+        const metrics = Array.isArray(routed) ? routed : [];
         if (this.emitted.length > 0) {
           for (const m of this.emitted) metrics.push(m);
           this.emitted = [];
         }
-        if (metrics.length > 0 && !(await this.deliver(metrics))) {
+        const written =
+          (Array.isArray(routed) || routed.count === 0 || (await this.deliver(routed))) &&
+          (metrics.length === 0 || (await this.deliver(metrics)));
+        if (!written) {
           // Stopping with the batch unwritten: it stays in the spool for the next start.
           reader.rewind();
           break;
@@ -277,11 +327,101 @@ export class Destination {
     }
   }
 
-  /** Decodes records, routes them and runs the route chains; returns what goes to the outputs. */
-  private async routeRecords(recs: SpoolRecordLike[]): Promise<Metric[]> {
+  /**
+   * Routes records without decoding their batches when every one of them can stay encoded
+   * (`encodedRoute`) or goes nowhere here; null when some record needs its metrics.
+   */
+  private routeEncoded(recs: SpoolRecordLike[]): Encoded | null {
+    const plans: BatchPlan[] = [];
+    for (const rec of recs) {
+      const plan = this.planOf(rec.payload);
+      if (plan === null || (plan.to.length > 0 && !this.encodedRoute(plan))) return null;
+      plans.push(plan);
+    }
+    const out = emptyEncoded();
+    recs.forEach((rec, i) => {
+      const batch = this.skipRecord(rec, plans[i]);
+      if (batch === null) return;
+      addEncoded(out, batch.batch, batch.count);
+      this.c.routeMetrics.add(batch.count, { route: plans[i].to[0].name, destination: this.name });
+    });
+    return out;
+  }
+
+  /**
+   * Counts a record routed by its plan without decoding its metrics; returns its batch and count
+   * when the plan sends it to this destination, null when it goes nowhere here (or is corrupt).
+   */
+  private skipRecord(rec: SpoolRecordLike, plan: BatchPlan): { batch: Buffer; count: number } | null {
+    let batch: Buffer;
+    let count: number;
+    try {
+      batch = decodeRecord(rec.payload).batch;
+      count = peekBatchCount(batch);
+    } catch (e) {
+      this.corrupt(rec, e);
+      return null;
+    }
+    this.countRouting(plan.unrouted ? count : 0, plan.droppedBy, count);
+    return plan.to.length === 0 ? null : { batch, count };
+  }
+
+  /** The routing plan of a record's agent (null: it depends on the metrics, or the record is bad). */
+  private planOf(payload: Buffer): BatchPlan | null {
+    let agent: string;
+    try {
+      agent = decodeRecord(payload).agent;
+    } catch {
+      return null;
+    }
+    let plan = this.plans.get(agent);
+    if (plan === undefined) {
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      plan = this.opts.router.planFor(agent, this.wanted);
+      this.plans.set(agent, plan);
+    }
+    return plan;
+  }
+
+  /** True when a plan's metrics go to the outputs as they are: one route without processors. */
+  private encodedRoute(plan: BatchPlan): boolean {
+    if (!this.binary || plan.to.length !== 1) return false;
+    const chain = this.opts.chains.find((c) => c.route === plan.to[0]);
+    return chain !== undefined && chain.processors.length === 0;
+  }
+
+  private countRouting(unrouted: number, droppedBy: number, dropped: number): void {
+    if (!this.opts.countsRouting) return;
+    if (unrouted > 0) this.c.unrouted.add(unrouted);
+    if (droppedBy >= 0 && dropped > 0)
+      this.c.routeDropped.add(dropped, { route: this.opts.router.routes[droppedBy].name });
+  }
+
+  private corrupt(rec: SpoolRecordLike, e: unknown): void {
+    this.c.corrupt.add(1, { destination: this.name });
+    this.throttle.warn(
+      'corrupt',
+      { code: ErrorCode.BUFFER_CORRUPT, seq: rec.seq, err: (e as Error).message },
+      'spool record could not be decoded; skipped',
+    );
+  }
+
+  /**
+   * Routes records and runs the route chains; returns what goes to the outputs: binary batches
+   * when none of them needs decoding (see encoded.ts), else metrics.
+   */
+  private async routeRecords(recs: SpoolRecordLike[]): Promise<Metric[] | Encoded> {
+    const encoded = this.routeEncoded(recs);
+    if (encoded !== null) return encoded;
     const out: Metric[] = [];
     const { router, chains, countsRouting } = this.opts;
     for (const rec of recs) {
+      // A batch that goes nowhere here is counted from its header, not decoded.
+      const plan = this.planOf(rec.payload);
+      if (plan !== null && plan.to.length === 0) {
+        this.skipRecord(rec, plan);
+        continue;
+      }
       let agent: string;
       let metrics: Metric[];
       try {
@@ -289,12 +429,7 @@ export class Destination {
         agent = r.agent;
         metrics = decodeBatch(r.batch);
       } catch (e) {
-        this.c.corrupt.add(1, { destination: this.name });
-        this.throttle.warn(
-          'corrupt',
-          { code: ErrorCode.BUFFER_CORRUPT, seq: rec.seq, err: (e as Error).message },
-          'spool record could not be decoded; skipped',
-        );
+        this.corrupt(rec, e);
         continue;
       }
       const routed = router.route(metrics, agent, this.wanted);
@@ -325,8 +460,12 @@ export class Destination {
   }
 
   /** Writes every metric (batch_size at a time); false only when stopping before it was written. */
-  private async deliver(metrics: Metric[]): Promise<boolean> {
+  private async deliver(metrics: Metric[] | Encoded): Promise<boolean> {
     const size = this.opts.config.batch_size;
+    if (!Array.isArray(metrics)) {
+      for (const chunk of chunkEncoded(metrics, size)) if (!(await this.writeChunk(chunk))) return false;
+      return true;
+    }
     for (let i = 0; i < metrics.length; i += size) {
       const chunk = i === 0 && metrics.length <= size ? metrics : metrics.slice(i, i + size);
       if (!(await this.writeChunk(chunk))) return false;
@@ -356,8 +495,11 @@ export class Destination {
     }
   }
 
-  /** Writes one chunk, failing over along the outputs; false only when stopping first. */
-  private async writeChunk(initial: Metric[]): Promise<boolean> {
+  /**
+   * Writes one chunk, failing over along the outputs; false only when stopping first. Binary
+   * batches are decoded for an output that does not take them, and for dead letters and retries.
+   */
+  private async writeChunk(initial: Metric[] | Encoded): Promise<boolean> {
     let chunk = initial;
     for (let attempt = 0; !this.stopping; attempt++) {
       const slot = this.slots.find((s) => s.breaker.allows());
@@ -369,23 +511,32 @@ export class Destination {
       }
       const index = this.slots.indexOf(slot);
       const started = performance.now();
+      if (!Array.isArray(chunk) && !takesBinary(slot.o)) chunk = decodeEncoded(chunk);
+      const given = chunk;
       // The output's own filters; partial-write indices refer to what it was given.
-      const kept = applyFilter(slot.o.filter, chunk, true).kept;
+      let kept: Metric[] = Array.isArray(given) ? applyFilter(slot.o.filter, given, true).kept : [];
+      const count = Array.isArray(given) ? kept.length : given.count;
       try {
         if (!slot.connected) {
           await slot.o.instance.connect?.();
           slot.connected = true;
         }
-        if (kept.length > 0) await slot.o.instance.write(kept);
+        if (count > 0) {
+          if (Array.isArray(given)) await slot.o.instance.write(kept);
+          else await slot.o.instance.writeBinary?.(given.batches, given.count);
+        }
         this.c.latency.record((performance.now() - started) / 1000, {
           destination: this.name,
           output: slot.o.alias,
         });
-        this.succeeded(slot, index, kept.length);
-        this.opts.delivered?.(kept);
+        this.succeeded(slot, index, count);
+        if (Array.isArray(given)) this.opts.delivered?.(kept);
         return true;
       } catch (e) {
         const we = e instanceof WriteError ? e : undefined;
+        // Dead letters and retries of part of a binary write need its metrics.
+        if (!Array.isArray(given) && (we?.kind === 'permanent' || we?.kind === 'partial'))
+          kept = decodeEncoded(given);
         if (we?.kind === 'permanent') {
           this.succeeded(slot, index, 0);
           this.deadLetter(kept, slot, we.message);

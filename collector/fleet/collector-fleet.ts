@@ -9,6 +9,8 @@ import type { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
 import type { CollectorConfig } from '../config.ts';
 import { FleetEndpoints } from './endpoints.ts';
 import { FleetRegistry } from './registry.ts';
+import type { FleetKafkaSettings } from './config.ts';
+import { FleetShare } from './share.ts';
 
 /** The state file of the registry, from the config. */
 export function fleetStateFile(cfg: CollectorConfig): string {
@@ -26,7 +28,7 @@ interface Host {
 export function fleetOf(
   collector: Host,
   services: { telemetry: Telemetry; log: Logger },
-): { registry: FleetRegistry; endpoints: FleetEndpoints } {
+): { registry: FleetRegistry; endpoints: FleetEndpoints; sharing: FleetSharing } {
   const log = services.log.child({ component: 'fleet' });
   const registry = new FleetRegistry({
     settings: collector.config.collector.fleet,
@@ -41,5 +43,36 @@ export function fleetOf(
     telemetry: services.telemetry,
     log,
   });
-  return { registry, endpoints };
+  return {
+    registry,
+    endpoints,
+    sharing: new FleetSharing({ registry, telemetry: services.telemetry, log: services.log }),
+  };
+}
+
+/**
+ * The Kafka sharing of a collector's registry, following its config: started, restarted when
+ * [collector.fleet.kafka] changes in a reload, stopped when it goes.
+ */
+export class FleetSharing {
+  private share: FleetShare | undefined;
+  private readonly o: { registry: FleetRegistry; telemetry: Telemetry; log: Logger };
+
+  constructor(o: { registry: FleetRegistry; telemetry: Telemetry; log: Logger }) {
+    this.o = o;
+  }
+
+  async update(settings: FleetKafkaSettings | undefined): Promise<void> {
+    if (JSON.stringify(settings) === JSON.stringify(this.share?.settings)) return;
+    await this.stop();
+    if (settings === undefined) return;
+    this.share = new FleetShare({ settings, ...this.o, log: this.o.log.child({ component: 'fleet' }) });
+    this.share.start();
+  }
+
+  async stop(): Promise<void> {
+    const s = this.share;
+    this.share = undefined;
+    await s?.stop();
+  }
 }

@@ -4,6 +4,41 @@
  */
 import { z } from 'zod';
 import { duration } from '../../core/config/duration.ts';
+import { kafkaConnectionKeys } from '../../core/lib/kafka/connection.ts';
+
+/** `[collector.fleet.kafka]`: heartbeats shared between collectors through a compacted topic. */
+export const fleetKafkaObject = z.strictObject({
+  ...kafkaConnectionKeys,
+  client_id: z
+    .string()
+    .min(1)
+    .default('viva-fleet')
+    .describe('Client id the brokers see in logs and quotas.'),
+  topic: z
+    .string()
+    .min(1)
+    .default('viva-fleet')
+    .describe(
+      'Compacted topic of agent records (key: agent id); created with cleanup.policy=compact when missing.',
+    ),
+  partitions: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe('Partitions of the topic when the collector creates it.'),
+  replication_factor: z
+    .number()
+    .int()
+    .positive()
+    .default(1)
+    .describe('Replicas of the topic when the collector creates it (3 on a production cluster).'),
+  flush_interval: duration
+    .prefault('250ms')
+    .describe('Heartbeats taken are produced at most this long after.'),
+});
+
+export type FleetKafkaSettings = z.output<typeof fleetKafkaObject>;
 
 export const fleetObject = z.strictObject({
   deadman: duration
@@ -35,6 +70,11 @@ export const fleetObject = z.strictObject({
     .default('')
     .describe(
       'Directory of central agent configs: GET /v1/config/<name> serves <config_dir>/<name>.toml (empty: central configuration off, 404).',
+    ),
+  kafka: fleetKafkaObject
+    .optional()
+    .describe(
+      'Share heartbeats with the other collectors through a compacted Kafka topic (table below); absent: this collector only.',
     ),
 });
 

@@ -39,6 +39,8 @@ export const MAX_LIMIT = 500;
 const SWEEP_MS = 1000;
 const SAVE_MS = 5000;
 const RANK: Record<SourceHealth, number> = { silent: 0, degraded: 1, healthy: 2 };
+/** Upper bounds (seconds) of viva_fleet_heartbeat_age_agents, cumulative like a histogram's le. */
+const AGE_BUCKETS = [10, 30, 60, 300, 3600, Infinity];
 
 /** The public view of a record (what the API shows). */
 function statusOf(r: AgentRecord): AgentStatus {
@@ -66,6 +68,7 @@ const DESC_BY_DEFAULT = new Set(['lastSeen', 'rateIn', 'errorRate']);
 export class FleetRegistry implements FleetView {
   private readonly agents = new Map<string, AgentRecord>();
   private readonly listeners = new Set<() => void>();
+  private readonly heartbeatListeners = new Set<(r: AgentRecord) => void>();
   private readonly opts: FleetRegistryOptions;
   private readonly clock: FleetClock;
   private settings: FleetSettings;
@@ -155,8 +158,15 @@ export class FleetRegistry implements FleetView {
     this.derive(r, now);
     this.agents.set(r.id, r);
     this.dirty = true;
+    for (const l of this.heartbeatListeners) l(r);
     this.changed();
     return true;
+  }
+
+  /** Called with each record a heartbeat made (shared with other collectors); returns an unsubscribe. */
+  onHeartbeat(listener: (r: AgentRecord) => void): () => void {
+    this.heartbeatListeners.add(listener);
+    return () => void this.heartbeatListeners.delete(listener);
   }
 
   /** A record seen by another collector (shared heartbeats): kept when newer than ours. */
@@ -266,17 +276,20 @@ export class FleetRegistry implements FleetView {
   /**
    * Fleet gauges of bounded cardinality whatever the fleet size (no series per agent: which
    * agents are unwell is what /api/fleet answers): agents by health, agents whose central config
-   * was rejected, and the longest time any registered agent has been quiet.
+   * was rejected, agents by age of their last heartbeat, and the longest any has been quiet.
    */
   private publish(now: number): void {
     const t = this.opts.telemetry;
     const counts: Record<SourceHealth, number> = { healthy: 0, degraded: 0, silent: 0 };
     let rejected = 0;
     let oldest = 0;
+    const byAge = AGE_BUCKETS.map(() => 0);
     for (const r of this.agents.values()) {
       counts[r.health]++;
       if (r.configRejected !== undefined) rejected++;
-      oldest = Math.max(oldest, now - r.lastSeen);
+      const age = now - r.lastSeen;
+      oldest = Math.max(oldest, age);
+      for (let i = 0; i < AGE_BUCKETS.length; i++) if (age <= AGE_BUCKETS[i] * 1000) byAge[i]++;
     }
     const agents = t.gauge('viva_fleet_agents', 'Agents in the fleet registry, by source health');
     for (const h of ['healthy', 'degraded', 'silent'] as const) agents.set(counts[h], { health: h });
@@ -288,5 +301,10 @@ export class FleetRegistry implements FleetView {
       'viva_fleet_heartbeat_age_max_seconds',
       'Seconds since the last heartbeat of the agent quiet longest (0 with no agent)',
     ).set(Math.max(0, oldest / 1000), {});
+    const ages = t.gauge(
+      'viva_fleet_heartbeat_age_agents',
+      'Agents whose last heartbeat is at most le seconds old (cumulative, like histogram buckets)',
+    );
+    AGE_BUCKETS.forEach((le, i) => ages.set(byAge[i], { le: le === Infinity ? '+Inf' : String(le) }));
   }
 }

@@ -55,4 +55,28 @@ describe('Router', () => {
     expect(out.byRoute[1]).toHaveLength(0);
     expect(r.routesTo('b').map((x) => x.name)).toEqual(['two']);
   });
+
+  it('plans a whole batch from its agent alone when no route on its way looks at the metrics', () => {
+    const r = new Router(
+      routes(
+        { name: 'quiet', agents: ['lab-*'], drop: true },
+        { name: 'edge', agents: ['edge-*'], destinations: ['a'], continue: true },
+        { name: 'cpu', namepass: ['cpu'], destinations: ['b'] },
+        { name: 'rest', agents: ['web-*'], destinations: ['b'] },
+      ),
+    );
+    expect(r.planFor('lab-1', null)).toEqual({ to: [], droppedBy: 0, unrouted: false });
+    // edge-1 goes on past "edge" to "cpu", which looks at names: no plan.
+    expect(r.planFor('edge-1', null)).toBeNull();
+    expect(r.planFor('web-1', null)).toBeNull();
+    const agentsOnly = new Router(
+      routes(
+        { name: 'quiet', agents: ['lab-*'], drop: true },
+        { name: 'web', agents: ['web-*'], destinations: ['b'] },
+      ),
+    );
+    expect(agentsOnly.planFor('web-1', new Set([1]))?.to.map((x) => x.name)).toEqual(['web']);
+    expect(agentsOnly.planFor('web-1', new Set<number>())?.to).toEqual([]);
+    expect(agentsOnly.planFor('db-1', null)).toEqual({ to: [], droppedBy: -1, unrouted: true });
+  });
 });

@@ -21,6 +21,21 @@ export interface CompiledRoute {
   acceptsAgent(agent: string): boolean;
   /** True when the metric matches the route's name, tag and expression rules. */
   select(m: Metric): boolean;
+  /** True when `select` is true for every metric (no name, tag or expression rule). */
+  readonly matchesAll: boolean;
+}
+
+/**
+ * How every metric of a batch from one agent is routed, known without looking at a metric: the
+ * routes (of those wanted) that get all of them, the route that drops all of them, or none.
+ */
+export interface BatchPlan {
+  /** Wanted routes that get every metric, in order. */
+  readonly to: readonly CompiledRoute[];
+  /** Index of the route that drops every metric, or -1. */
+  readonly droppedBy: number;
+  /** True when no route matches any metric. */
+  readonly unrouted: boolean;
 }
 
 /** What routing a batch gave: per route, the metrics it matched; the counts that went nowhere. */
@@ -49,6 +64,7 @@ function compileRoute(cfg: RouteConfig, index: number): CompiledRoute {
     continue: cfg.continue,
     drop: cfg.drop,
     acceptsAgent: agents === undefined ? () => true : agents,
+    matchesAll: !filter.active && where === undefined,
     select:
       where === undefined
         ? (m) => !filter.active || filter.select(m)
@@ -66,6 +82,25 @@ export class Router {
   /** The routes that send to `destination`, in order. */
   routesTo(destination: string): CompiledRoute[] {
     return this.routes.filter((r) => r.destinations.has(destination));
+  }
+
+  /**
+   * The routing of every batch from `agent` when it does not depend on the metrics: each route
+   * that takes this agent, up to the first that stops (no `continue`, or `drop`), matches
+   * everything. Null when some route in that stretch looks at the metrics.
+   */
+  planFor(agent: string, wanted: ReadonlySet<number> | null): BatchPlan | null {
+    const to: CompiledRoute[] = [];
+    for (const r of this.routes) {
+      if (!r.acceptsAgent(agent)) continue;
+      if (!r.matchesAll) return null;
+      if (r.drop) return { to, droppedBy: r.index, unrouted: false };
+      if (wanted === null || wanted.has(r.index)) to.push(r);
+      if (!r.continue) return { to, droppedBy: -1, unrouted: false };
+    }
+    // Every route that matched went on (continue): the metrics were routed, or none matched.
+    const matched = this.routes.some((r) => r.acceptsAgent(agent));
+    return { to, droppedBy: -1, unrouted: !matched };
   }
 
   /**

@@ -7,18 +7,14 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { agentHostname } from '../config/schema.ts';
 import type { ValidConfig } from '../config/validate.ts';
-import {
-  buildInput,
-  buildOutput,
-  buildProcessor,
-  type Built,
-  type DiskBufferFactory,
-} from '../engine/pipeline/build.ts';
+import { Graph } from '../engine/graph/graph.ts';
+import type { Built, DiskBufferFactory } from '../engine/pipeline/build.ts';
 import { Pipeline } from '../engine/pipeline/pipeline.ts';
 import type { RunningInput } from '../engine/running/input.ts';
 import type { OutputHealth, RunningOutput } from '../engine/running/output.ts';
 import type { RunningProcessor } from '../engine/running/processor.ts';
 import type { Metric } from '../model/metric/metric.ts';
+import { agentNodes } from './agent-graph.ts';
 
 export interface AgentServices {
   container: DependencyContainer;
@@ -41,6 +37,8 @@ export class Agent {
   outputs: Built<RunningOutput>[] = [];
   private readonly services: AgentServices;
   private started = false;
+  /** performance.now() time by which a stop must be over (set when a stop begins). */
+  private until: number | undefined;
 
   constructor(config: ValidConfig, services: AgentServices) {
     this.config = config;
@@ -52,34 +50,22 @@ export class Agent {
     return this.started;
   }
 
-  /** Builds and starts everything; on failure stops what started and rethrows. */
+  /**
+   * Builds and starts the pipeline graph (agent-graph.ts): outputs first, then the processors,
+   * then the inputs. On failure what was built is stopped and the error rethrown.
+   */
   async start(opts: { startInputs?: boolean; outputs?: Built<RunningOutput>[] } = {}): Promise<void> {
-    const { container } = this.services;
-    const cfg = this.config;
     try {
-      if (opts.outputs !== undefined) this.outputs = opts.outputs;
-      else
-        for (const spec of cfg.outputs)
-          this.outputs.push(
-            await buildOutput(container, spec, cfg.agent, this.services.openDisk, () =>
-              this.pipeline.capacityAvailable(),
-            ),
-          );
-      for (const o of this.outputs) await o.node.start();
-      for (const spec of cfg.processors) this.processors.push(await buildProcessor(container, spec));
-      this.rewire();
-      for (const p of this.processors) await this.startProcessor(p.node);
-      const tags = defaultTags(cfg);
-      for (const spec of cfg.inputs)
-        this.inputs.push(await buildInput(container, spec, cfg.agent, tags, this.pipeline));
-      if (opts.startInputs !== false) for (const i of this.inputs) await i.node.start();
+      const graph = await Graph.build(agentNodes(this, 'config', opts.outputs));
+      await graph.start((n) => opts.startInputs === false && n.kind === 'source');
       this.started = true;
       this.services.log.info(
         { inputs: this.inputs.length, processors: this.processors.length, outputs: this.outputs.length },
         'agent started',
       );
     } catch (e) {
-      await this.stop().catch(() => undefined);
+      // The graph stopped what it had built; nothing is left to stop.
+      this.stopped();
       throw e;
     }
   }
@@ -138,7 +124,7 @@ export class Agent {
    * Resolves with `work`, or with undefined once `until` (performance.now() time) has passed,
    * logging that `what` was abandoned. A rejection of `work` is passed on.
    */
-  private async within<T>(until: number, what: string, work: Promise<T>): Promise<T | undefined> {
+  async within<T>(until: number, what: string, work: Promise<T>): Promise<T | undefined> {
     const left = until - performance.now();
     if (left === Infinity) return work;
     let timer: NodeJS.Timeout | undefined;
@@ -161,47 +147,34 @@ export class Agent {
     }
   }
 
+  /** The time (performance.now()) by which the stop under way must be over. */
+  deadline(): number {
+    this.until ??= performance.now() + this.config.agent.shutdown_timeout;
+    return this.until;
+  }
+
   /**
-   * Stops inputs, drains processors into the outputs and flushes the outputs, all within
-   * shutdown_timeout from now: each step gets what is left of it, and a plugin still stopping when
-   * it runs out is abandoned (logged) so the stop ends on time. Outputs keep a tenth of what is
-   * left (at most 1 s) for closing after their flush.
+   * Stops the graph over the running instances upstream first: inputs, then the processors
+   * (drained into the outputs), then the outputs (flushed), all within shutdown_timeout from now:
+   * each step gets what is left of it, and a plugin still stopping when it runs out is abandoned
+   * (logged) so the stop ends on time.
    */
   async stop(): Promise<void> {
-    const log = this.services.log;
-    const until = performance.now() + this.config.agent.shutdown_timeout;
-    await Promise.all(
-      this.inputs.map(async (i) => {
-        i.abort.abort();
-        try {
-          await this.within(until, i.node.id.label, Promise.resolve(i.node.stop()));
-        } catch (e) {
-          log.warn(
-            { plugin: i.node.id.label, err: e instanceof Error ? e.message : String(e) },
-            'input stop failed',
-          );
-        }
-      }),
-    );
-    this.pipeline.releaseParked();
-    await this.within(until, 'pipeline', this.pipeline.idle());
-    for (let k = 0; k < this.processors.length; k++) await this.stopProcessor(this.processors[k], k, until);
-    const left = Math.max(0, until - performance.now());
-    const flush = left - Math.min(1000, left / 10);
-    await Promise.all(
-      this.outputs.map(async (o) => {
-        try {
-          await this.within(until, o.node.id.label, o.node.stop(flush));
-        } finally {
-          o.abort.abort();
-        }
-      }),
-    );
+    this.until = performance.now() + this.config.agent.shutdown_timeout;
+    try {
+      await Graph.running(agentNodes(this, 'running')).stop();
+    } finally {
+      this.stopped();
+    }
+  }
+
+  private stopped(): void {
     this.inputs = [];
     this.processors = [];
     this.outputs = [];
+    this.until = undefined;
     this.started = false;
-    log.info('agent stopped');
+    this.services.log.info('agent stopped');
   }
 }
 

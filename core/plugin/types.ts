@@ -115,6 +115,13 @@ export interface ProcessorInstance {
 export interface OutputInstance {
   connect?(): Promise<void>;
   write(metrics: Metric[]): Promise<void>;
+  /**
+   * Optional: writes batches in the binary batch format (core/format/binary), `count` metrics in
+   * all, exactly as `write` would write them decoded and concatenated (a partial WriteError's
+   * indices count through the concatenation). The collector calls it, when a destination's data
+   * needs no metric objects (no processors, no output filter), instead of decoding each batch.
+   */
+  writeBinary?(batches: readonly Uint8Array[], count: number): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -63,7 +63,7 @@ const beat = (id: string, over: Record<string, unknown> = {}) => ({
   configHash: 'h1',
   startedAt: Date.now() - 5000,
   uptimeSeconds: 5,
-  intervalSeconds: 1,
+  intervalSeconds: 10,
   rateIn: 10,
   rateOut: 10,
   ...over,
@@ -258,6 +258,40 @@ describe('real agents in the fleet', () => {
     expect(await agentIn(again, 'edge-a')).toMatchObject({ id: 'edge-a', host: 'edge-a', health: 'silent' });
   });
 
+  it('should show an agent whose output fails as degraded, with its errors, buffer and last error', async () => {
+    const dir = tempDir('viva-fleet-');
+    // A deadman well past the heartbeat interval: a busy machine's late heartbeat is not silence here.
+    const c = await collector(dir, 'deadman = "10s"');
+    const closed = await freePort();
+    await agent(
+      dir,
+      'edge-b',
+      c,
+      `[[inputs.generator]]
+name = "gen"
+series = 50
+
+[[outputs.http]]
+url = "http://127.0.0.1:${closed}/write"
+metric_buffer_limit = 200
+retry_max_backoff = "200ms"`,
+    );
+    const s = await waitFor(
+      async () => {
+        const a = await agentIn(c, 'edge-b');
+        return a !== undefined && a.errors > 0 && a.bufferFill > 0.5 && a.lastError !== undefined
+          ? a
+          : undefined;
+      },
+      'edge-b to report its failing output',
+      30_000,
+    );
+    expect(s.health).toBe('degraded');
+    expect(s.healthReason).toMatch(/errors|buffer/);
+    expect(s.lastError).toContain(String(closed));
+    expect(s.rateOut).toBe(0);
+  });
+
   it('should apply a central config change, and keep running on a bad one while /api/fleet shows the rejection', async () => {
     const dir = tempDir('viva-fleet-');
     const configs = path.join(dir, 'configs');
@@ -269,7 +303,7 @@ describe('real agents in the fleet', () => {
         `[[inputs.generator]]\nname = "${name}"\nseries = 2\n${extra}\n[[outputs.file]]\nfiles = ["${out}"]\n`,
       );
     central('first');
-    const c = await collector(dir, `config_dir = "${configs}"`);
+    const c = await collector(dir, `config_dir = "${configs}"\ndeadman = "10s"`);
     const a = await agent(dir, 'web-1', c, '', 'config = "web"\nconfig_interval = "300ms"');
 
     await waitFor(

@@ -20,6 +20,7 @@ export const ErrorCode = {
   AUTH: 'VIVA_ERR_AUTH',
   LISTEN: 'VIVA_ERR_LISTEN',
   FLEET: 'VIVA_ERR_FLEET',
+  GRAPH_INVALID: 'VIVA_ERR_GRAPH_INVALID',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

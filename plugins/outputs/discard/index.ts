@@ -6,5 +6,6 @@ export const discardOutput = defineOutput({
   name: 'discard',
   description: 'Accepts every metric and drops it (benchmarks and tests)',
   config: z.strictObject({}),
-  create: () => ({ write: async () => undefined }),
+  // Binary batches from the collector are not even decoded.
+  create: () => ({ write: async () => undefined, writeBinary: async () => undefined }),
 });

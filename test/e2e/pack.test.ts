@@ -1,0 +1,134 @@
+/**
+ * The package as an operator installs it: `npm pack`, then `npm install -g` of the tarball into a
+ * fresh prefix, then the installed `viva` run with the machine's own node first on PATH (which may
+ * be older than 22.18: the launcher starts the Node 24 of the `node` dependency). The installed
+ * agent reads host metrics, loads an external plugin written in TypeScript and sends to the
+ * installed collector.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, repoRoot, tempDir, waitFor } from '../helpers/viva.ts';
+
+const running: { kill: (s: NodeJS.Signals) => boolean }[] = [];
+let dir = '';
+let tarball = '';
+let prefix = '';
+let viva = '';
+let installed = '';
+/** The machine's own node first, as on a fresh machine (npm from the same PATH installs). */
+const env = { ...process.env, PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}` };
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function start(args: string[]) {
+  const child = spawn(viva, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return { child, stderr: () => err, exited };
+}
+
+async function ready(port: number): Promise<boolean> {
+  return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
+}
+
+beforeAll(() => {
+  dir = tempDir('viva-pack-');
+  const name = npm(['pack', '--pack-destination', dir, '--silent'], repoRoot).trim().split('\n').pop() ?? '';
+  tarball = path.join(dir, name);
+  prefix = path.join(dir, 'prefix');
+  npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], dir);
+  viva = path.join(prefix, 'bin', 'viva');
+  installed = path.join(prefix, 'lib', 'node_modules', 'viva');
+});
+
+afterAll(() => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+describe('npm pack and npm install -g', () => {
+  it('should pack the runtime, configs, deploy files and docs, and no tests', () => {
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    for (const f of [
+      'bin/viva.js',
+      'bin/viva.ts',
+      'core/sdk.ts',
+      'collector/collector.ts',
+      'plugins/inputs/cpu/index.ts',
+      'conf/agent.toml',
+      'deploy/systemd/viva-agent.service',
+      'deploy/systemd/install.sh',
+      'deploy/k8s/base/kustomization.yaml',
+      'docs/OPERATIONS.md',
+    ])
+      expect(files).toContain(`package/${f}`);
+    expect(files.filter((f) => f.endsWith('.test.ts') || f.startsWith('package/test/'))).toEqual([]);
+    expect(fs.statSync(tarball).size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('should give a `viva` command that prints its usage and checks the shipped agent config', () => {
+    const help = spawnSync(viva, ['--help'], { cwd: dir, env, encoding: 'utf8' });
+    expect(help.stderr).toBe('');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: viva <command>/);
+    expect(help.stdout).toContain('collector -c');
+    const check = spawnSync(viva, ['config', 'check', '-c', path.join(installed, 'conf', 'agent.toml')], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it('should run the installed agent (host inputs, a TypeScript plugin) into the installed collector', async () => {
+    // An external plugin in TypeScript beside the config, outside node_modules: Node strips it.
+    const plugin = path.join(dir, 'plugin');
+    fs.mkdirSync(plugin);
+    for (const f of ['package.json', 'index.ts', 'random_walk.ts', 'uppercase_tags.ts'])
+      fs.copyFileSync(path.join(repoRoot, 'examples', 'viva-plugin-example', f), path.join(plugin, f));
+    const [listen, collAdmin, agentAdmin] = [await freePort(), await freePort(), await freePort()];
+    const out = path.join(dir, 'received.lp');
+    fs.writeFileSync(
+      path.join(dir, 'collector.toml'),
+      `[agent]\ndata_dir = "${dir}/collector"\n\n[collector]\nlisten = "127.0.0.1:${listen}"\n` +
+        `admin_listen = "127.0.0.1:${collAdmin}"\n\n[[routes]]\nname = "all"\ndestinations = ["files"]\n\n` +
+        `[[destinations]]\nname = "files"\noutputs = ["out"]\n\n[[outputs.file]]\nalias = "out"\nfiles = ["${out}"]\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'agent.toml'),
+      `plugins = ["./plugin"]\n\n[agent]\ninterval = "1s"\nflush_interval = "1s"\n` +
+        `http_listen = "127.0.0.1:${agentAdmin}"\ndata_dir = "${dir}/agent"\n\n` +
+        `[[inputs.cpu]]\n[[inputs.mem]]\n[[inputs.random_walk]]\nwalkers = 1\n\n` +
+        `[[outputs.viva]]\nurls = ["http://127.0.0.1:${listen}"]\n`,
+    );
+    const collector = start(['collector', '-c', path.join(dir, 'collector.toml')]);
+    await waitFor(() => ready(collAdmin), 'the installed collector to be ready', 60_000);
+    const agent = start(['agent', '-c', path.join(dir, 'agent.toml')]);
+    const text = () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '');
+    await waitFor(
+      () =>
+        ['cpu,', 'mem,', 'random_walk,'].every((m) =>
+          text()
+            .split('\n')
+            .some((l) => l.startsWith(m)),
+        ),
+      'cpu, mem and random_walk metrics at the collector',
+      60_000,
+    );
+    agent.child.kill('SIGTERM');
+    collector.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    expect(await collector.exited).toBe(0);
+    expect(agent.stderr()).not.toMatch(/ERR_UNSUPPORTED|"level":(50|60)/);
+    expect(collector.stderr()).not.toMatch(/ERR_UNSUPPORTED|"level":(50|60)/);
+  });
+});
