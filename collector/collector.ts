@@ -27,6 +27,8 @@ import { fleetOf, type FleetSharing } from './fleet/collector-fleet.ts';
 import type { FleetEndpoints } from './fleet/endpoints.ts';
 import type { FleetRegistry } from './fleet/registry.ts';
 import { Spool } from './spool/index.ts';
+import { SpoolRetention } from './spool/retention.ts';
+import type { SpoolAppender } from './ingest/ingest.ts';
 
 export interface CollectorServices {
   container: DependencyContainer;
@@ -60,6 +62,7 @@ export class Collector {
   config: CollectorConfig;
   private readonly services: CollectorServices;
   private spool: Spool | null = null;
+  private retention: SpoolRetention | null = null;
   private server: HttpServer | null = null;
   private ingest: Ingest | null = null;
   private graph: Graph | null = null;
@@ -112,8 +115,10 @@ export class Collector {
           log.warn({ code: ErrorCode.BUFFER_CORRUPT, records, detail }, 'spool: corrupt records skipped');
         },
       });
+      this.retention = this.makeRetention(this.config, this.spool);
       this.graph = await this.buildGraph(this.config);
       await this.startGraph(this.graph);
+      this.retention.start();
       this.ingest = this.makeIngest(this.config);
       this.fleet.open();
       await this.fleetSharing.update(this.config.collector.fleet.kafka);
@@ -141,8 +146,21 @@ export class Collector {
     }
   }
 
+  private makeRetention(cfg: CollectorConfig, spool: Spool): SpoolRetention {
+    const c = cfg.collector;
+    return new SpoolRetention({
+      spool,
+      // The size bound the spool was opened with (spool_max_bytes takes effect at restart).
+      maxBytes: spool.maxBytes,
+      maxAgeMs: c.spool_max_age,
+      policy: c.spool_full_policy,
+      telemetry: this.services.telemetry,
+      log: this.services.log.child({ component: 'spool' }),
+    });
+  }
+
   private makeIngest(cfg: CollectorConfig): Ingest {
-    const spool = this.spool;
+    const spool = this.retention;
     if (spool === null) throw new Error('spool not open');
     return new Ingest({
       spool,
@@ -198,7 +216,7 @@ export class Collector {
   private async buildGraph(cfg: CollectorConfig): Promise<Graph> {
     const spool = this.spool;
     if (spool === null) throw new Error('spool not open');
-    const sink = new SpoolSink(spool, this.services.log);
+    const sink = new SpoolSink(this.retention ?? spool, this.services.log);
     return buildCollectorGraph(cfg, {
       ...this.services,
       reader: (d) => spool.reader(d.name, d.start_at),
@@ -238,6 +256,11 @@ export class Collector {
       cfg.collector.listen !== this.config.collector.listen ||
       cfg.collector.tls_cert !== this.config.collector.tls_cert ||
       cfg.collector.tls_key !== this.config.collector.tls_key;
+    if (this.spool !== null) {
+      this.retention?.stop();
+      this.retention = this.makeRetention(cfg, this.spool);
+      this.retention.start();
+    }
     this.ingest = this.makeIngest(cfg);
     if (listenChanged) {
       await this.closeServer();
@@ -310,6 +333,8 @@ export class Collector {
     this.fleet.close();
     if (this.graph !== null) await this.stopGraph(this.graph, grace);
     this.graph = null;
+    this.retention?.stop();
+    this.retention = null;
     await this.spool?.close();
     this.spool = null;
     if (this.started) this.services.log.info('collector stopped');
@@ -323,12 +348,12 @@ export class Collector {
  * an input that acknowledges its sender (HTTP 204 after delivery) does so after the spool has it.
  */
 class SpoolSink {
-  private readonly spool: Spool;
+  private readonly spool: SpoolAppender;
   private readonly log: Logger;
   private waiting: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(spool: Spool, log: Logger) {
+  constructor(spool: SpoolAppender, log: Logger) {
     this.spool = spool;
     this.log = log;
   }

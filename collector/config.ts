@@ -40,7 +40,20 @@ export const collectorObject = z.strictObject({
     .describe('Connections served at once; more are closed at once (counted, logged throttled).'),
   max_body_size: size.prefault('64MiB').describe('Largest batch accepted, compressed or not (413 above).'),
   spool_dir: z.string().default('').describe('Directory of the spool; empty means <data_dir>/spool.'),
-  spool_max_bytes: size.prefault('10GiB').describe('Spool size at which ingest answers 429.'),
+  spool_max_bytes: size
+    .prefault('10GiB')
+    .describe('Size bound of the spool; what happens when it is reached is spool_full_policy.'),
+  spool_max_age: duration
+    .prefault('0s')
+    .describe(
+      'Age bound of the spool: segments whose batches were all appended longer ago are deleted, read or not (0 = no age bound).',
+    ),
+  spool_full_policy: z
+    .enum(['refuse', 'drop_oldest'])
+    .default('refuse')
+    .describe(
+      'At spool_max_bytes: refuse (ingest answers 429 + Retry-After until destinations catch up) or drop_oldest (delete the oldest segments, even unread ones; counted and logged).',
+    ),
   spool_fsync: z
     .enum(['always', 'interval', 'never'])
     .default('always')

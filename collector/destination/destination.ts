@@ -109,6 +109,8 @@ interface Slot {
   o: DestinationOutput;
   breaker: CircuitBreaker;
   connected: boolean;
+  /** A connect() in progress (at start or before a write): one at a time. */
+  connecting: Promise<void> | null;
   lastError: string | undefined;
 }
 
@@ -154,6 +156,7 @@ export class Destination {
       o,
       breaker: new CircuitBreaker({ failures: b.failures, openFor: b.open_for, maxOpenFor: b.max_open_for }),
       connected: false,
+      connecting: null,
       lastError: undefined,
     }));
     this.wanted = new Set(opts.chains.map((c) => c.route.index));
@@ -220,6 +223,15 @@ export class Destination {
 
   /** Starts the loop: read at the position, route, process, write, commit. */
   startReading(): void {
+    // Outputs connect now, not at their first write: an InfluxDB output provisions its database
+    // at start and on every reload. A failure here is retried before the next write.
+    for (const slot of this.slots)
+      this.connect(slot).catch((e: unknown) =>
+        this.log.warn(
+          { output: slot.o.alias, err: e instanceof Error ? e.message : String(e) },
+          'output could not connect at start; retried before its first write',
+        ),
+      );
     this.loop = this.run();
   }
 
@@ -252,6 +264,12 @@ export class Destination {
     this.opts.reader.close();
     for (const s of this.slots) {
       s.o.abort.abort();
+      // A connect at start still running (an unreachable server) ends before the output closes.
+      if (s.connecting !== null)
+        await withTimeout(
+          s.connecting.catch(() => undefined),
+          Math.min(graceMs, 2000),
+        );
       await Promise.resolve(s.o.instance.close?.()).catch(() => undefined);
       this.breakerGauge.remove({ destination: this.name, output: s.o.alias });
     }
@@ -517,10 +535,7 @@ export class Destination {
       let kept: Metric[] = Array.isArray(given) ? applyFilter(slot.o.filter, given, true).kept : [];
       const count = Array.isArray(given) ? kept.length : given.count;
       try {
-        if (!slot.connected) {
-          await slot.o.instance.connect?.();
-          slot.connected = true;
-        }
+        if (!slot.connected) await this.connect(slot);
         if (count > 0) {
           if (Array.isArray(given)) await slot.o.instance.write(kept);
           else await slot.o.instance.writeBinary?.(given.batches, given.count);
@@ -559,6 +574,17 @@ export class Destination {
       }
     }
     return false;
+  }
+
+  private connect(slot: Slot): Promise<void> {
+    slot.connecting ??= Promise.resolve(slot.o.instance.connect?.())
+      .then(() => {
+        slot.connected = true;
+      })
+      .finally(() => {
+        slot.connecting = null;
+      });
+    return slot.connecting;
   }
 
   private succeeded(slot: Slot, index: number, n: number): void {

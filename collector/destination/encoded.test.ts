@@ -209,7 +209,10 @@ describe('a destination writing spooled batches without decoding them', () => {
     ];
     const only = records.filter((r) => r.subarray(2, 2 + r[1]).toString() !== 'a1');
     const { counters } = await deliver(routes, only, out, 0);
-    expect(out.connects + out.binaryWrites + out.metricWrites).toBe(0);
+    // Outputs connect once at start (an InfluxDB output provisions then); nothing is written, and
+    // the down output is not retried for batches that do not need it.
+    expect(out.binaryWrites + out.metricWrites).toBe(0);
+    expect(out.connects).toBeLessThanOrEqual(1);
     expect(counters).toContain('viva_collector_route_dropped {"route":"drop-a3"} 18');
     expect(counters).toContain('viva_collector_unrouted {} 36');
   });

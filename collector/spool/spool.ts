@@ -58,6 +58,10 @@ export interface TrimResult {
   records: number;
   bytes: number;
   readers: Record<string, number>;
+  /** Seq range and append time of the first deleted record (null when nothing was deleted). */
+  firstSeq: number | null;
+  lastSeq: number | null;
+  firstAppendedAt: number | null;
 }
 
 const POLICIES: readonly SpoolFsync[] = ['always', 'interval', 'never'];
@@ -74,7 +78,8 @@ function positive(name: string, v: number): number {
 export class Spool implements ReaderHost {
   private readonly dir: string;
   private readonly segmentBytes: number;
-  private readonly maxBytes: number;
+  /** The size at which isFull() holds. */
+  readonly maxBytes: number;
   private readonly policy: SpoolFsync;
   private readonly log: Logger;
   private readonly onCorrupt: (records: number, detail: string) => void;
@@ -225,16 +230,27 @@ export class Spool implements ReaderHost {
    */
   trim(maxBytes: number, maxAgeMs: number): TrimResult {
     this.assertOpen();
-    const out: TrimResult = { records: 0, bytes: 0, readers: {} };
+    const out: TrimResult = {
+      records: 0,
+      bytes: 0,
+      readers: {},
+      firstSeq: null,
+      lastSeq: null,
+      firstAppendedAt: null,
+    };
     const oldest = Date.now() - maxAgeMs;
     while (this.segs.list.length > 1) {
       const [seg, next] = this.segs.list;
       const nextHead = this.segs.peek({ segment: next.id, offset: 0 });
       const tooOld = (nextHead?.appendedAt ?? Infinity) < oldest;
       if (!(this.segs.bytes > maxBytes) && !tooOld) break;
-      const firstSeq = this.segs.peek({ segment: seg.id, offset: 0 })?.seq ?? nextHead?.seq ?? this.nextSeq;
+      const head = this.segs.peek({ segment: seg.id, offset: 0 });
+      const firstSeq = head?.seq ?? nextHead?.seq ?? this.nextSeq;
       const after = this.cursorAt({ segment: next.id, offset: 0 });
       out.records += Math.max(0, after.seq + 1 - firstSeq);
+      out.firstSeq ??= firstSeq;
+      out.firstAppendedAt ??= head?.appendedAt ?? null;
+      out.lastSeq = after.seq;
       out.bytes += seg.size;
       for (const r of this.readers.values()) {
         if (r.cursor.segment > seg.id) continue;
@@ -245,7 +261,7 @@ export class Spool implements ReaderHost {
       this.syncCursors();
       this.segs.removeOldest();
     }
-    if (out.bytes > 0) this.log.warn({ dir: this.dir, ...out }, 'spool retention deleted unread segments');
+    // The caller (retention.ts) counts and logs what was deleted, throttled.
     return out;
   }
 

@@ -30,7 +30,13 @@ describe('Spool.trim', () => {
     a.commit((await a.read(10, 1 << 20))[9]);
     const result = s.trim(12 * FRAME, Infinity);
     // Segments of five records: 30 records in 6 segments; at most 12 records' worth may stay: 2 segments.
-    expect(result).toEqual({ records: 20, bytes: 20 * FRAME, readers: { a: 10, b: 20 } });
+    expect(result).toMatchObject({
+      records: 20,
+      bytes: 20 * FRAME,
+      readers: { a: 10, b: 20 },
+      firstSeq: 1,
+      lastSeq: 20,
+    });
     expect(s.bytes).toBe(10 * FRAME);
     expect((await drain(a)).map(numberOf)).toEqual(range(20, 30));
     expect((await drain(b)).map(numberOf)).toEqual(range(20, 30));
@@ -43,13 +49,19 @@ describe('Spool.trim', () => {
     while (Date.now() <= t) await new Promise((resolve) => setImmediate(resolve));
     const result = s.trim(Infinity, 0);
     // The segment being written (records 25 to 29) stays.
-    expect(result).toEqual({ records: 25, bytes: 25 * FRAME, readers: { a: 25 } });
+    expect(result).toMatchObject({
+      records: 25,
+      bytes: 25 * FRAME,
+      readers: { a: 25 },
+      firstSeq: 1,
+      lastSeq: 25,
+    });
     await s.append(payload(30));
     expect((await drain(r)).map(numberOf)).toEqual(range(25, 31));
   });
 
   it('should delete nothing when within both limits', () => {
-    expect(s.trim(1 << 30, 60_000)).toEqual({ records: 0, bytes: 0, readers: {} });
+    expect(s.trim(1 << 30, 60_000)).toMatchObject({ records: 0, bytes: 0, readers: {}, firstSeq: null });
     expect(s.bytes).toBe(30 * FRAME);
   });
 });

@@ -15,6 +15,7 @@ import { lookupProcessor } from './lookup/index.ts';
 import { patternProcessor } from './pattern/index.ts';
 import { regexProcessor } from './regex/index.ts';
 import { renameProcessor } from './rename/index.ts';
+import { rollupProcessor } from './rollup/index.ts';
 import { tagLimitProcessor } from './tag_limit/index.ts';
 import { tagsProcessor } from './tags/index.ts';
 
@@ -32,6 +33,7 @@ const defs: unknown[] = [
   patternProcessor,
   regexProcessor,
   renameProcessor,
+  rollupProcessor,
   tagLimitProcessor,
   tagsProcessor,
 ];

@@ -21,6 +21,7 @@ export const ErrorCode = {
   LISTEN: 'VIVA_ERR_LISTEN',
   FLEET: 'VIVA_ERR_FLEET',
   GRAPH_INVALID: 'VIVA_ERR_GRAPH_INVALID',
+  INFLUX_PROVISION: 'VIVA_ERR_INFLUX_PROVISION',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

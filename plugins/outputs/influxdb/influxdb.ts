@@ -17,6 +17,7 @@ import type { InfluxdbConfig } from './config.ts';
 import { isPartialWrite, rejectedMetrics } from '../../../core/lib/influx/rejections.ts';
 import { tooLarge, writeHalving } from '../../../core/lib/influx/split.ts';
 import { redactUrl } from '../../../core/model/redact.ts';
+import { provision, type ProvisionSpec, type QueryResult } from '../../../core/lib/influx/provision.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -57,6 +58,8 @@ export class InfluxdbOutput implements OutputInstance {
   private readonly queryHeaders: Record<string, string>;
   private readonly http: HttpSender;
   private readonly failover: Failover;
+  /** `provision` was applied to at least one server since this instance was created. */
+  private provisioned = false;
 
   constructor(cfg: InfluxdbConfig, serializer: Serializer, ctx: PluginContext) {
     this.cfg = cfg;
@@ -72,6 +75,11 @@ export class InfluxdbOutput implements OutputInstance {
 
   async connect(): Promise<void> {
     this.http.connect();
+    if (this.cfg.provision !== undefined) {
+      // A server down at start fails no start: write() provisions first, and retries until it can.
+      await this.provisionAll().catch(() => undefined);
+      return;
+    }
     if (this.cfg.skip_database_creation) return;
     for (const url of this.cfg.urls) {
       try {
@@ -88,6 +96,13 @@ export class InfluxdbOutput implements OutputInstance {
 
   async write(metrics: Metric[]): Promise<void> {
     if (metrics.length === 0) return;
+    if (this.cfg.provision !== undefined && !this.provisioned) {
+      try {
+        await this.provisionAll();
+      } catch (e) {
+        throw WriteError.retryable(e instanceof Error ? e.message : String(e));
+      }
+    }
     const batch = this.cfg.influx_uint_support ? metrics : withoutUnsigned(metrics);
     await writeHalving(batch, (part) => this.writeFailingOver(part));
   }
@@ -160,6 +175,68 @@ export class InfluxdbOutput implements OutputInstance {
       default:
         return WriteError.retryable(what, { retryAfterMs: parseRetryAfter(a.retryAfter) });
     }
+  }
+
+  /** Applies `provision` to every server; fails (connect is retried) when none could be provisioned. */
+  private async provisionAll(): Promise<void> {
+    const p = this.cfg.provision;
+    if (p === undefined) return;
+    const spec: ProvisionSpec = {
+      database: this.cfg.database,
+      retentionPolicies: p.retention_policies.map((r) => ({
+        name: r.name,
+        duration: r.duration,
+        shardDuration: r.shard_duration,
+        replication: r.replication,
+        default: r.default,
+      })),
+      continuousQueries: p.continuous_queries.map((c) => ({
+        name: c.name,
+        query: c.query,
+        resampleEvery: c.resample_every,
+        resampleFor: c.resample_for,
+      })),
+    };
+    let lastError: unknown;
+    let done = 0;
+    for (const url of this.cfg.urls) {
+      try {
+        const result = await provision((q) => this.query(url, q), spec);
+        this.ctx.log.info(
+          { url: redactUrl(url), database: spec.database, ...result },
+          'database provisioned',
+        );
+        done++;
+      } catch (e) {
+        lastError = e;
+        this.ctx.log.warn(
+          { err: e instanceof Error ? e.message : String(e), url: redactUrl(url) },
+          'could not provision the database yet',
+        );
+      }
+    }
+    if (done === 0) throw lastError as Error;
+    this.provisioned = true;
+  }
+
+  /** One InfluxQL statement on /query; rejects on a transport error or an error in the answer. */
+  private async query(url: string, q: string): Promise<QueryResult> {
+    const a = await this.http.send(
+      new URL('query', url.endsWith('/') ? url : url + '/').toString(),
+      new URLSearchParams({ q, db: this.cfg.database }).toString(),
+      { headers: this.queryHeaders },
+    );
+    if (a instanceof WriteError) throw new Error(`${q}: ${a.message}`);
+    let body: { error?: string; results?: { error?: string; series?: QueryResult['series'] }[] };
+    try {
+      body = JSON.parse(a.text) as typeof body;
+    } catch {
+      throw new Error(`${q} answered ${a.status}: ${a.text.slice(0, 200)}`);
+    }
+    const err = body.error ?? body.results?.[0]?.error;
+    if (a.status !== 200 || err !== undefined)
+      throw new Error(`${q} answered ${a.status}: ${err ?? a.text.slice(0, 200)}`);
+    return { series: body.results?.[0]?.series ?? [] };
   }
 
   /** CREATE DATABASE (a no-op when it exists). */

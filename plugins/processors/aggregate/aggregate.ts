@@ -13,7 +13,7 @@ import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts'
 import { Metric, type IntType, type Tags } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
 import type { AggregateConfig } from './config.ts';
-import { FieldStats, quantileSuffix, type StatPlan } from './field-stats.ts';
+import { FieldStats, quantileSuffix, type StatPlan } from '../../../core/lib/stats/field-stats.ts';
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 
 /** Longest interval between ticks: a window closes at most this long after end + grace. */

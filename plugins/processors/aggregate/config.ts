@@ -1,22 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../../core/config/duration.ts';
-
-/** The per-field statistics the aggregate processor can compute. */
-export const STATS = [
-  'count',
-  'sum',
-  'min',
-  'max',
-  'mean',
-  'stddev',
-  'first',
-  'last',
-  'rate',
-  'counter_rate',
-] as const;
-
-/** One statistic name. */
-export type StatName = (typeof STATS)[number];
+import { STATS } from '../../../core/lib/stats/field-stats.ts';
 
 /** Config of the aggregate processor. */
 export const aggregateConfig = z
