@@ -6,6 +6,7 @@
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
+import { demoCommand } from '../collector/cli/demo-command.ts';
 import { replayDeadLetters } from '../collector/cli/replay-dead-letter.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
@@ -18,7 +19,7 @@ const registry = new Registry().register(...builtinInputs, ...builtinProcessors,
 
 main(process.argv.slice(2), {
   registry,
-  commands: { collector: collectorCommand },
+  commands: { collector: collectorCommand, demo: demoCommand },
   replaySources: { 'dead-letter': replayDeadLetters },
   configProfiles: [collectorConfigProfile],
 }).then(

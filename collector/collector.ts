@@ -18,6 +18,7 @@ import { ErrorCode } from '../core/model/errors/codes.ts';
 import type { Metric } from '../core/model/metric/metric.ts';
 import type { AckCallback } from '../core/plugin/types.ts';
 import { crossCheck, type CollectorConfig } from './config.ts';
+import { DeliveryTap } from './dashboard/tap.ts';
 import type { DestinationHealth } from './destination/destination.ts';
 import { buildCollectorGraph, type CollectorGraph } from './graph.ts';
 import { Ingest } from './ingest/ingest.ts';
@@ -71,6 +72,8 @@ export class Collector {
   readonly fleet: FleetRegistry;
   private readonly fleetRoutes: FleetEndpoints;
   private readonly fleetSharing: FleetSharing;
+  /** What the destinations delivered, as the dashboard shows it (latency, alerts, anomalies). */
+  readonly tap = new DeliveryTap();
 
   constructor(config: CollectorConfig, services: CollectorServices) {
     this.config = config;
@@ -219,6 +222,7 @@ export class Collector {
       reader: (d) => spool.reader(d.name, d.start_at),
       sink: (label) => sink.as(label),
       deadLetterDir: deadLetterDir(cfg),
+      delivered: (metrics) => this.tap.observe(metrics),
     });
   }
 

@@ -22,7 +22,7 @@ export const collectorObject = z.strictObject({
     .string()
     .default('127.0.0.1:9274')
     .describe(
-      'Address of /metrics, /health, /ready and /admin/reload ("" disables); token and TLS from [agent] http_auth_token, http_tls_cert, http_tls_key.',
+      'Address of /metrics, /health, /ready, /admin/reload, /api/fleet and the ops dashboard /dashboard ("" disables); token and TLS from [agent] http_auth_token, http_tls_cert, http_tls_key.',
     ),
   tls_cert: z.string().optional().describe('PEM certificate file: serve ingest over TLS.'),
   tls_key: z.string().optional().describe('PEM key file for tls_cert.'),

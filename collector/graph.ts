@@ -18,6 +18,7 @@ import type { InputSink, RunningInput } from '../core/engine/running/input.ts';
 import type { Telemetry } from '../core/engine/telemetry/telemetry.ts';
 import { ErrorCode } from '../core/model/errors/codes.ts';
 import { VivaError } from '../core/model/errors/errors.ts';
+import type { Metric } from '../core/model/metric/metric.ts';
 import type { OutputInstance } from '../core/plugin/types.ts';
 import { aliasOf, type CollectorConfig, type DestinationConfig } from './config.ts';
 import { DeadLetterFile } from './destination/dead-letter.ts';
@@ -38,6 +39,8 @@ export interface CollectorGraphServices {
   /** Where an input's batches go (the spool), under the input's label as agent id. */
   sink(label: string): InputSink;
   deadLetterDir: string;
+  /** Called with what each destination's outputs took (the dashboard's tap). */
+  delivered?: (metrics: readonly Metric[]) => void;
 }
 
 /** The graph built from one config: what a reload replaces. */
@@ -86,6 +89,7 @@ export async function buildCollectorGraph(
         countsRouting: i === 0,
         telemetry: services.telemetry,
         log: services.log.child({ destination: d.name }),
+        delivered: services.delivered,
       });
       destinations.push(destination);
       return destination;

@@ -739,6 +739,7 @@ main() {
   case $cmd in
     up)
       command -v ss >/dev/null || MISSING_PKGS+=(iproute2)
+      need chromium chromium # the dashboard's browser tests (playwright-core drives it)
       for svc in "${services[@]}"; do "needs_$svc"; done
       install_missing
       for svc in "${services[@]}"; do up_one "$svc"; done

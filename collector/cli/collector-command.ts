@@ -16,6 +16,7 @@ import { loadAndValidate } from '../../core/plugin/external.ts';
 import { createContainer } from '../../core/plugin/context.ts';
 import type { Registry } from '../../core/plugin/registry.ts';
 import { Collector } from '../collector.ts';
+import { attachDashboard } from '../dashboard/index.ts';
 import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
 import { FLEET_API_PATH, fleetApiRoute } from '../fleet/api.ts';
 
@@ -122,9 +123,11 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     agentCfg.http_auth_token === undefined,
   );
   admin?.route(`GET ${FLEET_API_PATH}`, fleetApiRoute(collector.fleet));
+  const dashboard = admin === undefined ? undefined : attachDashboard(admin, collector, { telemetry, log });
   try {
     await admin?.start();
     await collector.start();
+    dashboard?.start();
     const watch = values['watch-config'] !== 'false' && agentCfg.watch_config;
     reloader.start(watch ? configPath : undefined);
   } catch (e) {
@@ -134,6 +137,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
   }
   return untilSignal(log, [
     () => reloader.stop(),
+    async () => dashboard?.stop(),
     () => collector.stop(),
     () => admin?.stop(),
     () => telemetry.shutdown(),

@@ -75,6 +75,11 @@ export interface DestinationOptions {
   countsRouting: boolean;
   telemetry: Telemetry;
   log: Logger;
+  /**
+   * Called with each chunk of metric objects an output took (the dashboard's latency, alerts and
+   * anomalies); batches written still encoded (`writeBinary`) are not decoded for it.
+   */
+  delivered?: (metrics: readonly Metric[]) => void;
 }
 
 export interface OutputHealthView {
@@ -540,6 +545,7 @@ export class Destination {
           output: slot.o.alias,
         });
         this.succeeded(slot, index, count);
+        if (Array.isArray(given)) this.opts.delivered?.(kept);
         return true;
       } catch (e) {
         const we = e instanceof WriteError ? e : undefined;

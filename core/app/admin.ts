@@ -33,6 +33,7 @@ export class AdminServer {
   private readonly server: HttpServer;
   private readonly routes = new Map<string, { route: Route; auth: boolean; needsToken: boolean }>();
   private readonly opts: AdminOptions;
+  private session: ((req: IncomingMessage) => boolean) | undefined;
 
   constructor(opts: AdminOptions) {
     this.opts = opts;
@@ -60,6 +61,25 @@ export class AdminServer {
     this.routes.set(key, { route, auth, needsToken });
   }
 
+  /**
+   * Accepts a second credential on GET routes that require the token: a browser session (the
+   * dashboard's cookie, which an EventSource sends where it cannot send a header). Actions
+   * (POST) still need the bearer token.
+   */
+  acceptSessions(check: (req: IncomingMessage) => boolean): void {
+    this.session = check;
+  }
+
+  /** True when a token is configured, so routes with `auth` refuse requests without it. */
+  get tokenRequired(): boolean {
+    return this.server.authRequired;
+  }
+
+  /** The credential check alone: the bearer token, or a session on a GET. */
+  authenticated(req: IncomingMessage): boolean {
+    return this.server.check(req) || (req.method === 'GET' && this.session?.(req) === true);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (code: number, body: unknown): void => {
@@ -83,7 +103,8 @@ export class AdminServer {
     const r = this.routes.get(`${req.method} ${url.pathname}`) ?? this.routes.get(`* ${url.pathname}`);
     if (r === undefined) return send(404, { error: 'not found' });
     if (r.needsToken) return send(403, { error: 'set [agent] http_auth_token to enable this endpoint' });
-    if (r.auth && !this.server.authorize(req, res)) return;
+    const bySession = req.method === 'GET' && this.session?.(req) === true;
+    if (r.auth && !bySession && !this.server.authorize(req, res)) return;
     Promise.resolve(r.route(req, res)).catch((e: unknown) => {
       this.opts.log.error(
         { err: e instanceof Error ? e.message : String(e), path: url.pathname },

@@ -49,15 +49,16 @@ export async function startCollector(cfg: {
   file: string;
   port: number;
   admin: number;
+  env?: NodeJS.ProcessEnv;
 }): Promise<CollectorHandle> {
-  const proc = startViva(['collector', '-c', cfg.file]);
+  const proc = startViva(['collector', '-c', cfg.file], { env: cfg.env });
   await waitFor(
     () => proc.stderr().includes('collector started') || proc.child.exitCode !== null,
     'the collector to start',
     30_000,
   );
   if (proc.child.exitCode !== null) throw new Error(`collector exited: ${proc.stderr()}`);
-  return { proc, ...cfg };
+  return { proc, file: cfg.file, port: cfg.port, admin: cfg.admin };
 }
 
 /** `n` metrics `name,agent=A,series=S seq=i` with increasing timestamps. */

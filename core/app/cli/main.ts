@@ -15,6 +15,7 @@ const USAGE = `usage: viva <command> [options]
 commands:
   agent -c FILE|DIR [--test] [--once] [--watch-config=false]   run the agent
   collector -c FILE|DIR [--watch-config=false]                 run the collector (ingest, routes, failover, spool)
+  demo                                                         a collector, three agents and the dashboard (npm start)
   config check -c FILE|DIR                                     validate a config, list every problem
   plugins list | plugins doc NAME | plugins sample NAME        plugin reference from the schemas
   plugin new input|processor|output NAME [--dir DIR]           scaffold a plugin folder
@@ -56,7 +57,8 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
         return await replayCommand(rest, deps.registry, deps.replaySources ?? {});
       case 'archive':
         return await archiveCommand(rest, deps.registry);
-      case 'collector': {
+      case 'collector':
+      case 'demo': {
         const extra = deps.commands?.[cmd];
         if (extra === undefined) throw new UsageError(`unknown command "${cmd}"`);
         return await extra(rest, deps.registry);

@@ -13,6 +13,14 @@ export const generatorConfig = z.strictObject({
     .describe('Metrics per second as a service; 0 = one metric per series per gather interval.'),
   batch_size: z.number().int().positive().default(1000).describe('Metrics per pushed batch at a set rate.'),
   total: z.number().int().min(0).default(0).describe('Stop after this many metrics (0 = no limit).'),
+  anomaly_every: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Inject an anomaly: every Nth metric of each series gets its values raised by 400 (far outside the sine wave); 0 = none.',
+    ),
 });
 
 export type GeneratorConfig = z.output<typeof generatorConfig>;

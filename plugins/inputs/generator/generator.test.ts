@@ -13,6 +13,19 @@ describe('generator input', () => {
     expect(Object.keys(acc.metrics[0].tags).sort()).toEqual(['series', 'tag0']);
   });
 
+  it('should raise every Nth sample of each series with anomaly_every', async () => {
+    const ctx = testContext(generatorInput);
+    const g = await generatorInput.create(
+      parseConfig(generatorInput, { series: 2, tag_count: 0, field_count: 1, anomaly_every: 5 }),
+      ctx,
+    );
+    const all = new TestAccumulator();
+    for (let i = 0; i < 10; i++) await g.gather?.(all);
+    const high = all.metrics.filter((m) => (m.fields.value0 as number) > 100);
+    // Samples 4 and 9 of each series: 4 of the 20.
+    expect(high.map((m) => `${m.tags.series}@${m.fields.seq}`)).toEqual(['s0@8', 's1@9', 's0@18', 's1@19']);
+  });
+
   it('should produce at the set rate and stop at total', async () => {
     const abort = new AbortController();
     const ctx = testContext(generatorInput, { signal: abort.signal });

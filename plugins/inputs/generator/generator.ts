@@ -46,7 +46,11 @@ export class Generator implements InputInstance {
       // (a store such as InfluxDB would keep only one of them).
       const ns = this.seq % 1_000_000;
       const fields: Record<string, number> = { seq: this.seq };
-      for (let f = 0; f < keys.length; f++) fields[keys[f]] = Math.sin((this.seq + f) / 50) * 50 + 50;
+      // An injected anomaly: the series' Nth sample jumps far out of the wave's 0..100.
+      const every = this.cfg.anomaly_every;
+      const spike =
+        every > 0 && Math.floor(this.seq / this.seriesTags.length) % every === every - 1 ? 400 : 0;
+      for (let f = 0; f < keys.length; f++) fields[keys[f]] = Math.sin((this.seq + f) / 50) * 50 + 50 + spike;
       this.seq++;
       out.push(new Metric(this.cfg.name, { ...this.seriesTags[s] }, fields, now, ns, { seq: 'int' }));
     }
