@@ -44,12 +44,21 @@ export class ReplayClock implements Clock {
   }
 }
 
+/** A parseable piece of the data, and where it starts (a line of a file, an offset of a topic). */
+export interface ReplayPiece {
+  text: string | Buffer;
+  line: number;
+}
+
 /** How a file is cut into parseable pieces. */
 export type ReplayFraming = 'lines' | 'csv' | 'whole';
 
 /** What to replay and how. */
 export interface ReplayOptions {
+  /** The file to read, or the name of the source in logs when `source` is given. */
   file: string;
+  /** Records to parse instead of the file's pieces (e.g. the messages of a Kafka range). */
+  source?: AsyncIterable<ReplayPiece>;
   parser: Parser;
   /** lines: any newline ends a record; csv: a newline outside quotes; whole: one piece. */
   framing: ReplayFraming;
@@ -154,7 +163,7 @@ async function* batches(
   counts: { read: number; rejected: number; skipped: number },
 ): AsyncGenerator<Metric[]> {
   const span = o.speed === Infinity ? Infinity : o.speed * 100;
-  for await (const piece of pieces(o.file, o.framing)) {
+  for await (const piece of o.source ?? pieces(o.file, o.framing)) {
     const parsed = o.parser.parse(piece.text, { defaultTime: [Date.now(), 0] });
     const { errors } = parsed;
     let metrics = parsed.metrics;

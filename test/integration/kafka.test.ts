@@ -10,6 +10,7 @@ import { parseConfig, TestAccumulator, testContext } from '../../core/plugin/tes
 import type { InputInstance, OutputInstance } from '../../core/plugin/types.ts';
 import { kafkaConsumerInput } from '../../plugins/inputs/kafka_consumer/index.ts';
 import { kafkaOutput } from '../../plugins/outputs/kafka/index.ts';
+import { partitionOfKey } from '../../core/lib/kafka/partition.ts';
 import { brokers, createTopic, kcatConsume, kcatProduce, uniqueTopic } from './support/kafka.ts';
 
 const open: (InputInstance | OutputInstance)[] = [];
@@ -230,6 +231,8 @@ describe('kafka output', () => {
       (partitionOf.get(m.key) ?? partitionOf.set(m.key, new Set()).get(m.key))?.add(m.partition);
     expect([...partitionOf.values()].every((p) => p.size === 1)).toBe(true);
     expect(new Set(msgs.map((m) => m.partition)).size).toBeGreaterThan(1);
+    // ...the one the documented hash names (Java's murmur2 partitioner).
+    for (const m of msgs) expect(m.partition, m.key).toBe(partitionOfKey(m.key, 3));
   });
 
   it.each(['gzip', 'snappy', 'lz4', 'zstd'])(

@@ -21,6 +21,8 @@ commands:
                                                                run the processors over recorded data in event time
   replay dead-letter -c FILE|DIR --destination NAME [--since T] [--until T]
                                                                write a collector destination's dead letters again
+  replay kafka -c FILE|DIR --topic T --brokers B[,B] --since T [--until T] [--slack 5m]
+                                                               replay a topic's records between two times
 `;
 
 /** A command the composition root adds (the collector: core never imports collector/). */

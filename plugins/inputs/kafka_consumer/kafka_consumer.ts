@@ -17,6 +17,7 @@ import type { Parser } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { CommitTracker } from './commits.ts';
+import { GroupStats, startGroupAt } from './group.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
 import { kafkaClientOptions } from '../../../core/lib/kafka/connection.ts';
@@ -32,6 +33,8 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** Longest a stop waits for offset commits already sent. */
 const COMMIT_WAIT_MS = 5000;
+/** Period of the lag and partitions-owned self-metrics. */
+const STATS_INTERVAL_MS = 5000;
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -40,6 +43,8 @@ export class KafkaConsumerInput implements InputInstance {
   private readonly parser: Parser;
   private readonly ctx: PluginContext;
   private readonly tracker = new CommitTracker();
+  private readonly stats: GroupStats;
+  private statsTimer: NodeJS.Timeout | undefined;
   private acc: Accumulator | undefined;
   private consumer: Consumer | undefined;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -70,6 +75,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
     this.lostLog = new LogThrottle(ctx.log, { now: () => ctx.clock.monotonic() });
+    this.stats = new GroupStats(ctx);
     this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
     this.lost = ctx.metrics.counter(
       'kafka_undelivered_messages',
@@ -116,6 +122,8 @@ export class KafkaConsumerInput implements InputInstance {
     });
     this.consumer = consumer;
     consumer.on('consumer:group:join', () => this.rejoined());
+    consumer.on('consumer:group:rebalance', () => this.stats.rebalance());
+    if (this.cfg.start_at_time !== undefined && this.topics.length > 0) await this.placeNewGroup(consumer);
     if (this.topics.length === 0) {
       this.ctx.log.warn({ pattern: this.cfg.topic_pattern }, 'no topic matches yet; looking again later');
     } else {
@@ -138,8 +146,37 @@ export class KafkaConsumerInput implements InputInstance {
         'kafka consumer joined its group',
       );
       this.throttle();
+      this.publishStats(consumer);
     }
     if (this.cfg.topic_pattern !== undefined) this.scheduleRefresh();
+  }
+
+  /** start_at_time: a group without offsets starts at that time. */
+  private async placeNewGroup(consumer: Consumer): Promise<void> {
+    const at = Date.parse(this.cfg.start_at_time ?? '');
+    const admin = new Admin(kafkaClientOptions(this.cfg));
+    try {
+      const placed = await startGroupAt(consumer, admin, this.cfg.consumer_group, this.topics, at);
+      if (placed)
+        this.ctx.log.info(
+          { group: this.cfg.consumer_group, at: new Date(at).toISOString() },
+          'new kafka consumer group starts at start_at_time',
+        );
+    } catch (e) {
+      // Another member may have joined first (the group is not empty any more): its offsets stand.
+      this.ctx.log.warn({ err: errText(e) }, 'could not place the new group at start_at_time');
+    } finally {
+      await admin.close();
+    }
+  }
+
+  /** Lag and partitions owned, now and every STATS_INTERVAL_MS while this client lives. */
+  private publishStats(consumer: Consumer): void {
+    if (this.consumer !== consumer || this.stopped) return;
+    void this.stats.publish(consumer).finally(() => {
+      if (this.consumer !== consumer || this.stopped) return;
+      this.statsTimer = setTimeout(() => this.publishStats(consumer), STATS_INTERVAL_MS);
+    });
   }
 
   /** Configured topics plus the ones matching topic_pattern, sorted. */
@@ -191,6 +228,7 @@ export class KafkaConsumerInput implements InputInstance {
   /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
   private rejoined(): void {
     this.flush();
+    this.stats.keepOnly(this.consumer?.assignments ?? []);
     this.generation++;
     this.tracker.reset();
   }
@@ -224,6 +262,8 @@ export class KafkaConsumerInput implements InputInstance {
   private receive(m: KafkaMessage): boolean {
     const acc = this.acc;
     if (acc === undefined) return false;
+    // Already taken by this member before a rebalance or reconnect: pushed once is enough.
+    if (!this.stats.fresh(m.topic, m.partition, m.offset)) return false;
     this.pendingMessages++;
     this.undelivered++;
     this.parseInto(m, this.pendingMetrics, acc);
@@ -348,6 +388,8 @@ export class KafkaConsumerInput implements InputInstance {
   private async closeClient(): Promise<void> {
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
+    clearTimeout(this.statsTimer);
+    this.statsTimer = undefined;
     const stream = this.stream;
     const consumer = this.consumer;
     this.stream = undefined;
