@@ -2,8 +2,9 @@
  * Kafka → a consumer group of N collectors → discard (the kafka-collectors-N scenarios). The
  * harness runs member 1 (the scenario's collector); prepare() fills the topic, starts members
  * 2..N with the same config on their own ports and directories, and samples every member's
- * /metrics each second: metrics consumed, partitions owned and the group's consumer lag (the
- * kafka_consumer's lag gauge, log end minus committed offset, published every 5 s). check() turns
+ * /metrics each second (metrics consumed, partitions owned) and the group's consumer lag every 5 s
+ * from the broker (log end offsets minus the group's committed offsets, in messages, as
+ * `kafka-consumer-groups --describe` computes it). check() turns
  * the samples into the group's rate over the harness's window, the lag over time, each member's
  * share and peak RSS; cleanup() stops the extra members and deletes the topic.
  */
@@ -11,7 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentProcess, freePort, memMb } from './agent.ts';
-import { prefilledTopic, type PrefillOptions } from './kafka.ts';
+import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
+import { kafkaBrokers, prefilledTopic, type PrefillOptions } from './kafka.ts';
 import { scrape, total, type Scrape } from './prom.ts';
 import type { Env, Prepared, RunShape } from './scenarios.ts';
 
@@ -23,7 +25,45 @@ interface Sample {
 }
 
 const consumedOf = (s: Scrape): number => total(s, 'viva_input_gathered_total', 'plugin="kafka_consumer"');
-const lagOf = (s: Scrape): number => total(s, 'viva_input_kafka_consumer_kafka_lag_messages');
+
+/** `p`, or a rejection after `ms`. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)),
+  );
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The group's lag in messages: log end minus committed offset, summed over the partitions. */
+async function groupLag(admin: Admin, topic: string, group: string, partitions: number): Promise<number> {
+  const ends = await admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: Array.from({ length: partitions }, (_, i) => ({
+          partitionIndex: i,
+          timestamp: ListOffsetTimestamps.LATEST,
+        })),
+      },
+    ],
+  });
+  const [committed] = await admin.listConsumerGroupOffsets({ groups: [group] });
+  const done = new Map<number, bigint>();
+  for (const t of committed?.topics ?? [])
+    if (t.name === topic) for (const p of t.partitions) done.set(p.partitionIndex, p.committedOffset);
+  let lag = 0n;
+  for (const t of ends)
+    for (const p of t.partitions) {
+      const c = done.get(p.partitionIndex) ?? -1n;
+      lag += p.offset - (c < 0n ? 0n : c);
+    }
+  return Number(lag);
+}
 const ownedOf = (s: Scrape): number => total(s, 'viva_input_kafka_consumer_kafka_partitions_owned');
 
 /** The prepare() of a group of `members` collectors, each running `config(env)`. */
@@ -64,16 +104,31 @@ export function kafkaGroup(
       await prefilled.cleanup?.();
       throw e;
     }
+    const { topic, group } = prefilled.vars ?? {};
+    const admin = new Admin({ clientId: 'viva-bench-lag', bootstrapBrokers: kafkaBrokers() });
+    const lags: { at: number; lag: number }[] = [];
+    let lastLag = NaN;
+    // The lag every 5 s, in its own loop: a slow broker answer must not stall the scrapes.
+    const lagLoop = (async () => {
+      while (sampling) {
+        const at = performance.now();
+        lastLag = await within(4000, groupLag(admin, topic, group, fill.partitions)).catch(() => NaN);
+        lags.push({ at, lag: lastLag });
+        await sleep(Math.max(0, 5000 - (performance.now() - at)));
+      }
+    })();
+    // A member that does not answer in time keeps its last values (the machine is busy).
+    let last: Scrape[] = admins.map(() => []);
     const sampler = (async () => {
       while (sampling) {
-        const scrapes = await Promise.all(
-          admins.map((a) => scrape(`http://127.0.0.1:${a}/metrics`).catch((): Scrape => [])),
+        last = await Promise.all(
+          admins.map((a, i) => within(3000, scrape(`http://127.0.0.1:${a}/metrics`)).catch(() => last[i])),
         );
         samples.push({
           at: performance.now(),
-          consumed: scrapes.map(consumedOf),
-          lag: scrapes.reduce((n, s) => n + lagOf(s), 0),
-          owned: scrapes.map(ownedOf),
+          consumed: last.map(consumedOf),
+          lag: lastLag,
+          owned: last.map(ownedOf),
         });
         await sleep(1000);
       }
@@ -90,7 +145,6 @@ export function kafkaGroup(
         const secs = (end.at - start.at) / 1000;
         const perMember = end.consumed.map((c, i) => Math.round((c - start.consumed[i]) / secs));
         const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-        const inWindow = samples.filter((s) => s.at >= start.at && s.at <= end.at);
         const base = (await prefilled.check?.(m)) ?? { fields: {} };
         const prefilledMetrics = Number(prefilled.fields?.kafka_prefilled_metrics ?? Infinity);
         const ranDry = sum(end.consumed) >= prefilledMetrics;
@@ -102,7 +156,9 @@ export function kafkaGroup(
             partitions_owned: end.owned,
             kafka_ran_dry: ranDry,
             // The group's lag in messages (of fill.lines metrics each), every 5 s of the window.
-            lag_messages_by_5s: inWindow.filter((_, i) => i % 5 === 0).map((s) => s.lag),
+            lag_messages_by_5s: lags
+              .filter((l) => l.at >= start.at - 2500 && l.at <= end.at)
+              .map((l) => l.lag),
             extra_members_peak_rss_mb: extra.map((x) => Math.round(memMb(x.proc.pid, 'VmHWM'))),
           },
           invalid: ranDry
@@ -114,7 +170,8 @@ export function kafkaGroup(
       },
       async cleanup() {
         sampling = false;
-        await sampler;
+        await Promise.all([sampler, lagLoop]);
+        await admin.close().catch(() => undefined);
         for (const x of extra) await x.proc.stop();
         await prefilled.cleanup?.();
       },

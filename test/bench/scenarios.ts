@@ -239,7 +239,7 @@ function kafkaCollectors(members: number): Scenario {
     onlyWhenNamed: true,
     prepare: kafkaGroup(
       members,
-      { partitions: 6, lines: 1000, compression: 'lz4', maxRate: 600_000 },
+      { partitions: 6, lines: 1000, compression: 'lz4', maxRate: 300_000 },
       kafkaCollector,
     ),
     collector: kafkaCollector,

@@ -121,6 +121,7 @@ consumer_group = "${group}"
 session_timeout = "6s"
 heartbeat_interval = "1s"
 max_undelivered_messages = 5000
+on_undelivered = "reread"
 
 [[routes]]
 name = "all"

@@ -135,7 +135,7 @@ describe('fault suite: kafka', () => {
       const cfg = await collectorConfig(
         cdir,
         `[[inputs.kafka_consumer]]\nbrokers = ["${broker}"]\ntopics = ["${topic}"]\nconsumer_group = "${group}"\n` +
-          `session_timeout = "6s"\nheartbeat_interval = "1s"\nconnect_timeout = "2s"\nrequest_timeout = "5s"\n\n` +
+          `session_timeout = "6s"\non_undelivered = "reread"\nheartbeat_interval = "1s"\nconnect_timeout = "2s"\nrequest_timeout = "5s"\n\n` +
           `[[routes]]\nname = "all"\ndestinations = ["sink"]\n\n[[destinations]]\nname = "sink"\noutputs = ["http-sink"]\n\n` +
           `[[outputs.http]]\nalias = "http-sink"\nurl = "http://127.0.0.1:${sink.port}/write"\ndata_format = "influx"\n`,
         { collector: 'spool_fsync = "always"', agent: 'omit_hostname = true' },

@@ -95,6 +95,21 @@ describe('kafka_consumer input', () => {
     third.acc.ackAll();
   });
 
+  it('should read a batch the pipeline could not take again with on_undelivered = "reread"', async () => {
+    const topic = uniqueTopic('viva-reread');
+    await kcatProduce(topic, lines(30));
+    const { acc } = await consume({
+      topics: [topic],
+      consumer_group: `${topic}-g`,
+      on_undelivered: 'reread',
+    });
+    await acc.waitFor(30, 30_000);
+    acc.ackAll(false); // e.g. the collector's spool could not write it
+    await acc.waitFor(60, 30_000);
+    expect(seqs(acc.metrics)).toEqual([...range(30), ...range(30)].sort((a, b) => a - b));
+    acc.ackAll();
+  });
+
   it('should commit a partition only up to its oldest unacknowledged batch', async () => {
     const topic = uniqueTopic('viva-order');
     const group = `${topic}-g`;

@@ -43,6 +43,12 @@ export const kafkaConsumerConfig = z
       .positive()
       .default(1000)
       .describe('Stop fetching while this many messages wait for delivery to the outputs.'),
+    on_undelivered: z
+      .enum(['commit', 'reread'])
+      .default('commit')
+      .describe(
+        'A batch the pipeline could not take: commit it anyway (an agent whose buffer dropped it on purpose) or read it again from the committed offsets (a collector whose spool could not write it: disk full, I/O error).',
+      ),
     session_timeout: duration
       .prefault('10s')
       .describe("Time after which the group gives a silent member's partitions to the others."),

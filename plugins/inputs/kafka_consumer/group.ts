@@ -21,6 +21,8 @@ export class GroupStats {
   private readonly lag: (value: number, attrs?: Record<string, string>) => void;
   /** Highest offset pushed per "topic/partition", kept across rejoins (not across restarts). */
   private readonly highest = new Map<string, bigint>();
+  /** "topic/partition" of the current assignment; undefined until the first join. */
+  private mine: Set<string> | undefined;
   /** Partitions whose lag gauge was set (set to 0 once no longer owned). */
   private lagged = new Set<string>();
 
@@ -65,6 +67,22 @@ export class GroupStats {
   keepOnly(assignments: readonly { topic: string; partitions: number[] }[]): void {
     const mine = new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`)));
     for (const key of this.highest.keys()) if (!mine.has(key)) this.highest.delete(key);
+    this.mine = mine;
+  }
+
+  /**
+   * Whether a message's partition is this member's (true before the first join). The client may
+   * still hold messages it fetched for a partition the last rebalance gave to another member:
+   * pushing and committing those could move that member's offset back, so they are left to it.
+   */
+  owns(topic: string, partition: number): boolean {
+    return this.mine === undefined || this.mine.has(`${topic}/${partition}`);
+  }
+
+  /** Forgets the assignment and the offsets taken (a reconnect: the next join sets them again). */
+  reset(): void {
+    this.highest.clear();
+    this.mine = undefined;
   }
 
   /** Publishes partitions owned and the lag of each (one ListOffsets and one OffsetFetch). */

@@ -59,6 +59,8 @@ export class KafkaConsumerInput implements InputInstance {
   /** Bumped on every group (re)join: acknowledgements of older batches no longer commit. */
   private generation = 0;
   private waitingForCapacity = false;
+  /** A reread (on_undelivered) is under way: cleared by the next connect. */
+  private rereading = false;
   private stopped = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -95,7 +97,10 @@ export class KafkaConsumerInput implements InputInstance {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.connect().then(
-        () => (this.attempt = 0),
+        () => {
+          this.attempt = 0;
+          this.rereading = false;
+        },
         (e: unknown) => {
           this.attempt++;
           const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt, 10));
@@ -122,7 +127,7 @@ export class KafkaConsumerInput implements InputInstance {
     });
     this.consumer = consumer;
     consumer.on('consumer:group:join', () => this.rejoined());
-    consumer.on('consumer:group:rebalance', () => this.stats.rebalance());
+    consumer.on('consumer:group:rebalance', () => this.rebalancing());
     if (this.cfg.start_at_time !== undefined && this.topics.length > 0) await this.placeNewGroup(consumer);
     if (this.topics.length === 0) {
       this.ctx.log.warn({ pattern: this.cfg.topic_pattern }, 'no topic matches yet; looking again later');
@@ -225,6 +230,16 @@ export class KafkaConsumerInput implements InputInstance {
     void this.closeClient().finally(() => this.connectSoon(delay));
   }
 
+  /**
+   * A rebalance began: what was read goes to the pipeline now, so that its acknowledgement (a
+   * spool append in the collector: milliseconds) commits while this member still owns the
+   * partitions, before the group completes the rebalance; the next owner then starts after it.
+   */
+  private rebalancing(): void {
+    this.stats.rebalance();
+    this.flush();
+  }
+
   /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
   private rejoined(): void {
     this.flush();
@@ -262,6 +277,8 @@ export class KafkaConsumerInput implements InputInstance {
   private receive(m: KafkaMessage): boolean {
     const acc = this.acc;
     if (acc === undefined) return false;
+    // Fetched before a rebalance for a partition another member owns now: that member reads it.
+    if (!this.stats.owns(m.topic, m.partition)) return false;
     // Already taken by this member before a rebalance or reconnect: pushed once is enough.
     if (!this.stats.fresh(m.topic, m.partition, m.offset)) return false;
     this.pendingMessages++;
@@ -319,11 +336,34 @@ export class KafkaConsumerInput implements InputInstance {
 
   private acked(batch: TrackedBatch, generation: number, delivered: boolean): void {
     this.undelivered -= batch.messages;
+    if (!delivered && this.cfg.on_undelivered === 'reread') {
+      this.reread();
+      return;
+    }
     // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
     // buffer); reading it again would not change that, and holding the offset would stop all commits.
     if (!delivered) this.undeliveredBatch(batch.messages);
     if (generation === this.generation) this.tracker.ack(batch);
     this.throttle();
+  }
+
+  /**
+   * on_undelivered = "reread": the batch holds its partitions' offsets (nothing after it commits),
+   * and the consumer rejoins to read again from the committed offsets, forgetting what it took.
+   */
+  private reread(): void {
+    // Once per failure burst: the batches after it come back undelivered too, or are read again.
+    if (this.stopped || this.rereading) return;
+    this.rereading = true;
+    this.generation++;
+    this.tracker.reset();
+    this.stats.reset();
+    this.lostLog.warn(
+      'reread',
+      {},
+      'the pipeline could not take a batch read from Kafka; reading again from the committed offsets',
+    );
+    this.restart('undelivered batch');
   }
 
   /** Counts a batch the pipeline dropped, and logs it (at most once per interval). */
