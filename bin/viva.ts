@@ -8,6 +8,7 @@ import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
 import { demoCommand } from '../collector/cli/demo-command.ts';
 import { replayDeadLetters } from '../collector/cli/replay-dead-letter.ts';
+import { replayKafka } from '../core/app/cli/replay-kafka.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';
@@ -20,7 +21,7 @@ const registry = new Registry().register(...builtinInputs, ...builtinProcessors,
 main(process.argv.slice(2), {
   registry,
   commands: { collector: collectorCommand, demo: demoCommand },
-  replaySources: { 'dead-letter': replayDeadLetters },
+  replaySources: { 'dead-letter': replayDeadLetters, kafka: replayKafka },
   configProfiles: [collectorConfigProfile],
 }).then(
   (code) => {

@@ -45,15 +45,23 @@ export class ReplayClock implements Clock {
   }
 }
 
+/** A parseable piece of the data, and where it starts (a line of a file, an offset of a topic). */
+export interface ReplayPiece {
+  text: string | Buffer;
+  line: number;
+}
+
 /** How a file is cut into parseable pieces. */
 export type ReplayFraming = 'lines' | 'csv' | 'whole';
 
 /** What to replay and how. */
 export interface ReplayOptions {
-  /** The data file; a name ending in .gz is gunzipped as it is read. */
+  /** The data file (a name ending in .gz is gunzipped as it is read), or the name of the source in logs when `source` is given. */
   file: string;
   /** Several files replayed one after the other as one stream (an archive range); `file` names it. */
   files?: string[];
+  /** Records to parse instead of the files' pieces (e.g. the messages of a Kafka range). */
+  source?: AsyncIterable<ReplayPiece>;
   parser: Parser;
   /** lines: any newline ends a record; csv: a newline outside quotes; whole: one piece. */
   framing: ReplayFraming;
@@ -158,18 +166,22 @@ async function* batches(
   counts: { read: number; rejected: number; skipped: number },
 ): AsyncGenerator<Metric[]> {
   const span = o.speed === Infinity ? Infinity : o.speed * 100;
-  for (const file of o.files ?? [o.file]) yield* fileBatches(file, o, counts, span);
+  if (o.source !== undefined) yield* fileBatches(o.file, o.source, o, counts, span);
+  else
+    for (const file of o.files ?? [o.file])
+      yield* fileBatches(file, pieces(file, o.framing), o, counts, span);
   if (counts.rejected > LOGGED_ERRORS)
     o.log.warn({ file: o.file, rejected: counts.rejected }, `rejected ${counts.rejected} records in all`);
 }
 
 async function* fileBatches(
   file: string,
+  source: AsyncIterable<ReplayPiece>,
   o: ReplayOptions,
   counts: { read: number; rejected: number; skipped: number },
   span: number,
 ): AsyncGenerator<Metric[]> {
-  for await (const piece of pieces(file, o.framing)) {
+  for await (const piece of source) {
     const parsed = o.parser.parse(piece.text, { defaultTime: [Date.now(), 0] });
     const { errors } = parsed;
     let metrics = parsed.metrics;

@@ -2,6 +2,7 @@
  * The benchmark scenarios: the agent config each one runs and the load it is offered.
  */
 import { kafkaBrokers, prefilledTopic } from './kafka.ts';
+import { kafkaGroup } from './kafka-group.ts';
 import type { Scrape } from './prom.ts';
 
 /** Ports and paths a scenario's config needs. */
@@ -193,6 +194,58 @@ const collectorToDiscard = (env: Env): string => `[agent]
 [[outputs.discard]]
 `;
 
+/** A collector whose kafka_consumer is one member of the bench group, into discard. */
+const kafkaCollector = (env: Env): string => `[agent]
+  hostname = "bench-collector"
+  data_dir = "${env.dir}/collector-data"
+  watch_config = false
+  log_level = "warn"
+
+[collector]
+  listen = "127.0.0.1:${env.collectorPort}"
+  admin_listen = "127.0.0.1:${env.collectorAdminPort}"
+  spool_fsync = "${env.spoolFsync}"
+
+[[inputs.kafka_consumer]]
+  brokers = ${JSON.stringify(kafkaBrokers())}
+  topics = ["${env.vars.topic}"]
+  consumer_group = "${env.vars.group}"
+  offset = "oldest"
+  max_undelivered_messages = 200
+  session_timeout = "6s"
+  heartbeat_interval = "1s"
+
+[[routes]]
+  name = "all"
+  destinations = ["sink"]
+
+[[destinations]]
+  name = "sink"
+  outputs = ["discard"]
+
+[[outputs.discard]]
+`;
+
+/** Kafka → N collectors in one group → discard (test/bench/kafka-group.ts). */
+function kafkaCollectors(members: number): Scenario {
+  return {
+    name: `kafka-collectors-${members}`,
+    description:
+      `a fresh 6-partition topic (broker from scripts/services.sh) filled before the start with corpus ` +
+      `messages of 1000 lines (lz4) -> ${members} viva collector(s) in one consumer group (kafka_consumer ` +
+      `-> spool -> discard): the group's consume rate and its consumer lag over time`,
+    load: null,
+    sink: false,
+    onlyWhenNamed: true,
+    prepare: kafkaGroup(
+      members,
+      { partitions: 6, lines: 1000, compression: 'lz4', maxRate: 300_000 },
+      kafkaCollector,
+    ),
+    collector: kafkaCollector,
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'generator-to-discard',
@@ -354,6 +407,8 @@ ${BLOCK}`,
 ${BLOCK}`,
     collector: collectorToDiscard,
   },
+  kafkaCollectors(1),
+  kafkaCollectors(2),
 ];
 
 /**

@@ -10,6 +10,7 @@ import { parseConfig, TestAccumulator, testContext } from '../../core/plugin/tes
 import type { InputInstance, OutputInstance } from '../../core/plugin/types.ts';
 import { kafkaConsumerInput } from '../../plugins/inputs/kafka_consumer/index.ts';
 import { kafkaOutput } from '../../plugins/outputs/kafka/index.ts';
+import { partitionOfKey } from '../../core/lib/kafka/partition.ts';
 import { brokers, createTopic, kcatConsume, kcatProduce, uniqueTopic } from './support/kafka.ts';
 
 const open: (InputInstance | OutputInstance)[] = [];
@@ -92,6 +93,21 @@ describe('kafka_consumer input', () => {
     await sleep(1500);
     expect(seqs(third.acc.metrics)).toEqual(range(5, 20));
     third.acc.ackAll();
+  });
+
+  it('should read a batch the pipeline could not take again with on_undelivered = "reread"', async () => {
+    const topic = uniqueTopic('viva-reread');
+    await kcatProduce(topic, lines(30));
+    const { acc } = await consume({
+      topics: [topic],
+      consumer_group: `${topic}-g`,
+      on_undelivered: 'reread',
+    });
+    await acc.waitFor(30, 30_000);
+    acc.ackAll(false); // e.g. the collector's spool could not write it
+    await acc.waitFor(60, 30_000);
+    expect(seqs(acc.metrics)).toEqual([...range(30), ...range(30)].sort((a, b) => a - b));
+    acc.ackAll();
   });
 
   it('should commit a partition only up to its oldest unacknowledged batch', async () => {
@@ -230,6 +246,8 @@ describe('kafka output', () => {
       (partitionOf.get(m.key) ?? partitionOf.set(m.key, new Set()).get(m.key))?.add(m.partition);
     expect([...partitionOf.values()].every((p) => p.size === 1)).toBe(true);
     expect(new Set(msgs.map((m) => m.partition)).size).toBeGreaterThan(1);
+    // ...the one the documented hash names (Java's murmur2 partitioner).
+    for (const m of msgs) expect(m.partition, m.key).toBe(partitionOfKey(m.key, 3));
   });
 
   it.each(['gzip', 'snappy', 'lz4', 'zstd'])(

@@ -26,6 +26,8 @@ commands:
   archive list --dir DIR [--stream S] [--json]                 the files of the archive output's manifests
   archive replay -c FILE|DIR --dir DIR --from T --to T [--stream S]
                                                                replay an archived time range through the processors
+  replay kafka -c FILE|DIR --topic T --brokers B[,B] --since T [--until T] [--slack 5m]
+                                                               replay a topic's records between two times
 `;
 
 /** A command the composition root adds (the collector: core never imports collector/). */

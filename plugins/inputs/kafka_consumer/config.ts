@@ -27,6 +27,13 @@ export const kafkaConsumerConfig = z
       .enum(['oldest', 'newest'])
       .default('oldest')
       .describe('Where a group without committed offsets starts reading.'),
+    start_at_time: z
+      .string()
+      .optional()
+      .refine((s) => s === undefined || !Number.isNaN(Date.parse(s)), 'not an RFC 3339 date')
+      .describe(
+        'A new group (no committed offsets on these topics) starts at the first records at or after this time (RFC 3339; ListOffsets by timestamp) instead of `offset`; a group that has offsets resumes from them.',
+      ),
     ...dataFormatConfigShape,
     ...seriesCacheConfigShape,
     topic_tag: z.string().optional().describe('Tag each metric with the topic it came from under this key.'),
@@ -36,6 +43,12 @@ export const kafkaConsumerConfig = z
       .positive()
       .default(1000)
       .describe('Stop fetching while this many messages wait for delivery to the outputs.'),
+    on_undelivered: z
+      .enum(['commit', 'reread'])
+      .default('commit')
+      .describe(
+        'A batch the pipeline could not take: commit it anyway (an agent whose buffer dropped it on purpose) or read it again from the committed offsets (a collector whose spool could not write it: disk full, I/O error).',
+      ),
     session_timeout: duration
       .prefault('10s')
       .describe("Time after which the group gives a silent member's partitions to the others."),

@@ -17,6 +17,7 @@ import type { Parser } from '../../../core/format/types.ts';
 import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { CommitTracker } from './commits.ts';
+import { GroupStats, startGroupAt } from './group.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
 import { kafkaClientOptions } from '../../../core/lib/kafka/connection.ts';
@@ -32,6 +33,8 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** Longest a stop waits for offset commits already sent. */
 const COMMIT_WAIT_MS = 5000;
+/** Period of the lag and partitions-owned self-metrics. */
+const STATS_INTERVAL_MS = 5000;
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -40,6 +43,8 @@ export class KafkaConsumerInput implements InputInstance {
   private readonly parser: Parser;
   private readonly ctx: PluginContext;
   private readonly tracker = new CommitTracker();
+  private readonly stats: GroupStats;
+  private statsTimer: NodeJS.Timeout | undefined;
   private acc: Accumulator | undefined;
   private consumer: Consumer | undefined;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -54,6 +59,8 @@ export class KafkaConsumerInput implements InputInstance {
   /** Bumped on every group (re)join: acknowledgements of older batches no longer commit. */
   private generation = 0;
   private waitingForCapacity = false;
+  /** A reread (on_undelivered) is under way: cleared by the next connect. */
+  private rereading = false;
   private stopped = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -70,6 +77,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.parser = withSeriesCacheMetrics(parser, ctx);
     this.ctx = ctx;
     this.lostLog = new LogThrottle(ctx.log, { now: () => ctx.clock.monotonic() });
+    this.stats = new GroupStats(ctx);
     this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
     this.lost = ctx.metrics.counter(
       'kafka_undelivered_messages',
@@ -89,7 +97,10 @@ export class KafkaConsumerInput implements InputInstance {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.connect().then(
-        () => (this.attempt = 0),
+        () => {
+          this.attempt = 0;
+          this.rereading = false;
+        },
         (e: unknown) => {
           this.attempt++;
           const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.attempt, 10));
@@ -116,6 +127,8 @@ export class KafkaConsumerInput implements InputInstance {
     });
     this.consumer = consumer;
     consumer.on('consumer:group:join', () => this.rejoined());
+    consumer.on('consumer:group:rebalance', () => this.rebalancing());
+    if (this.cfg.start_at_time !== undefined && this.topics.length > 0) await this.placeNewGroup(consumer);
     if (this.topics.length === 0) {
       this.ctx.log.warn({ pattern: this.cfg.topic_pattern }, 'no topic matches yet; looking again later');
     } else {
@@ -138,8 +151,37 @@ export class KafkaConsumerInput implements InputInstance {
         'kafka consumer joined its group',
       );
       this.throttle();
+      this.publishStats(consumer);
     }
     if (this.cfg.topic_pattern !== undefined) this.scheduleRefresh();
+  }
+
+  /** start_at_time: a group without offsets starts at that time. */
+  private async placeNewGroup(consumer: Consumer): Promise<void> {
+    const at = Date.parse(this.cfg.start_at_time ?? '');
+    const admin = new Admin(kafkaClientOptions(this.cfg));
+    try {
+      const placed = await startGroupAt(consumer, admin, this.cfg.consumer_group, this.topics, at);
+      if (placed)
+        this.ctx.log.info(
+          { group: this.cfg.consumer_group, at: new Date(at).toISOString() },
+          'new kafka consumer group starts at start_at_time',
+        );
+    } catch (e) {
+      // Another member may have joined first (the group is not empty any more): its offsets stand.
+      this.ctx.log.warn({ err: errText(e) }, 'could not place the new group at start_at_time');
+    } finally {
+      await admin.close();
+    }
+  }
+
+  /** Lag and partitions owned, now and every STATS_INTERVAL_MS while this client lives. */
+  private publishStats(consumer: Consumer): void {
+    if (this.consumer !== consumer || this.stopped) return;
+    void this.stats.publish(consumer).finally(() => {
+      if (this.consumer !== consumer || this.stopped) return;
+      this.statsTimer = setTimeout(() => this.publishStats(consumer), STATS_INTERVAL_MS);
+    });
   }
 
   /** Configured topics plus the ones matching topic_pattern, sorted. */
@@ -188,9 +230,20 @@ export class KafkaConsumerInput implements InputInstance {
     void this.closeClient().finally(() => this.connectSoon(delay));
   }
 
+  /**
+   * A rebalance began: what was read goes to the pipeline now, so that its acknowledgement (a
+   * spool append in the collector: milliseconds) commits while this member still owns the
+   * partitions, before the group completes the rebalance; the next owner then starts after it.
+   */
+  private rebalancing(): void {
+    this.stats.rebalance();
+    this.flush();
+  }
+
   /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
   private rejoined(): void {
     this.flush();
+    this.stats.keepOnly(this.consumer?.assignments ?? []);
     this.generation++;
     this.tracker.reset();
   }
@@ -224,6 +277,10 @@ export class KafkaConsumerInput implements InputInstance {
   private receive(m: KafkaMessage): boolean {
     const acc = this.acc;
     if (acc === undefined) return false;
+    // Fetched before a rebalance for a partition another member owns now: that member reads it.
+    if (!this.stats.owns(m.topic, m.partition)) return false;
+    // Already taken by this member before a rebalance or reconnect: pushed once is enough.
+    if (!this.stats.fresh(m.topic, m.partition, m.offset)) return false;
     this.pendingMessages++;
     this.undelivered++;
     this.parseInto(m, this.pendingMetrics, acc);
@@ -279,11 +336,34 @@ export class KafkaConsumerInput implements InputInstance {
 
   private acked(batch: TrackedBatch, generation: number, delivered: boolean): void {
     this.undelivered -= batch.messages;
+    if (!delivered && this.cfg.on_undelivered === 'reread') {
+      this.reread();
+      return;
+    }
     // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
     // buffer); reading it again would not change that, and holding the offset would stop all commits.
     if (!delivered) this.undeliveredBatch(batch.messages);
     if (generation === this.generation) this.tracker.ack(batch);
     this.throttle();
+  }
+
+  /**
+   * on_undelivered = "reread": the batch holds its partitions' offsets (nothing after it commits),
+   * and the consumer rejoins to read again from the committed offsets, forgetting what it took.
+   */
+  private reread(): void {
+    // Once per failure burst: the batches after it come back undelivered too, or are read again.
+    if (this.stopped || this.rereading) return;
+    this.rereading = true;
+    this.generation++;
+    this.tracker.reset();
+    this.stats.reset();
+    this.lostLog.warn(
+      'reread',
+      {},
+      'the pipeline could not take a batch read from Kafka; reading again from the committed offsets',
+    );
+    this.restart('undelivered batch');
   }
 
   /** Counts a batch the pipeline dropped, and logs it (at most once per interval). */
@@ -348,6 +428,8 @@ export class KafkaConsumerInput implements InputInstance {
   private async closeClient(): Promise<void> {
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
+    clearTimeout(this.statsTimer);
+    this.statsTimer = undefined;
     const stream = this.stream;
     const consumer = this.consumer;
     this.stream = undefined;

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer, compatibilityPartitioner } from '@platformatic/kafka';
 import { serviceAddresses } from '../../setup/services.ts';
 
 const run = promisify(execFile);
@@ -81,4 +81,37 @@ export async function kcatConsume(topic: string): Promise<KcatMessage[]> {
     pos += valueLen;
   }
   return out;
+}
+
+/** One record to produce with its own timestamp (epoch ms), keyed (partitioned) by `key`. */
+export interface TimedRecord {
+  key: string;
+  value: string;
+  timestampMs: number;
+}
+
+/** Produces records with explicit record timestamps (CreateTime), acks=all, in chunks. */
+export async function produceTimed(
+  topic: string,
+  records: TimedRecord[],
+  bootstrap = brokers(),
+): Promise<void> {
+  const producer = new Producer({
+    clientId: 'viva-test-producer',
+    bootstrapBrokers: bootstrap,
+    partitioner: compatibilityPartitioner,
+  });
+  try {
+    for (let i = 0; i < records.length; i += 500)
+      await producer.send({
+        messages: records.slice(i, i + 500).map((r) => ({
+          topic,
+          key: Buffer.from(r.key),
+          value: Buffer.from(r.value),
+          timestamp: BigInt(r.timestampMs),
+        })),
+      });
+  } finally {
+    await producer.close();
+  }
 }
