@@ -61,7 +61,7 @@ export function anomaliesDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       single('Flapping alerts', 'none', 'Alerts whose notifications are held because they flap.', 1)
-        .withTarget(prom(`sum(viva_processor_alert_flapping{${A}}) or vector(0)`))
+        .withTarget(prom(`sum(viva_processor_alert_flapping{${A}})`))
         .span(6)
         .height(4),
     )

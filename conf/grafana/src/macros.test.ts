@@ -33,11 +33,15 @@ describe('Grafana macro expansion', () => {
   });
 
   it('should format a multi-value variable as an escaped regex alternation, in every syntax', () => {
-    const want = '(10\\.0\\.0\\.1:9273|b\\.example:9273)';
+    // PromQL: the regex is in a double-quoted string, so its backslashes are doubled.
+    const want = String.raw`(10\\.0\\.0\\.1:9273|b\\.example:9273)`;
     expect(expandQuery('x{instance=~"$agent"}', 'prometheus', ctx)).toBe(`x{instance=~"${want}"}`);
     expect(expandQuery('x{instance=~"${agent}"}', 'prometheus', ctx)).toBe(`x{instance=~"${want}"}`);
     expect(expandQuery('x{instance=~"[[agent]]"}', 'prometheus', ctx)).toBe(`x{instance=~"${want}"}`);
     expect(expandQuery('${agent:pipe}', 'prometheus', ctx)).toBe('10.0.0.1:9273|b.example:9273');
+    expect(expandQuery('"host" =~ /^$agent$/', 'influxdb', ctx)).toBe(
+      String.raw`"host" =~ /^(10\.0\.0\.1:9273|b\.example:9273)$/`,
+    );
   });
 
   it('should fail on an unknown variable, an unknown macro, and a macro of the other language', () => {

@@ -77,13 +77,21 @@ function macroValue(name: string, lang: QueryLanguage, ctx: MacroContext): strin
   }
 }
 
-const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+/**
+ * A value escaped for a regex: InfluxQL regexes are /literals/ (one backslash); a PromQL regex
+ * sits in a double-quoted string, where the backslash itself is escaped (Grafana does the same).
+ */
+function escapeRegex(s: string, lang: QueryLanguage): string {
+  const escaped = s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+  return lang === 'prometheus' ? escaped.replace(/\\/g, '\\\\') : escaped;
+}
 
 /** A variable's values in a format: Grafana's default for both languages is a regex alternation. */
-function formatVariable(name: string, values: string[], format: string | undefined): string {
+function formatVariable(name: string, values: string[], format: string | undefined, lang: QueryLanguage): string {
+  const esc = (v: string): string => escapeRegex(v, lang);
   switch (format ?? 'regex') {
     case 'regex':
-      return values.length === 1 ? escapeRegex(values[0]) : `(${values.map(escapeRegex).join('|')})`;
+      return values.length === 1 ? esc(values[0]) : `(${values.map(esc).join('|')})`;
     case 'pipe':
       return values.join('|');
     case 'csv':
@@ -112,7 +120,7 @@ export function expandQuery(query: string, lang: QueryLanguage, ctx: MacroContex
       const values = ctx.variables[name];
       if (values === undefined) throw new Error(`unknown variable $${name} in: ${query}`);
       if (values.length === 0) throw new Error(`variable $${name} has no value in: ${query}`);
-      return formatVariable(name, values, format);
+      return formatVariable(name, values, format, lang);
     },
   );
 }

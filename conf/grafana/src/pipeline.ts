@@ -99,7 +99,7 @@ export function pipelineDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       single('Destinations down', 'none', 'Destinations whose every output is failing.', 1, 1)
-        .withTarget(promInstant(`count(viva_collector_destination_up{${C}} == 0) or vector(0)`))
+        .withTarget(promInstant(`sum(1 - viva_collector_destination_up{${C}})`))
         .span(6)
         .height(4),
     )
