@@ -132,6 +132,17 @@ export function frame(uid: string, title: string, description: string): dashboar
     .time({ from: 'now-1h', to: 'now' })
     .refresh('30s')
     .timezone('browser')
+    // Grafana's own annotations (and alert state changes), which every dashboard it creates has.
+    .annotation(
+      new dashboard.AnnotationQueryBuilder()
+        .name('Annotations & Alerts')
+        .datasource({ type: 'grafana', uid: '-- Grafana --' })
+        .builtIn(1)
+        .type('dashboard')
+        .enable(true)
+        .hide(true)
+        .iconColor('rgba(0, 211, 255, 1)'),
+    )
     .link(
       new dashboard.DashboardLinkBuilder('VIVA dashboards')
         .type(dashboard.DashboardLinkType.Dashboards)

@@ -28,4 +28,24 @@ describe('the Grafana dashboards as code', () => {
       }
     }
   });
+
+  it('should lay panels out on the 24-column grid without overlaps, each with a title and description', () => {
+    for (const [file, d] of Object.entries(dashboards())) {
+      expect(d.annotations?.list?.some((a) => a.builtIn === 1), `${file}: Grafana's built-in annotations`).toBe(true);
+      const cells = new Set<string>();
+      for (const p of d.panels ?? []) {
+        const g = p.gridPos;
+        expect(g, `${file} ${p.title}: gridPos`).toBeDefined();
+        if (g === undefined) continue;
+        expect(g.x + g.w, `${file} ${p.title}`).toBeLessThanOrEqual(24);
+        for (let y = g.y; y < g.y + g.h; y++)
+          for (let x = g.x; x < g.x + g.w; x++) {
+            expect(cells.has(`${x},${y}`), `${file} ${p.title} overlaps at ${x},${y}`).toBe(false);
+            cells.add(`${x},${y}`);
+          }
+        expect(p.title, file).toBeTruthy();
+        if (p.type !== 'row') expect((p as { description?: string }).description, `${file} ${p.title}`).toBeTruthy();
+      }
+    }
+  });
 });
