@@ -30,6 +30,14 @@ export function fleetDashboard(): dashboard.Dashboard {
     .withVariable(
       valuesVariable('collector', 'Collector', PROMETHEUS, 'label_values(viva_fleet_agents, instance)'),
     )
+    .withVariable(
+      valuesVariable(
+        'agent',
+        'Agent',
+        PROMETHEUS,
+        'label_values(viva_collector_ingest_metrics_total, agent)',
+      ),
+    )
     .withRow(new RowBuilder('Source health'))
     .withPanel(
       single('Healthy agents', 'none', 'Agents whose heartbeats arrive and report no trouble.')
@@ -86,7 +94,7 @@ export function fleetDashboard(): dashboard.Dashboard {
     .withPanel(
       series('Metrics in per agent', 'short', 'Metrics per second each agent delivers to the collectors.')
         .withTarget(
-          prom(`sum by (agent) (rate(viva_collector_ingest_metrics_total{${C}}[$__rate_interval]))`, '{{agent}}'),
+          prom(`sum by (agent) (rate(viva_collector_ingest_metrics_total{${C}, agent=~"$agent"}[$__rate_interval]))`, '{{agent}}'),
         )
         .span(12)
         .height(8),
@@ -95,7 +103,7 @@ export function fleetDashboard(): dashboard.Dashboard {
       tabular('Top sources', 'The 20 agents that sent the most metrics over the dashboard range.')
         .withTarget(
           promInstant(
-            `topk(20, sum by (agent) (increase(viva_collector_ingest_metrics_total{${C}}[$__range])))`,
+            `topk(20, sum by (agent) (increase(viva_collector_ingest_metrics_total{${C}, agent=~"$agent"}[$__range])))`,
             '{{agent}}',
           ),
         )
