@@ -62,6 +62,8 @@ export function anomaliesDashboard(): dashboard.Dashboard {
     .withPanel(
       single('Flapping alerts', 'none', 'Alerts whose notifications are held because they flap.', 1)
         .withTarget(prom(`sum(viva_processor_alert_flapping{${A}})`))
+        // The gauge exists only where flap detection is on (flap_threshold > 0).
+        .noValue('0')
         .span(6)
         .height(4),
     )
