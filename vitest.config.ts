@@ -13,6 +13,7 @@ export default defineConfig({
             'plugins/**/*.test.ts',
             'collector/**/*.test.ts',
             'examples/**/*.test.ts',
+            'conf/**/*.test.ts',
             'repo.test.ts',
           ],
           testTimeout: 30_000,

@@ -84,6 +84,7 @@ ${outputs.join('')}`,
       const held = counterValue(text, 'viva_output_buffer_size', { alias });
       const dropped = counterValue(text, 'viva_output_dropped_total', { alias, reason: 'buffer_full' });
       expect(held, `buffer of ${alias}`).toBe(100);
+      expect(counterValue(text, 'viva_output_buffer_limit', { alias }), `limit of ${alias}`).toBe(100);
       expect(dropped, `drops of ${alias}`).toBe(total - 100);
     }
     expect(p.stderr()).not.toMatch(/TypeError|Cannot read properties/);

@@ -168,7 +168,7 @@ export class RunningOutput {
   }
 
   private report(): void {
-    this.stats.buffer(this.buffer.length, this.buffer.bytes);
+    this.stats.buffer(this.buffer.length, this.buffer.bytes, this.opts.bufferLimit);
     const full = this.full;
     if (this.wasFull && !full) this.opts.onCapacity?.();
     this.wasFull = full;

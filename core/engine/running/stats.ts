@@ -50,11 +50,13 @@ export class OutputStats {
   private readonly t: Telemetry;
   private readonly bufferSize;
   private readonly bufferBytes;
+  private readonly bufferLimit;
   constructor(t: Telemetry, id: PluginId) {
     this.t = t;
     this.attrs = pluginAttrs(id);
     this.bufferSize = t.gauge('viva_output_buffer_size', 'Metrics waiting in an output buffer');
     this.bufferBytes = t.gauge('viva_output_buffer_bytes', 'Approximate bytes in an output buffer');
+    this.bufferLimit = t.gauge('viva_output_buffer_limit', 'Metrics an output buffer holds at most');
   }
   written(n: number): void {
     this.t.counter('viva_output_written', 'Metrics written by an output').add(n, this.attrs);
@@ -80,13 +82,16 @@ export class OutputStats {
       .histogram('viva_pipeline_latency_seconds', 'End-to-end latency from ingest to written')
       .record(seconds, this.attrs);
   }
-  buffer(length: number, bytes: number): void {
+  /** The buffer's fill; `limit` (its bound in metrics) lets a dashboard or alert show fill as a fraction. */
+  buffer(length: number, bytes: number, limit?: number): void {
     this.bufferSize.set(length, this.attrs);
     this.bufferBytes.set(bytes, this.attrs);
+    if (limit !== undefined) this.bufferLimit.set(limit, this.attrs);
   }
   forget(): void {
     this.bufferSize.remove(this.attrs);
     this.bufferBytes.remove(this.attrs);
+    this.bufferLimit.remove(this.attrs);
   }
 }
 
