@@ -61,7 +61,7 @@ async function replay(file: NabFile, table: Record<string, unknown>): Promise<Re
 }
 
 /** The processor's flag rule applied to recorded scores (row i is sample i + 1 of the series). */
-function flagsAt(scores: Float64Array, threshold: number, cooldown: number): Uint8Array {
+export function flagsAt(scores: Float64Array, threshold: number, cooldown: number): Uint8Array {
   const flags = new Uint8Array(scores.length);
   let last = -Infinity;
   for (let i = 0; i < scores.length; i++) {
@@ -73,7 +73,7 @@ function flagsAt(scores: Float64Array, threshold: number, cooldown: number): Uin
   return flags;
 }
 
-interface Result {
+export interface Result {
   score: number;
   tp: number;
   fp: number;
@@ -81,7 +81,7 @@ interface Result {
   byCategory: Map<string, { raw: number; windows: number }>;
 }
 
-function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array[], p: Profile): Result {
+export function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array[], p: Profile): Result {
   let raw = 0;
   let windows = 0;
   let tp = 0;
@@ -106,7 +106,7 @@ function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array[], p: 
 const GRID = Array.from({ length: 200 }, (_, t) => (t + 1) / 200);
 
 /** Best threshold of the grid 0.005..1 for the files `use` selects (scored together). */
-function bestThreshold(
+export function bestThreshold(
   files: NabFile[],
   lays: FileLayout[],
   scores: Float64Array[],
@@ -130,7 +130,7 @@ function bestThreshold(
   return best;
 }
 
-interface Candidate {
+export interface Candidate {
   name: string;
   threshold: number;
   cooldown: number;
@@ -141,7 +141,7 @@ interface Candidate {
  * Leave-one-category-out: for each category, `choose` picks a candidate and threshold on the other
  * categories; that category's files are flagged with it; all files are then scored together.
  */
-function heldOut(
+export function heldOut(
   files: NabFile[],
   lays: FileLayout[],
   cands: Candidate[],
@@ -254,4 +254,4 @@ async function main(): Promise<void> {
   for (const s of summary) console.log('  ' + s);
 }
 
-await main();
+if (import.meta.main) await main();
