@@ -7,7 +7,7 @@ export const anomalyConfig = z.strictObject({
     .enum(['adaptive', 'ewma', 'robust', 'holt_winters'])
     .default('adaptive')
     .describe(
-      'adaptive (best held-out on NAB): ewma until season_window samples, then holt_winters with the season found by autocorrelation (ewma goes on when there is none), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
+      'adaptive (best held-out on NAB): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
     ),
   fields: z
     .array(z.string())

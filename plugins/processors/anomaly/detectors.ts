@@ -376,10 +376,10 @@ const MIN_SEASON = 4;
 /**
  * Adaptive: an EWMA detector scores from the first sample while the first `seasonWindow` samples
  * are buffered; then the season is detected from their autocorrelation. With a season, a
- * Holt-Winters model of that period is seeded from the buffer and takes over; without one, the
- * EWMA goes on. Either model's deviation is turned into a raw score and passed through the anomaly
- * likelihood; the returned deviation is the likelihood's (spreads above the usual level of recent
- * surprise). State: the buffer until the decision (then dropped), one season, a few numbers.
+ * Holt-Winters model of that period is seeded from the buffer and scores alongside the EWMA (the
+ * raw score is the mean of the two models' raw scores); without one, the EWMA goes on alone. The
+ * raw score passes through the anomaly likelihood; the returned deviation is the likelihood's
+ * (spreads above the usual level of recent surprise). State: the buffer until the decision (then dropped), one season, a few numbers.
  */
 export class AdaptiveDetector implements Detector {
   n = 0;
@@ -413,20 +413,19 @@ export class AdaptiveDetector implements Detector {
 
   update(x: number): number {
     this.n++;
-    let z: number;
+    // The EWMA runs on every sample; with a season, the raw score is the mean of both models'
+    // (their agreement), otherwise the EWMA's alone.
+    const ze = this.ewma.update(x);
+    let raw = this.p.rawScore(ze);
     if (this.season < 0) {
-      z = this.ewma.update(x);
       this.expected = this.ewma.expected;
       this.buf.push(x);
       if (this.buf.length >= this.p.seasonWindow) this.decide();
     } else if (this.hw !== null) {
-      z = this.hw.update(x);
+      raw = (raw + this.p.rawScore(this.hw.update(x))) / 2;
       this.expected = this.hw.expected;
-    } else {
-      z = this.ewma.update(x);
-      this.expected = this.ewma.expected;
-    }
-    return this.lik.update(this.p.rawScore(z));
+    } else this.expected = this.ewma.expected;
+    return this.lik.update(raw);
   }
 
   private decide(): void {
