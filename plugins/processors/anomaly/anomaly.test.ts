@@ -175,6 +175,23 @@ describe('anomaly processor', () => {
     expect(fresh.process([at(20, 100)])[0].fields.usage_anomaly).toBe(false);
   });
 
+  it('should resume the default detector from its saved state and score on exactly as without a restart', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const value = (i: number): number => 50 + 10 * Math.sin((2 * Math.PI * i) / 40) + ((i * 7) % 3);
+    const batch = (from: number, n: number): Metric[] =>
+      Array.from({ length: n }, (_, k) => at(from + k, value(from + k)));
+    const p = create({ persist: true }, ctx);
+    p.process(batch(0, 1100));
+    await p.stop();
+    const q = create({ persist: true }, ctx);
+    const unbroken = create({}, testContext(anomalyProcessor));
+    unbroken.process(batch(0, 1100));
+    const resumed = q.process(batch(1100, 200)).map((m) => m.fields.usage_anomaly_score);
+    const reference = unbroken.process(batch(1100, 200)).map((m) => m.fields.usage_anomaly_score);
+    expect(resumed).toEqual(reference);
+    expect(resumed.some((v) => (v as number) > 0)).toBe(true);
+  });
+
   it('should save its state on tick every persist_interval while scoring, so a crash without stop keeps it', async () => {
     let mono = 0;
     const clock = { now: () => 0, monotonic: () => mono };
