@@ -122,3 +122,72 @@ export function normalise(raw: number, windows: number, p: Profile): number {
   const perfect = windows * p.tp;
   return perfect === nul ? NaN : (100 * (raw - nul)) / (perfect - nul);
 }
+
+/** The best threshold of a sweep and what it scores. */
+export interface Sweep {
+  threshold: number;
+  score: number;
+  raw: number;
+  windows: number;
+}
+
+/**
+ * NAB's threshold optimisation: every distinct anomaly score (over all files together) is a
+ * candidate threshold, a row is a detection when its score is >= the threshold, and the candidate
+ * with the best normalised score wins (no cooldown: every row above the threshold counts).
+ * Runs in O(rows log rows): rows are added in decreasing score and the raw score kept up to date.
+ */
+export function optimiseThreshold(lays: FileLayout[], scores: ArrayLike<number>[], p: Profile): Sweep {
+  let total = 0;
+  let windows = 0;
+  for (let k = 0; k < lays.length; k++) {
+    total += lays[k].window.length;
+    windows += lays[k].windows;
+  }
+  const fileOf = new Int32Array(total);
+  const rowOf = new Int32Array(total);
+  const value = new Float64Array(total);
+  const windowBase = new Int32Array(lays.length);
+  let at = 0;
+  let wb = 0;
+  for (let k = 0; k < lays.length; k++) {
+    windowBase[k] = wb;
+    wb += lays[k].windows;
+    const s = scores[k];
+    for (let i = 0; i < lays[k].window.length; i++, at++) {
+      fileOf[at] = k;
+      rowOf[at] = i;
+      value[at] = Number.isFinite(s[i]) ? s[i] : 0;
+    }
+  }
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((a, b) => value[b] - value[a]);
+  const best = new Float64Array(windows).fill(NaN);
+  let raw = -windows * p.fn;
+  let top: Sweep = { threshold: Infinity, score: normalise(raw, windows, p), raw, windows };
+  for (let j = 0; j < total;) {
+    const v = value[order[j]];
+    for (; j < total && value[order[j]] === v; j++) {
+      const k = fileOf[order[j]];
+      const i = rowOf[order[j]];
+      const w = lays[k].window[i];
+      if (w === -2) continue;
+      if (w === -1) raw += lays[k].weight[i] * p.fp;
+      else {
+        const g = windowBase[k] + w;
+        const s = lays[k].weight[i] * p.tp;
+        if (Number.isNaN(best[g])) {
+          raw += p.fn + s;
+          best[g] = s;
+        } else if (s > best[g]) {
+          raw += s - best[g];
+          best[g] = s;
+        }
+      }
+    }
+    const score = normalise(raw, windows, p);
+    if (score > top.score) top = { threshold: v, score, raw, windows };
+  }
+  return top;
+}

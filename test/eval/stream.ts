@@ -1,6 +1,10 @@
 /**
- * Cost per event of `aggregate` + `anomaly` (EWMA) over 10k series, in one thread:
+ * Cost per event of `aggregate` + `anomaly` (default detector) over 10k series, in one thread, then
+ * of `anomaly` alone with each detector over 1000 series warmed up past the adaptive detector's
+ * season detection (1200 samples per series), so its steady state is what is timed:
  *   node [--expose-gc] test/eval/stream.ts [series=10000] [events per run=200000]
+ * Wall time per event and the process's CPU time per event (user + system, all its threads) are
+ * both given: on a shared machine the CPU time is the steadier of the two.
  * Each event is a metric with two tags and one float field, one sample per series per second of
  * event time; aggregate keeps 10 s tumbling windows (count, min, max, mean, stddev) closed by
  * event time and passes the originals on to anomaly. Metrics are built outside the timed region.
@@ -9,6 +13,7 @@ import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorDefinition, ProcessorInstance } from '../../core/plugin/types.ts';
 import { aggregateProcessor } from '../../plugins/processors/aggregate/index.ts';
+import { anomalyConfig } from '../../plugins/processors/anomaly/config.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
 
 const SERIES = Number(process.argv[2] ?? 10_000);
@@ -26,8 +31,8 @@ function make(n: number): Metric[][] {
   for (let b = 0; b < n; b += BATCH) {
     const batch: Metric[] = [];
     for (let i = 0; i < BATCH; i++, seq++) {
-      const s = seq % SERIES;
-      const t = T0 + Math.floor(seq / SERIES) * 1000;
+      const s = seq % series;
+      const t = T0 + Math.floor(seq / series) * 1000;
       batch.push(new Metric('cpu', { ...tags[s] }, { usage: 50 + 10 * Math.sin(seq / 977) + (seq % 7) }, t));
     }
     out.push(batch);
@@ -41,13 +46,13 @@ async function create(def: ProcessorDefinition, table: Record<string, unknown>):
 
 type Chain = ProcessorInstance[];
 
-async function chain(which: string): Promise<Chain> {
+async function chain(which: string, detector = 'adaptive'): Promise<Chain> {
   const agg = await create(aggregateProcessor, {
     period: '10s',
     max_series: SERIES * 2,
   });
   const ano = await create(anomalyProcessor, {
-    detector: 'ewma',
+    detector,
     fields: ['usage'],
     max_series: SERIES * 2,
     expire_after: 0,
@@ -55,7 +60,13 @@ async function chain(which: string): Promise<Chain> {
   return which === 'aggregate' ? [agg] : which === 'anomaly' ? [ano] : [agg, ano];
 }
 
+let series = SERIES;
+
+/** CPU time of the process (user + system) in milliseconds. */
+let cpuMs = 0;
+
 function run(c: Chain, batches: Metric[][]): number {
+  const cpu = process.cpuUsage();
   const t = performance.now();
   let out = 0;
   for (const b of batches) {
@@ -66,25 +77,37 @@ function run(c: Chain, batches: Metric[][]): number {
     out += ms.length;
   }
   if (out === 0) throw new Error('nothing came out');
+  const d = process.cpuUsage(cpu);
+  cpuMs = (d.user + d.system) / 1000;
   return performance.now() - t;
 }
 
-console.log(`node ${process.version}, ${SERIES} series, ${EVENTS} events per run, batches of ${BATCH}`);
-for (const which of ['aggregate', 'anomaly', 'aggregate+anomaly']) {
-  const c = await chain(which);
+/** Times `c` over RUNS runs of EVENTS events after `warm` warm-up events; prints the median. */
+async function bench(label: string, c: Chain, warm: number): Promise<void> {
   seq = 0;
-  run(c, make(Math.min(EVENTS, 100_000))); // warm up the JIT and fill the per-series state
+  for (let w = 0; w < warm; w += 100_000) run(c, make(Math.min(100_000, warm - w))); // JIT and per-series state
   const costs: number[] = [];
+  const cpus: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const batches = make(EVENTS);
     // With --expose-gc, start each run with a clean heap so building the input is not billed to it.
     (globalThis as { gc?: () => void }).gc?.();
     costs.push((run(c, batches) * 1e6) / EVENTS);
+    cpus.push((cpuMs * 1e6) / EVENTS);
   }
+  cpus.sort((a, b) => a - b);
   for (const p of c) await p.stop?.();
   costs.sort((a, b) => a - b);
   const median = costs[RUNS >> 1];
   console.log(
-    `${which.padEnd(18)} ${median.toFixed(0).padStart(5)} ns/event, median of ${RUNS} runs (min ${costs[0].toFixed(0)}, max ${costs[RUNS - 1].toFixed(0)})`,
+    `${label.padEnd(26)} ${median.toFixed(0).padStart(5)} ns/event, median of ${RUNS} runs (min ${costs[0].toFixed(0)}, max ${costs[RUNS - 1].toFixed(0)}); CPU ${cpus[RUNS >> 1].toFixed(0)} ns/event`,
   );
 }
+
+console.log(`node ${process.version}, ${SERIES} series, ${EVENTS} events per run, batches of ${BATCH}`);
+for (const which of ['aggregate', 'anomaly', 'aggregate+anomaly'])
+  await bench(which, await chain(which), Math.min(EVENTS, 100_000));
+series = Math.min(SERIES, 1000);
+console.log(`\nanomaly alone per detector, ${series} series, after 1200 samples per series:`);
+for (const detector of anomalyConfig.shape.detector.unwrap().options)
+  await bench(`anomaly ${detector}`, await chain('anomaly', detector), series * 1200);

@@ -108,6 +108,8 @@ outputs = ["archive-file"]
 
 [[processors.anomaly]]
 alias = "cpu-anomaly"
+# 40 samples per series: too short for the default (adaptive) detector's likelihood to settle.
+detector = "ewma"
 fields = ["usage"]
 mode = "events"
 warmup = 20

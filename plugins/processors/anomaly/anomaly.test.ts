@@ -37,6 +37,25 @@ const S = 1000;
 const fast = { detector: 'ewma', ewma_alpha: 0.5, warmup: 10, cooldown: 5 };
 
 describe('anomaly processor', () => {
+  it('should, with the default detector, learn a daily-like cycle quietly and flag a break in it', () => {
+    const p = create({});
+    let x = 1;
+    const noise = (): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648 - 0.5;
+    };
+    const value = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i) / 48) + noise();
+    const out = p.process(Array.from({ length: 1500 }, (_, i) => at(i, value(i))));
+    expect(out.slice(1100).filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
+    // 15 above what the cycle has at that point, for 10 samples: one flag (then the cooldown).
+    const broken = p.process(Array.from({ length: 10 }, (_, k) => at(1500 + k, value(1500 + k) + 15)));
+    const flagged = broken.filter((m) => m.fields.usage_anomaly === true);
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0].fields.usage_anomaly_reason).toMatch(
+      /^adaptive \(season of \d+ samples\): [\d.]+ against the expected [\d.]+; recent surprise is \d+\.\d spreads above its usual level for this series$/,
+    );
+  });
+
   it('should add a score and a flag to every watched field and flag a spike with its reason', () => {
     const p = create(fast);
     const out = p.process([...series(20), at(20, 100)]);
@@ -154,6 +173,23 @@ describe('anomaly processor', () => {
     expect(q.process([at(20, 100)])[0].fields.usage_anomaly).toBe(true);
     const fresh = create({ ...fast, persist: true }, testContext(anomalyProcessor));
     expect(fresh.process([at(20, 100)])[0].fields.usage_anomaly).toBe(false);
+  });
+
+  it('should resume the default detector from its saved state and score on exactly as without a restart', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const value = (i: number): number => 50 + 10 * Math.sin((2 * Math.PI * i) / 40) + ((i * 7) % 3);
+    const batch = (from: number, n: number): Metric[] =>
+      Array.from({ length: n }, (_, k) => at(from + k, value(from + k)));
+    const p = create({ persist: true }, ctx);
+    p.process(batch(0, 1100));
+    await p.stop();
+    const q = create({ persist: true }, ctx);
+    const unbroken = create({}, testContext(anomalyProcessor));
+    unbroken.process(batch(0, 1100));
+    const resumed = q.process(batch(1100, 200)).map((m) => m.fields.usage_anomaly_score);
+    const reference = unbroken.process(batch(1100, 200)).map((m) => m.fields.usage_anomaly_score);
+    expect(resumed).toEqual(reference);
+    expect(resumed.some((v) => (v as number) > 0)).toBe(true);
   });
 
   it('should save its state on tick every persist_interval while scoring, so a crash without stop keeps it', async () => {

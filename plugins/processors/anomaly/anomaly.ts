@@ -16,6 +16,7 @@ import { loadState, saveState } from './persist.ts';
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
+import { AdaptiveDetector } from './detectors.ts';
 
 /** Output field names of one input field, built once. */
 interface Names {
@@ -202,6 +203,10 @@ export class AnomalyProcessor implements ProcessorInstance {
   private reason(j: number): string {
     const st = this.hitStates[j];
     const z = this.hitZ[j];
+    if (st.det instanceof AdaptiveDetector) {
+      const model = st.det.season > 0 ? `season of ${st.det.season} samples` : 'no season';
+      return `adaptive (${model}): ${fmt(this.hitValues[j])} against the expected ${fmt(st.det.expected)}; recent surprise is ${z.toFixed(1)} spreads above its usual level for this series`;
+    }
     const side = z >= 0 ? 'above' : 'below';
     const what = st.calib === null ? 'spreads' : 'spreads, unusual for this series,';
     return `${this.cfg.detector}: ${fmt(this.hitValues[j])} is ${Math.abs(z).toFixed(1)} ${what} ${side} the expected ${fmt(st.det.expected)}`;

@@ -4,10 +4,10 @@ import { duration } from '../../../core/config/duration.ts';
 /** Config of the anomaly processor. */
 export const anomalyConfig = z.strictObject({
   detector: z
-    .enum(['ewma', 'robust', 'holt_winters'])
-    .default('ewma')
+    .enum(['adaptive', 'ewma', 'robust', 'holt_winters'])
+    .default('adaptive')
     .describe(
-      'ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error.',
+      'adaptive (best held-out on NAB): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
     ),
   fields: z
     .array(z.string())
@@ -74,6 +74,15 @@ export const anomalyConfig = z.strictObject({
     .max(100_000)
     .default(288)
     .describe('holt_winters: season length in samples (288 = one day of 5-minute samples).'),
+  season_window: z
+    .number()
+    .int()
+    .min(16)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'adaptive: samples buffered per series to detect the season by autocorrelation (seasons up to half of it are found).',
+    ),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
   hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EwmaDetector, HoltWintersDetector, RobustDetector } from './detectors.ts';
+import {
+  AdaptiveDetector,
+  detectSeason,
+  EwmaDetector,
+  HoltWintersDetector,
+  Likelihood,
+  RobustDetector,
+  type AdaptiveParams,
+} from './detectors.ts';
 import { Calibrator, erfc, scoreOf } from './score.ts';
 
 describe('EwmaDetector', () => {
@@ -117,5 +125,91 @@ describe('Calibrator', () => {
     let last = 0;
     for (let i = 0; i < 5; i++) last = c.update(6);
     expect(last).toBeGreaterThan(5);
+  });
+});
+
+/** Deterministic noise in -0.5..0.5. */
+function noise(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648 - 0.5;
+  };
+}
+
+describe('detectSeason', () => {
+  it('should find the period of a noisy daily cycle and none in noise, a trend or a flat line', () => {
+    const r = noise(7);
+    const daily = Array.from({ length: 1000 }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 288) + r());
+    expect(Math.abs(detectSeason(daily, 4, 500) - 288)).toBeLessThanOrEqual(6);
+    expect(detectSeason(Array.from({ length: 1000 }, r), 4, 500)).toBe(0);
+    expect(
+      detectSeason(
+        Array.from({ length: 1000 }, (_, i) => i + r()),
+        4,
+        500,
+      ),
+    ).toBe(0);
+    expect(detectSeason(new Array<number>(1000).fill(3), 4, 500)).toBe(0);
+  });
+});
+
+describe('Likelihood', () => {
+  it('should score a sustained rise of the raw score above its usual level, and nothing below it', () => {
+    const l = new Likelihood();
+    for (let i = 0; i < 2000; i++) l.update(0.1 + 0.05 * Math.sin(i));
+    expect(l.update(0.05)).toBe(0);
+    let z = 0;
+    for (let i = 0; i < 10; i++) z = l.update(0.9);
+    expect(z).toBeGreaterThan(5);
+  });
+});
+
+describe('AdaptiveDetector', () => {
+  const params: AdaptiveParams = {
+    seasonWindow: 1000,
+    ewma: { alpha: 0.01, clip: 4 },
+    hw: { alpha: 0.2, beta: 0.001, gamma: 0.2, errorAlpha: 0.005, clip: 4 },
+    rawScore: scoreOf,
+  };
+
+  it('should detect the season, forecast it, and score a break in it far above the daily swing', () => {
+    const r = noise(3);
+    const d = new AdaptiveDetector(params);
+    const xs = Array.from({ length: 3005 }, (_, i) => 100 + 20 * Math.sin((2 * Math.PI * i) / 288) + r());
+    const at = (i: number): number => xs[i];
+    let quiet = 0;
+    for (let i = 0; i < 3000; i++) {
+      const z = d.update(at(i));
+      if (i > 1200) quiet = Math.max(quiet, z);
+    }
+    expect(Math.abs(d.season - 288)).toBeLessThanOrEqual(6);
+    expect(Math.abs(d.expected - at(2999))).toBeLessThan(2);
+    // The level a peak would have, but at the trough of the cycle: only a seasonal model sees it.
+    let hit = 0;
+    for (let i = 3000; i < 3005; i++) hit = Math.max(hit, d.update(at(i) + 15));
+    expect(hit).toBeGreaterThan(quiet + 3);
+  });
+
+  it('should stay on the EWMA for a series without a season, and resume from a saved state', () => {
+    const r = noise(5);
+    const d = new AdaptiveDetector(params);
+    for (let i = 0; i < 1500; i++) d.update(50 + r());
+    expect(d.season).toBe(0);
+    const e = new AdaptiveDetector(params, JSON.parse(JSON.stringify(d.save())) as never);
+    expect(e.season).toBe(0);
+    for (const v of [50, 51, 80, 50]) expect(e.update(v)).toBe(d.update(v));
+  });
+
+  it('should resume mid-buffer and mid-season from a saved state', () => {
+    const r = noise(9);
+    const d = new AdaptiveDetector(params);
+    const xs = Array.from({ length: 1500 }, (_, i) => 10 * Math.sin((2 * Math.PI * i) / 50) + r());
+    const at = (i: number): number => xs[i];
+    for (let i = 0; i < 600; i++) d.update(at(i));
+    const e = new AdaptiveDetector(params, JSON.parse(JSON.stringify(d.save())) as never);
+    for (let i = 600; i < 1500; i++) expect(e.update(at(i))).toBe(d.update(at(i)));
+    // A multiple of the season is a season too (the autocorrelation peaks there as well).
+    expect(e.season % 50).toBe(0);
   });
 });

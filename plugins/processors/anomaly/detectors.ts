@@ -276,3 +276,172 @@ export class HoltWintersDetector implements Detector {
     return { n: this.n, level: this.level, trend: this.trend, errVar: this.errVar, season: [...this.season] };
   }
 }
+
+/**
+ * The season of a series from its autocorrelation over `buf` (a bounded window): the lag, between
+ * `minLag` and `maxLag`, of the highest local maximum of the autocorrelation that reaches
+ * `minAcf`, looked for only once the autocorrelation has first fallen below half of `minAcf` (so
+ * the slow decay of a smooth or trending series is not taken for a season). 0 when there is none
+ * or the window is flat.
+ */
+export function detectSeason(buf: ArrayLike<number>, minLag: number, maxLag: number, minAcf = 0.3): number {
+  const n = buf.length;
+  if (n < 3 || maxLag < minLag) return 0;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += buf[i];
+  mean /= n;
+  let v0 = 0;
+  for (let i = 0; i < n; i++) v0 += (buf[i] - mean) ** 2;
+  if (!(v0 > 0)) return 0;
+  const top = Math.min(maxLag + 1, n - 1);
+  const acf = new Float64Array(top + 2);
+  for (let l = 1; l <= top; l++) {
+    let s = 0;
+    for (let i = l; i < n; i++) s += (buf[i] - mean) * (buf[i - l] - mean);
+    acf[l] = ((s / v0) * n) / (n - l);
+  }
+  let best = 0;
+  let bestAcf = minAcf;
+  let dipped = false;
+  for (let l = 1; l < top; l++) {
+    if (acf[l] < minAcf / 2) dipped = true;
+    if (dipped && l >= minLag && acf[l] > bestAcf && acf[l] >= acf[l - 1] && acf[l] >= acf[l + 1]) {
+      bestAcf = acf[l];
+      best = l;
+    }
+  }
+  return best;
+}
+
+/** Samples in the short-term average of the likelihood stage. */
+const LIKELIHOOD_SHORT = 10;
+/** Weight of a new sample in the likelihood's long-term mean and variance (memory of about 1000). */
+const LIKELIHOOD_ALPHA = 0.001;
+/** Floor of the likelihood's long-term variance (the raw scores are in 0..1). */
+const LIKELIHOOD_MIN_VAR = 1e-4;
+
+/**
+ * Anomaly likelihood, after NAB's post-processing of HTM scores: the raw score (0..1) of the
+ * underlying model is averaged over the last 10 samples and compared with the long-term mean and
+ * spread of that average. Returns how many spreads the short-term average is above its usual level
+ * (0 when below): a series whose model is often surprised needs a bigger surprise, and a sustained
+ * change stands out even when each sample alone is modest.
+ */
+export class Likelihood {
+  private readonly ring = new Float64Array(LIKELIHOOD_SHORT);
+  private sum = 0;
+  private n = 0;
+  private mean = 0;
+  private variance = 0;
+
+  update(raw: number): number {
+    const slot = this.n % LIKELIHOOD_SHORT;
+    this.sum += raw - this.ring[slot];
+    this.ring[slot] = raw;
+    const avg = this.sum / Math.min(this.n + 1, LIKELIHOOD_SHORT);
+    const z = this.n > 0 ? (avg - this.mean) / Math.sqrt(Math.max(this.variance, LIKELIHOOD_MIN_VAR)) : 0;
+    const a = Math.max(LIKELIHOOD_ALPHA, 1 / (this.n + 1));
+    this.n++;
+    const d = avg - this.mean;
+    this.mean += a * d;
+    this.variance = (1 - a) * (this.variance + a * d * d);
+    return z > 0 ? z : 0;
+  }
+
+  save(): number[] {
+    return [this.n, this.sum, this.mean, this.variance, ...this.ring];
+  }
+
+  load(s: number[]): void {
+    if (s.length !== 4 + LIKELIHOOD_SHORT) return;
+    [this.n, this.sum, this.mean, this.variance] = s;
+    for (let i = 0; i < LIKELIHOOD_SHORT; i++) this.ring[i] = s[4 + i];
+  }
+}
+
+/** Parameters of the adaptive detector. */
+export interface AdaptiveParams {
+  /** Samples buffered to detect the season (the longest season found is half of it). */
+  seasonWindow: number;
+  ewma: EwmaParams;
+  /** Holt-Winters parameters but the period, which is detected. */
+  hw: Omit<HoltWintersParams, 'period'>;
+  /** Maps a deviation in spreads to a raw score in 0..1 (the processor's scoreOf). */
+  rawScore: (z: number) => number;
+}
+
+/** Shortest season looked for, in samples. */
+const MIN_SEASON = 4;
+
+/**
+ * Adaptive: an EWMA detector scores from the first sample while the first `seasonWindow` samples
+ * are buffered; then the season is detected from their autocorrelation. With a season, a
+ * Holt-Winters model of that period is seeded from the buffer and scores alongside the EWMA (the
+ * raw score is the mean of the two models' raw scores); without one, the EWMA goes on alone. The
+ * raw score passes through the anomaly likelihood; the returned deviation is the likelihood's
+ * (spreads above the usual level of recent surprise). State: the buffer until the decision (then dropped), one season, a few numbers.
+ */
+export class AdaptiveDetector implements Detector {
+  n = 0;
+  expected = 0;
+  /** Detected season in samples; 0 for none (EWMA), -1 before the decision. */
+  season = -1;
+  private buf: number[] = [];
+  private readonly ewma: EwmaDetector;
+  private hw: HoltWintersDetector | null = null;
+  private readonly lik = new Likelihood();
+  private readonly p: AdaptiveParams;
+
+  constructor(p: AdaptiveParams, s?: DetectorState) {
+    this.p = p;
+    const sub = (prefix: string): DetectorState => {
+      const out: DetectorState = {};
+      if (s !== undefined)
+        for (const k of Object.keys(s)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = s[k];
+      return out;
+    };
+    this.ewma = new EwmaDetector(p.ewma, s === undefined ? undefined : sub('e_'));
+    if (s !== undefined) {
+      this.n = s.n as number;
+      this.season = s.season as number;
+      this.buf = [...((s.buf as number[] | undefined) ?? [])].slice(0, p.seasonWindow);
+      this.lik.load((s.lik as number[] | undefined) ?? []);
+      if (this.season >= MIN_SEASON)
+        this.hw = new HoltWintersDetector({ ...p.hw, period: this.season }, sub('h_'));
+    }
+  }
+
+  update(x: number): number {
+    this.n++;
+    // The EWMA runs on every sample; with a season, the raw score is the mean of both models'
+    // (their agreement), otherwise the EWMA's alone.
+    const ze = this.ewma.update(x);
+    let raw = this.p.rawScore(ze);
+    if (this.season < 0) {
+      this.expected = this.ewma.expected;
+      this.buf.push(x);
+      if (this.buf.length >= this.p.seasonWindow) this.decide();
+    } else if (this.hw !== null) {
+      raw = (raw + this.p.rawScore(this.hw.update(x))) / 2;
+      this.expected = this.hw.expected;
+    } else this.expected = this.ewma.expected;
+    return this.lik.update(raw);
+  }
+
+  private decide(): void {
+    const found = detectSeason(this.buf, MIN_SEASON, this.buf.length >> 1);
+    this.season = found >= MIN_SEASON ? found : 0;
+    if (this.season > 0) {
+      this.hw = new HoltWintersDetector({ ...this.p.hw, period: this.season });
+      for (const v of this.buf) this.hw.update(v);
+    }
+    this.buf = [];
+  }
+
+  save(): DetectorState {
+    const out: DetectorState = { n: this.n, season: this.season, buf: [...this.buf], lik: this.lik.save() };
+    for (const [k, v] of Object.entries(this.ewma.save())) out['e_' + k] = v;
+    if (this.hw !== null) for (const [k, v] of Object.entries(this.hw.save())) out['h_' + k] = v;
+    return out;
+  }
+}

@@ -6,7 +6,7 @@ import { anomalyConfig } from './config.ts';
 export const anomalyProcessor = defineProcessor({
   name: 'anomaly',
   description:
-    'Streaming anomaly detection per series and field (EWMA z-score, rolling median/MAD, Holt-Winters) with scores and flags',
+    'Streaming anomaly detection per series and field (adaptive: EWMA or Holt-Winters with a detected season plus anomaly likelihood; EWMA z-score, rolling median/MAD, Holt-Winters) with scores and flags',
   config: anomalyConfig,
   create: (config, ctx) => new AnomalyProcessor(config, ctx),
 });

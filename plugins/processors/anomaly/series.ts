@@ -4,13 +4,14 @@
 import type { Tags } from '../../../core/model/metric/metric.ts';
 import type { AnomalyConfig } from './config.ts';
 import {
+  AdaptiveDetector,
   EwmaDetector,
   HoltWintersDetector,
   RobustDetector,
   type Detector,
   type DetectorState,
 } from './detectors.ts';
-import type { Calibrator } from './score.ts';
+import { scoreOf, type Calibrator } from './score.ts';
 import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
 /** State of one series and field. */
@@ -33,6 +34,22 @@ export interface SeriesState {
 /** A detector as configured, fresh or restored from a saved state. */
 export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detector {
   switch (cfg.detector) {
+    case 'adaptive':
+      return new AdaptiveDetector(
+        {
+          seasonWindow: cfg.season_window,
+          ewma: { alpha: cfg.ewma_alpha, clip: cfg.clip },
+          hw: {
+            alpha: cfg.hw_alpha,
+            beta: cfg.hw_beta,
+            gamma: cfg.hw_gamma,
+            errorAlpha: cfg.hw_spread_alpha,
+            clip: cfg.clip,
+          },
+          rawScore: scoreOf,
+        },
+        state,
+      );
     case 'ewma':
       return new EwmaDetector({ alpha: cfg.ewma_alpha, clip: cfg.clip }, state);
     case 'robust':
