@@ -103,6 +103,7 @@ field_count = 1
 [[processors.anomaly]]
 namepass = ["demo"]
 mode = "events"
+detector = "ewma"
 fields = ["value0"]
 warmup = 5
 threshold = 0.01
