@@ -6,7 +6,6 @@
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
-import { replayDeadLetters } from '../collector/cli/replay-dead-letter.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';
@@ -14,12 +13,15 @@ import { builtinProcessors } from '../plugins/processors/registry.ts';
 /** How long a finished command may wait for the event loop to empty before it exits anyway. */
 const EXIT_GRACE_MS = 500;
 
-const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
+const registry = new Registry().registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 
 main(process.argv.slice(2), {
   registry,
   commands: { collector: collectorCommand },
-  replaySources: { 'dead-letter': replayDeadLetters },
+  replaySources: {
+    'dead-letter': async (argv, reg) =>
+      (await import('../collector/cli/replay-dead-letter.ts')).replayDeadLetters(argv, reg),
+  },
   configProfiles: [collectorConfigProfile],
 }).then(
   (code) => {

@@ -15,7 +15,6 @@ import { ConfigError } from '../../core/model/errors/errors.ts';
 import { loadAndValidate } from '../../core/plugin/external.ts';
 import { createContainer } from '../../core/plugin/context.ts';
 import type { Registry } from '../../core/plugin/registry.ts';
-import { Collector } from '../collector.ts';
 import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
 
 /** Loads, validates and cross-checks a collector config; prints every problem and returns undefined. */
@@ -60,6 +59,8 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
   const telemetry = new Telemetry('viva-collector');
   telemetry.monitorEventLoop();
   const container = createContainer({ logger: log, telemetry, dataDir: path.resolve(agentCfg.data_dir) });
+  // Imported here: an agent (and `viva config check`) does not load the collector's runtime.
+  const { Collector } = await import('../collector.ts');
   const collector = new Collector(cfg, { container, log, telemetry });
   const configPath = values.config;
   const reloader = new Reloader({
