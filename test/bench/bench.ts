@@ -22,7 +22,7 @@ import { SCENARIOS, SPOOL_FSYNC, scenario } from './scenarios.ts';
 const USAGE = `usage: node test/bench/bench.ts [options]
   --scenario NAME     repeatable or comma-separated (default: all but proto-* and the ones needing
                       scripts/services.sh: generator-to-kafka, kafka-to-discard); --list shows them
-  --duration SECONDS  measured window (default 30)
+  --duration SECONDS  measured window (default 30; idle-host 60)
   --warmup SECONDS    load before measuring (default 5)
   --rate N            fixed offered rate in lines/s (default: the scenario's; 0 = max)
   --batch N           lines per HTTP request / TCP write
@@ -47,7 +47,7 @@ const USAGE = `usage: node test/bench/bench.ts [options]
 const { values: a } = parseArgs({
   options: {
     scenario: { type: 'string', multiple: true },
-    duration: { type: 'string', default: '30' },
+    duration: { type: 'string' },
     warmup: { type: 'string', default: '5' },
     rate: { type: 'string' },
     batch: { type: 'string' },
@@ -97,7 +97,7 @@ async function main(): Promise<number> {
     const dir = a.profile ? fs.mkdtempSync(path.join(profDir, `${sc.name}-`)) : '';
     if (a.profile) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
     const result = await runScenario(sc, {
-      durationS: Number(a.duration),
+      durationS: Number(a.duration ?? sc.durationS ?? 30),
       warmupS: Number(a.warmup),
       load,
       nodeFlags,
