@@ -85,6 +85,11 @@ export interface Scenario {
   description: string;
   /** Measured window when --duration is not given (default 30 s). */
   durationS?: number;
+  /**
+   * Offer this fraction of the maximum the same run measures first (a window at rate 0 of the same
+   * config and load shape); the result line carries both.
+   */
+  headroom?: number;
   /** Without a load, the agent's own generator input is the source. */
   load: Load | null;
   /** End-to-end latency is read at the sink (the agent's http output writes to it). */
@@ -272,6 +277,20 @@ ${BLOCK}`,
   rotation_max_size = "512MiB"
   rotation_max_archives = 1
 ${BLOCK}`,
+  },
+  {
+    name: 'latency-70pct',
+    description:
+      'as latency-500k, offered 70 % of the maximum that the same run measured first (a max-rate ' +
+      'window of the same config): p99 with headroom, a figure that holds on a busy machine too',
+    load: httpLoad(0, 1000),
+    headroom: 0.7,
+    sink: true,
+    config: (env) => `${PROBE_PLUGIN}${agentSection(env, '100ms')}${httpListener(env)}${PROCESSORS}
+[[outputs.latency_probe]]
+  url = "${env.sinkUrl.replace(/\/write$/, '/histogram')}"
+  metric_batch_size = ${env.outputBatch}
+`,
   },
   {
     name: 'latency-500k',
