@@ -1,7 +1,11 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=16
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
+ *
+ * Node flags (first line, read by bin/viva.js and the bench): --max-semi-space-size=16 caps the
+ * young generation at 32 MB; V8's default here grew it to 128 MB under http-pipeline (peak RSS
+ * 405 -> 298 MB, same events/s; 8 promoted too early: 892 MB). BENCHMARKS.md, Memory (issue 19).
  */
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
