@@ -183,7 +183,7 @@ export async function runTelegraf(
     return {
       peer: `telegraf ${TELEGRAF_VERSION}`,
       scenario,
-      accepted_per_s: Math.round(accepted / secs),
+      accepted_per_s: load === null ? undefined : Math.round(accepted / secs),
       cpu_s_per_million: accepted > 0 ? round(cpu / (accepted / 1e6), 3) : undefined,
       agent_cpu_util: round(cpu / secs, 3),
       peak_rss_mb: round(memMb(pid, 'VmHWM'), 1),
