@@ -1,14 +1,16 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=32
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
+ *
+ * Node flags (first line, read by bin/viva.js and the bench): --max-semi-space-size=32 caps the
+ * young generation at 64 MB; V8's default here grew it to 128 MB under http-pipeline. Measured
+ * (http-pipeline peak RSS, CPU s per M): default 393 MB 1.25-1.32; 32: 322-339 MB 1.34; 16:
+ * 298-320 MB 1.42-1.44; 8: 892 MB (promoted too early). BENCHMARKS.md, Memory (issue 19).
  */
 import { main } from '../core/app/cli/main.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
-import { demoCommand } from '../collector/cli/demo-command.ts';
-import { replayDeadLetters } from '../collector/cli/replay-dead-letter.ts';
-import { replayKafka } from '../core/app/cli/replay-kafka.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
 import { builtinOutputs } from '../plugins/outputs/registry.ts';
 import { builtinProcessors } from '../plugins/processors/registry.ts';
@@ -16,12 +18,19 @@ import { builtinProcessors } from '../plugins/processors/registry.ts';
 /** How long a finished command may wait for the event loop to empty before it exits anyway. */
 const EXIT_GRACE_MS = 500;
 
-const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
+const registry = new Registry().registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 
 main(process.argv.slice(2), {
   registry,
-  commands: { collector: collectorCommand, demo: demoCommand },
-  replaySources: { 'dead-letter': replayDeadLetters, kafka: replayKafka },
+  commands: {
+    collector: collectorCommand,
+    demo: async (argv) => (await import('../collector/cli/demo-command.ts')).demoCommand(argv),
+  },
+  replaySources: {
+    'dead-letter': async (argv, reg) =>
+      (await import('../collector/cli/replay-dead-letter.ts')).replayDeadLetters(argv, reg),
+    kafka: async (argv, reg) => (await import('../core/app/cli/replay-kafka.ts')).replayKafka(argv, reg),
+  },
   configProfiles: [collectorConfigProfile],
 }).then(
   (code) => {

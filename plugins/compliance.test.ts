@@ -19,8 +19,10 @@ import { builtinInputs } from './inputs/registry.ts';
 import { builtinOutputs } from './outputs/registry.ts';
 import { builtinProcessors } from './processors/registry.ts';
 
-const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
-const all: AnyDefinition[] = [...builtinInputs, ...builtinProcessors, ...builtinOutputs];
+const registry = await new Registry()
+  .registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs)
+  .loadAll();
+const all: AnyDefinition[] = (['input', 'processor', 'output'] as const).flatMap((k) => registry.list(k));
 const folder = (d: AnyDefinition): string => path.join(import.meta.dirname, sectionOf(d.kind), d.name);
 
 const activeHandles = (): number =>

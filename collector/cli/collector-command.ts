@@ -15,8 +15,6 @@ import { ConfigError } from '../../core/model/errors/errors.ts';
 import { loadAndValidate } from '../../core/plugin/external.ts';
 import { createContainer } from '../../core/plugin/context.ts';
 import type { Registry } from '../../core/plugin/registry.ts';
-import { Collector } from '../collector.ts';
-import { attachDashboard } from '../dashboard/index.ts';
 import { collectorSections, crossCheck, type CollectorConfig } from '../config.ts';
 import { FLEET_API_PATH, fleetApiRoute } from '../fleet/api.ts';
 
@@ -62,6 +60,8 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
   const telemetry = new Telemetry('viva-collector');
   telemetry.monitorEventLoop();
   const container = createContainer({ logger: log, telemetry, dataDir: path.resolve(agentCfg.data_dir) });
+  // Imported here: an agent (and `viva config check`) does not load the collector's runtime.
+  const { Collector } = await import('../collector.ts');
   const collector = new Collector(cfg, { container, log, telemetry });
   const configPath = values.config;
   const reloader = new Reloader({
@@ -123,6 +123,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     agentCfg.http_auth_token === undefined,
   );
   admin?.route(`GET ${FLEET_API_PATH}`, fleetApiRoute(collector.fleet));
+  const { attachDashboard } = await import('../dashboard/index.ts');
   const dashboard = admin === undefined ? undefined : attachDashboard(admin, collector, { telemetry, log });
   try {
     await admin?.start();

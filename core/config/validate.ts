@@ -100,7 +100,7 @@ function validatePlugin(
 ): PluginSpec<unknown, unknown> | undefined {
   const def = registry.get(t.kind, t.name);
   if (def === undefined) {
-    const known = registry.list(t.kind).map((d) => d.name);
+    const known = registry.names(t.kind);
     issues.push({
       file: t.file,
       plugin: label,

@@ -189,9 +189,8 @@ function register(
     const key = `${def.kind}.${def.name}`;
     const seen = registry.get(def.kind, def.name);
     if (seen === def) continue;
-    if (seen !== undefined) {
-      const by =
-        base.get(def.kind, def.name) !== undefined ? 'a built-in plugin' : `module "${owner.get(key)}"`;
+    if (seen !== undefined || registry.has(def.kind, def.name)) {
+      const by = base.has(def.kind, def.name) ? 'a built-in plugin' : `module "${owner.get(key)}"`;
       problems.push(`${def.kind} plugin "${def.name}" is already provided by ${by}`);
       continue;
     }
@@ -212,7 +211,8 @@ export async function loadExternalPlugins(
   opts: { baseDir: string },
 ): Promise<Registry> {
   const refs = modulesOf(raw, opts.baseDir);
-  const registry = base.clone();
+  // Built-ins are lazy: import only those the config names.
+  const registry = await base.clone().load(raw.plugins);
   if (refs.length === 0) return registry;
   shareSdk();
   const issues: ConfigIssue[] = [];

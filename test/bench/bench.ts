@@ -16,13 +16,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarize } from './profile.ts';
 import { runScenario } from './run.ts';
-import type { Load, SpoolFsync } from './scenarios.ts';
+import type { Load, Scenario, SpoolFsync } from './scenarios.ts';
 import { SCENARIOS, SPOOL_FSYNC, scenario } from './scenarios.ts';
 
 const USAGE = `usage: node test/bench/bench.ts [options]
   --scenario NAME     repeatable or comma-separated (default: all but proto-* and the ones needing
                       scripts/services.sh: generator-to-kafka, kafka-to-discard); --list shows them
-  --duration SECONDS  measured window (default 30)
+  --duration SECONDS  measured window (default 30; idle-host 60)
   --warmup SECONDS    load before measuring (default 5)
   --rate N            fixed offered rate in lines/s (default: the scenario's; 0 = max)
   --batch N           lines per HTTP request / TCP write
@@ -47,7 +47,7 @@ const USAGE = `usage: node test/bench/bench.ts [options]
 const { values: a } = parseArgs({
   options: {
     scenario: { type: 'string', multiple: true },
-    duration: { type: 'string', default: '30' },
+    duration: { type: 'string' },
     warmup: { type: 'string', default: '5' },
     rate: { type: 'string' },
     batch: { type: 'string' },
@@ -68,6 +68,24 @@ const { values: a } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+
+/** The maximum events/s of a scenario's config and load shape, over a short window of this run. */
+async function maxRate(sc: Scenario, load: Partial<Load>, nodeFlags: string[]): Promise<number> {
+  const r = await runScenario(sc, {
+    durationS: Math.min(15, Number(a.duration ?? 15)),
+    warmupS: Number(a.warmup),
+    load: { ...load, rate: 0 },
+    nodeFlags,
+    keep: false,
+    parseWorkers: Number(a['parse-workers']),
+    maxQueuedBytes: Number(a['max-queued-bytes']),
+    outputBatch: Number(a['output-batch']),
+    seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
+    spoolFsync: 'always',
+  });
+  console.error(`bench: ${sc.name}: measured maximum ${String(r.events_per_s)} events/s`);
+  return Number(r.events_per_s);
+}
 
 async function main(): Promise<number> {
   if (a.help) {
@@ -96,8 +114,11 @@ async function main(): Promise<number> {
     const nodeFlags = [...(a['node-flag'] ?? [])];
     const dir = a.profile ? fs.mkdtempSync(path.join(profDir, `${sc.name}-`)) : '';
     if (a.profile) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    const measuredMax =
+      sc.headroom === undefined || a.rate !== undefined ? undefined : await maxRate(sc, load, nodeFlags);
+    if (measuredMax !== undefined) load.rate = Math.round(measuredMax * (sc.headroom ?? 1));
     const result = await runScenario(sc, {
-      durationS: Number(a.duration),
+      durationS: Number(a.duration ?? sc.durationS ?? 30),
       warmupS: Number(a.warmup),
       load,
       nodeFlags,
@@ -108,8 +129,10 @@ async function main(): Promise<number> {
       seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
       spoolFsync: spoolFsync ?? fsync,
     });
+    if (measuredMax !== undefined) delete load.rate;
     const line = JSON.stringify({
       ...result,
+      measured_max_per_s: measuredMax,
       command: `node test/bench/bench.ts ${process.argv.slice(2).join(' ')}`,
     });
     console.log(line);

@@ -62,6 +62,8 @@ export interface Window {
   peakRss: number;
   /** Peak RSS (MB) of the collector behind the agent, when there is one. */
   secondPeakRss: number;
+  /** RSS (MB) of every VIVA process of the run, summed, sampled every second. */
+  rssSum: number[];
 }
 
 /** A process under test: its pid and its /metrics URL. */
@@ -142,18 +144,20 @@ async function measure(
     sink?.reset();
     const before = await snapshot(main, second, gens);
     const rss: number[] = [];
+    const rssSum: number[] = [];
     const end = before.at + o.durationS * 1000;
     while (performance.now() < end) {
       await sleep(Math.min(1000, end - performance.now()));
       main.proc.assertRunning();
       second?.proc.assertRunning();
       rss.push(memMb(main.pid, 'VmRSS'));
+      rssSum.push(rss[rss.length - 1] + (second === null ? 0 : memMb(second.pid, 'VmRSS')));
       sink?.rollSecond();
     }
     const after = await snapshot(main, second, gens);
     const peakRss = memMb(main.pid, 'VmHWM');
     const secondPeakRss = second === null ? NaN : memMb(second.pid, 'VmHWM');
-    return { before, after, rss, peakRss, secondPeakRss, load };
+    return { before, after, rss, peakRss, secondPeakRss, rssSum, load };
   } finally {
     await gens?.stop();
   }
@@ -216,7 +220,7 @@ function throughput(w: Window): Result {
     loadgen_cpu_util: round(own / secs),
     // Cores busy with anything else on the machine during the window (other people's jobs).
     others_cpu_util: round(Math.max(0, (after.machine - before.machine - cpu - own) / secs)),
-    peak_rss_mb: round(w.peakRss, 1),
+    agent_peak_rss_mb: round(w.peakRss, 1),
     rss_growth_pct: round(growth.pct),
     rss_window_s: growth.windowS,
     rss_mb_by_minute: w.rss.length >= 120 ? byMinute(w.rss) : undefined,
@@ -320,14 +324,20 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
   const proto = sc.name.startsWith('proto-');
   const figures =
     sc.collector === undefined
-      ? { ...throughput(w), ...latency(w, sink) }
+      ? { ...loadFigures(w), ...throughput(w), ...latency(w, sink) }
       : sc.config === undefined
         ? { ...collectorFigures(w, 'alone'), ...loadFigures(w) }
         : { ...collectorFigures(w, 'behind-agent'), ...loadFigures(w) };
+  // Memory of the whole deployment: every VIVA process the scenario runs (agent, collector).
+  const processes = Number.isFinite(w.secondPeakRss) ? 2 : 1;
   return {
     scenario: sc.collector === undefined ? sc.name : `${sc.name}@${o.spoolFsync}`,
     invalid: checked?.invalid,
     ...figures,
+    peak_rss_mb: round(w.peakRss + (processes === 2 ? w.secondPeakRss : 0), 1),
+    peak_rss_sampled_mb: round(Math.max(...w.rssSum), 1),
+    rss_end_mb: round(w.rssSum[w.rssSum.length - 1] ?? NaN, 1),
+    viva_processes: processes,
     spool_fsync: sc.collector === undefined ? undefined : o.spoolFsync,
     ...prepared.fields,
     ...checked?.fields,

@@ -1,6 +1,8 @@
 /**
  * The benchmark scenarios: the agent config each one runs and the load it is offered.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { kafkaBrokers, prefilledTopic } from './kafka.ts';
 import { kafkaGroup } from './kafka-group.ts';
 import type { Scrape } from './prom.ts';
@@ -82,6 +84,13 @@ export interface Load {
 export interface Scenario {
   name: string;
   description: string;
+  /** Measured window when --duration is not given (default 30 s). */
+  durationS?: number;
+  /**
+   * Offer this fraction of the maximum the same run measures first (a window at rate 0 of the same
+   * config and load shape); the result line carries both.
+   */
+  headroom?: number;
   /** Without a load, the agent's own generator input is the source. */
   load: Load | null;
   /** End-to-end latency is read at the sink (the agent's http output writes to it). */
@@ -246,7 +255,27 @@ function kafkaCollectors(members: number): Scenario {
   };
 }
 
+/** conf/agent.toml, the host agent a user installs, on the run's ports and temp dir. */
+function hostConfig(env: Env): string {
+  const text = fs.readFileSync(path.join(import.meta.dirname, '../../conf/agent.toml'), 'utf8');
+  return text
+    .replaceAll('127.0.0.1:9273', `127.0.0.1:${env.adminPort}`)
+    .replaceAll('127.0.0.1:8186', `127.0.0.1:${env.listenPort}`)
+    .replaceAll('${VIVA_DATA_DIR:-var/lib/viva}', `${env.dir}/data`)
+    .replaceAll('log_level = "info"', 'log_level = "warn"');
+}
+
 export const SCENARIOS: Scenario[] = [
+  {
+    name: 'idle-host',
+    description:
+      'conf/agent.toml (host inputs every 10 s, an idle http_listener, a file output with a disk ' +
+      'buffer), no load, 60 s: RSS and CPU of an agent as installed on every host',
+    durationS: 60,
+    load: null,
+    sink: false,
+    config: hostConfig,
+  },
   {
     name: 'generator-to-discard',
     description: 'generator input (no I/O, no parsing) -> discard: the core pipeline upper bound',
@@ -301,6 +330,20 @@ ${BLOCK}`,
   rotation_max_size = "512MiB"
   rotation_max_archives = 1
 ${BLOCK}`,
+  },
+  {
+    name: 'latency-70pct',
+    description:
+      'as latency-500k, offered 70 % of the maximum that the same run measured first (a max-rate ' +
+      'window of the same config): p99 with headroom, a figure that holds on a busy machine too',
+    load: httpLoad(0, 1000),
+    headroom: 0.7,
+    sink: true,
+    config: (env) => `${PROBE_PLUGIN}${agentSection(env, '100ms')}${httpListener(env)}${PROCESSORS}
+[[outputs.latency_probe]]
+  url = "${env.sinkUrl.replace(/\/write$/, '/histogram')}"
+  metric_batch_size = ${env.outputBatch}
+`,
   },
   {
     name: 'latency-500k',

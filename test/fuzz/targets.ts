@@ -89,7 +89,9 @@ async function config(): Promise<FuzzFn> {
   const { builtinInputs } = await import('../../plugins/inputs/registry.ts');
   const { builtinProcessors } = await import('../../plugins/processors/registry.ts');
   const { builtinOutputs } = await import('../../plugins/outputs/registry.ts');
-  const registry = new Registry().register(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
+  const registry = await new Registry()
+    .registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs)
+    .loadAll();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'viva-fuzz-')), 'viva.toml');
   return (data) => {
     fs.writeFileSync(file, data);

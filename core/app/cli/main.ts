@@ -52,7 +52,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<number> {
       case 'config':
         return await configCheck(rest, deps.registry, deps.configProfiles);
       case 'plugins':
-        return pluginsCommand(rest, deps.registry);
+        return pluginsCommand(rest, await deps.registry.loadAll());
       case 'plugin':
         return pluginCommand(rest);
       case 'replay':
