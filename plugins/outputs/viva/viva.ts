@@ -1,7 +1,9 @@
 /**
- * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A batch goes to
- * one healthy collector, failing over to the next in the same write; a collector that failed is
- * skipped for a backoff. A batch the collector finds too large (413) is sent again in two halves.
+ * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A write is cut
+ * into bodies of at most max_body_metrics metrics, up to max_in_flight of them POSTed at once; each
+ * body goes to one healthy collector, failing over to the next in the same write; a collector that
+ * failed is skipped for a backoff. A body the collector finds too large (413) is sent again in two
+ * halves. What became of each metric is kept by its index, so only a failed body is retried.
  */
 import os from 'node:os';
 import { promisify } from 'node:util';
@@ -99,8 +101,21 @@ export class VivaOutput implements OutputInstance {
 
   async write(metrics: Metric[]): Promise<void> {
     const out: Outcome = { delivered: 0, rejected: [], retry: [] };
-    await this.deliver(metrics, 0, out);
+    // Fixed-size pieces from the start of the batch: a piece retried alone is the same body, same id.
+    const per = this.cfg.max_body_metrics;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < metrics.length) {
+        const offset = next;
+        next += per;
+        await this.deliver(metrics.slice(offset, offset + per), offset, out);
+      }
+    };
+    const workers = Math.min(this.cfg.max_in_flight, Math.ceil(metrics.length / per));
+    await Promise.all(Array.from({ length: workers }, worker));
     if (out.rejected.length === 0 && out.retry.length === 0) return;
+    out.retry.sort((a, b) => a - b);
+    out.rejected.sort((a, b) => a.index - b.index);
     if (out.delivered === 0 && out.rejected.length === 0 && out.retryErr !== undefined) throw out.retryErr;
     if (out.delivered === 0 && out.retry.length === 0)
       throw out.permanentErr ?? WriteError.permanent(out.rejected[0].reason);
