@@ -44,7 +44,7 @@ export const vivaConfig = z.strictObject({
     .number()
     .int()
     .min(1)
-    .default(1000)
+    .default(5000)
     .describe(
       'Split a batch into bodies of at most this many metrics, sent concurrently (up to max_in_flight).',
     ),
