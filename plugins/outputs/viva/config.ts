@@ -40,6 +40,21 @@ export const vivaConfig = z.strictObject({
   max_body_bytes: size
     .optional()
     .describe('Split a batch before sending so each uncompressed body stays under this size.'),
+  max_body_metrics: z
+    .number()
+    .int()
+    .min(1)
+    .default(5000)
+    .describe(
+      'Split a batch into bodies of at most this many metrics, sent concurrently (up to max_in_flight).',
+    ),
+  max_in_flight: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('Bodies of one write POSTed at the same time over the keep-alive connections.'),
   ...httpTlsKeys,
 });
 

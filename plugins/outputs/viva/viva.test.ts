@@ -153,6 +153,33 @@ function batch(n: number): Metric[] {
   });
 }
 
+/**
+ * A collector that holds its answers until `gate` requests wait at once (or `total` arrived), then
+ * answers them all with `status(seen)`; records the most requests it ever held at once.
+ */
+async function gatedCollector(
+  gate: number,
+  total: number,
+  status: (s: Seen) => [number, Record<string, string>?],
+): Promise<Collector & { maxHeld: () => number }> {
+  let held: [Seen, http.ServerResponse][] = [];
+  let max = 0;
+  let arrived = 0;
+  const c = await collector((s, res) => {
+    arrived++;
+    held.push([s, res]);
+    max = Math.max(max, held.length);
+    if (held.length < gate && arrived < total) return;
+    const now = held;
+    held = [];
+    for (const [seen, r] of now) {
+      const [code, headers] = status(seen);
+      r.writeHead(code, headers).end();
+    }
+  });
+  return Object.assign(c, { maxHeld: () => max });
+}
+
 describe('viva output', () => {
   it('should POST the binary batch, gzip-compressed, with token, agent id and batch id', async () => {
     const c = await collector(accept);
@@ -274,6 +301,73 @@ describe('viva output', () => {
     expect(c.seen.length).toBeGreaterThan(2);
     for (const s of c.seen) expect(s.raw.length).toBeLessThanOrEqual(lp.serialize(metrics).length / 3);
     expect(asLines(c.seen.flatMap((s) => s.metrics))).toBe(asLines(metrics));
+  });
+
+  it('should send the bodies of one write concurrently, up to max_in_flight, in pieces of max_body_metrics', async () => {
+    const c = await gatedCollector(4, 4, () => [204]);
+    const { out } = await output({ urls: [c.url], max_body_metrics: 3, max_in_flight: 4 });
+    const metrics = batch(10);
+    await out.write(metrics);
+    expect(c.maxHeld()).toBe(4);
+    const bodies = [...c.seen].sort((a, b) => a.metrics[0].timeMs - b.metrics[0].timeMs);
+    expect(bodies.map((s) => s.metrics.length)).toEqual([3, 3, 3, 1]);
+    expect(asLines(bodies.flatMap((s) => s.metrics))).toBe(asLines(metrics));
+    expect(new Set(c.seen.map((s) => s.headers['x-viva-batch'])).size).toBe(4);
+  });
+
+  it('should keep no more than max_in_flight bodies of a write in flight', async () => {
+    const c = await gatedCollector(2, 5, () => [204]);
+    const { out } = await output({ urls: [c.url], max_body_metrics: 2, max_in_flight: 2 });
+    await out.write(batch(10));
+    expect(c.seen).toHaveLength(5);
+    expect(c.maxHeld()).toBe(2);
+  });
+
+  it('should retry only the metrics of the one body refused among several, under the same batch id', async () => {
+    let busy = true;
+    const c = await gatedCollector(3, 3, (s) =>
+      busy && s.metrics[0].name === 'm3' ? [429, { 'retry-after': '7' }] : [204],
+    );
+    const t = manualClock();
+    const { out } = await output({ urls: [c.url], max_body_metrics: 3, max_in_flight: 3 }, t.clock);
+    const metrics = batch(9);
+    const err = await failure(out.write(metrics));
+    expect(err.kind).toBe('partial');
+    expect(err.retry).toEqual([3, 4, 5]);
+    expect(err.rejected).toEqual([]);
+    expect(err.retryAfterMs).toBe(7000);
+    expect(c.seen).toHaveLength(3);
+    const refused = c.seen.find((s) => s.metrics[0].name === 'm3');
+    // The core buffers the refused body's metrics again, behind newer ones: sent whole, same id.
+    busy = false;
+    t.now += 7000;
+    await out.write([...batch(2), ...err.retry.map((i) => metrics[i])]);
+    expect(c.seen).toHaveLength(5);
+    const again = c.seen.slice(3).find((s) => s.headers['x-viva-batch'] === refused?.headers['x-viva-batch']);
+    expect(asLines(again?.metrics ?? [])).toBe(asLines(metrics.slice(3, 6)));
+    expect(c.seen.slice(3).map((s) => s.metrics.length)).toContain(2);
+  });
+
+  it('should reject for good only the body the collector calls malformed among several', async () => {
+    const c = await gatedCollector(2, 2, (s) => [s.metrics[0].name === 'm0' ? 400 : 204]);
+    const { out } = await output({ urls: [c.url], max_body_metrics: 2, max_in_flight: 2 });
+    const err = await failure(out.write(batch(4)));
+    expect(err.kind).toBe('partial');
+    expect(err.retry).toEqual([]);
+    expect(err.rejected.map((r) => r.index)).toEqual([0, 1]);
+  });
+
+  it('should spread the bodies of one write over the collectors with round_robin', async () => {
+    const a = await collector(accept);
+    const b = await collector(accept);
+    const { out } = await output({
+      urls: [a.url, b.url],
+      balance: 'round_robin',
+      max_body_metrics: 1,
+      max_in_flight: 2,
+    });
+    await out.write(batch(4));
+    expect([a.seen.length, b.seen.length]).toEqual([2, 2]);
   });
 
   it('should fail over to the next collector in the same write when the first refuses connections', async () => {

@@ -1,7 +1,9 @@
 /**
- * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A batch goes to
- * one healthy collector, failing over to the next in the same write; a collector that failed is
- * skipped for a backoff. A batch the collector finds too large (413) is sent again in two halves.
+ * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A write is cut
+ * into bodies of at most max_body_metrics metrics, up to max_in_flight of them POSTed at once; each
+ * body goes to one healthy collector, failing over to the next in the same write; a collector that
+ * failed is skipped for a backoff. A body the collector finds too large (413) is sent again in two
+ * halves. What became of each metric is kept by its index, so only a failed body is retried.
  */
 import os from 'node:os';
 import { promisify } from 'node:util';
@@ -40,6 +42,12 @@ interface Outcome {
   permanentErr?: WriteError;
 }
 
+/** Metrics sent together in one body, and their indexes in the written batch. */
+interface Piece {
+  metrics: Metric[];
+  index: number[];
+}
+
 /** A collector's answer that asks for the batch in smaller pieces. */
 const TOO_LARGE = Symbol('too large');
 
@@ -52,6 +60,11 @@ export class VivaOutput implements OutputInstance {
   private readonly endpoints: Endpoints;
   private readonly authLog: LogThrottle;
   private readonly countAuthFailure: (value?: number, attrs?: Record<string, string>) => void;
+  /**
+   * Bodies sent whose answer did not take them (refused for now, or lost: the collector may hold
+   * them), by their first metric; weak, so metrics the core drops are forgotten with them.
+   */
+  private readonly unanswered = new WeakMap<Metric, Metric[]>();
 
   constructor(cfg: VivaConfig, ctx: PluginContext) {
     this.cfg = cfg;
@@ -99,8 +112,19 @@ export class VivaOutput implements OutputInstance {
 
   async write(metrics: Metric[]): Promise<void> {
     const out: Outcome = { delivered: 0, rejected: [], retry: [] };
-    await this.deliver(metrics, 0, out);
+    const pieces = this.cut(metrics);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < pieces.length) {
+        const p = pieces[next++];
+        await this.deliver(p.metrics, p.index, out);
+      }
+    };
+    const workers = Math.min(this.cfg.max_in_flight, pieces.length);
+    await Promise.all(Array.from({ length: workers }, worker));
     if (out.rejected.length === 0 && out.retry.length === 0) return;
+    out.retry.sort((a, b) => a - b);
+    out.rejected.sort((a, b) => a.index - b.index);
     if (out.delivered === 0 && out.rejected.length === 0 && out.retryErr !== undefined) throw out.retryErr;
     if (out.delivered === 0 && out.retry.length === 0)
       throw out.permanentErr ?? WriteError.permanent(out.rejected[0].reason);
@@ -115,33 +139,67 @@ export class VivaOutput implements OutputInstance {
     return this.http.close();
   }
 
-  /** Sends metrics (at `offset` in the written batch), in halves when too large; records the outcome. */
-  private async deliver(metrics: Metric[], offset: number, out: Outcome): Promise<void> {
+  /**
+   * The bodies of a write: a body sent before without an answer that took it (the core buffered its
+   * metrics again) is sent again whole, so it keeps its batch id and a collector that did store it
+   * drops the repeat; the other metrics go in pieces of max_body_metrics, in batch order.
+   */
+  private cut(metrics: Metric[]): Piece[] {
+    const per = this.cfg.max_body_metrics;
+    const pieces: Piece[] = [];
+    let run: Piece = { metrics: [], index: [] };
+    const endRun = (): void => {
+      for (let k = 0; k < run.metrics.length; k += per)
+        pieces.push({ metrics: run.metrics.slice(k, k + per), index: run.index.slice(k, k + per) });
+      run = { metrics: [], index: [] };
+    };
+    for (let i = 0; i < metrics.length;) {
+      const body = this.unanswered.get(metrics[i]);
+      if (body !== undefined && body.every((m, k) => metrics[i + k] === m)) {
+        endRun();
+        pieces.push({ metrics: body, index: body.map((_, k) => i + k) });
+        i += body.length;
+        continue;
+      }
+      run.metrics.push(metrics[i]);
+      run.index.push(i);
+      i++;
+    }
+    endRun();
+    return pieces;
+  }
+
+  /** Sends metrics (at `index` in the written batch), in halves when too large; records the outcome. */
+  private async deliver(metrics: Metric[], index: number[], out: Outcome): Promise<void> {
     // Once no collector takes a piece, the rest waits for the core's retry rather than more attempts.
     if (out.retryErr !== undefined) {
-      for (let i = 0; i < metrics.length; i++) out.retry.push(offset + i);
+      out.retry.push(...index);
       return;
     }
     const body = this.encode(metrics);
     const max = this.cfg.max_body_bytes;
     const tooLarge = max !== undefined && body.length > max && metrics.length > 1;
     const answer = tooLarge ? TOO_LARGE : await this.send(body, metrics.length);
+    if (answer !== TOO_LARGE && answer?.kind !== 'retryable') this.unanswered.delete(metrics[0]);
     if (answer === undefined) out.delivered += metrics.length;
     else if (answer === TOO_LARGE) {
       if (metrics.length === 1) {
-        out.rejected.push({ index: offset, reason: 'a single metric is too large for the collector (413)' });
+        out.rejected.push({
+          index: index[0],
+          reason: 'a single metric is too large for the collector (413)',
+        });
         return;
       }
       const half = Math.ceil(metrics.length / 2);
-      await this.deliver(metrics.slice(0, half), offset, out);
-      await this.deliver(metrics.slice(half), offset + half, out);
+      await this.deliver(metrics.slice(0, half), index.slice(0, half), out);
+      await this.deliver(metrics.slice(half), index.slice(half), out);
     } else if (answer.kind === 'permanent') {
       out.permanentErr ??= answer;
-      for (let i = 0; i < metrics.length; i++)
-        out.rejected.push({ index: offset + i, reason: answer.message });
+      for (const i of index) out.rejected.push({ index: i, reason: answer.message });
     } else {
+      this.unanswered.set(metrics[0], metrics);
       out.retryErr = answer;
-      for (let i = 0; i < metrics.length; i++) out.retry.push(offset + i);
+      out.retry.push(...index);
     }
   }
 
