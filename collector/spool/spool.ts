@@ -51,7 +51,16 @@ export interface SpoolOptions {
   log: Logger;
   /** Corrupt or torn records found at open or read (each counted once per process). */
   onCorrupt?: (records: number, detail: string) => void;
+  /**
+   * A reader's cursor file is rewritten at most once per this many ms, however many commits come
+   * meanwhile (a commit after a quiet period is written on the next turn of the event loop): a
+   * crash re-delivers at most what was committed in the last period. Default CURSOR_WRITE_MS.
+   */
+  cursorWriteMs?: number;
 }
+
+/** Default of SpoolOptions.cursorWriteMs. */
+export const CURSOR_WRITE_MS = 100;
 
 /** What trim() deleted: records and bytes, and per open reader the records it had not committed. */
 export interface TrimResult {
@@ -89,6 +98,11 @@ export class Spool implements ReaderHost {
   private readonly timer: NodeJS.Timeout | null = null;
   private waiters = new Set<() => void>();
   private flushTimer: NodeJS.Immediate | null = null;
+  /** Writes the cursors committed since the last write, cursorWriteMs after it. */
+  private cursorTimer: NodeJS.Timeout | null = null;
+  private readonly cursorWriteMs: number;
+  /** performance.now() of the last write of moved cursors. */
+  private cursorsWrittenAt = -Infinity;
   private writeId: number;
   private nextSeq: number;
   private closedFlag = false;
@@ -106,6 +120,8 @@ export class Spool implements ReaderHost {
     this.policy = opts.fsync;
     if (!POLICIES.includes(this.policy)) throw invalid(`unknown fsync policy "${this.policy as string}"`);
     const intervalMs = positive('fsyncIntervalMs', opts.fsyncIntervalMs ?? 1000);
+    this.cursorWriteMs = opts.cursorWriteMs ?? CURSOR_WRITE_MS;
+    if (!(this.cursorWriteMs >= 0)) throw invalid(`cursorWriteMs must be >= 0, got ${this.cursorWriteMs}`);
     this.log = opts.log;
     this.onCorrupt = opts.onCorrupt ?? (() => undefined);
     mkdirSync(cursorsDir(this.dir), { recursive: true });
@@ -271,6 +287,7 @@ export class Spool implements ReaderHost {
     this.closedFlag = true;
     if (this.timer !== null) clearInterval(this.timer);
     if (this.flushTimer !== null) clearImmediate(this.flushTimer);
+    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer);
     this.wake();
     await this.syncer.idle();
     this.syncer.closeSync();
@@ -361,10 +378,25 @@ export class Spool implements ReaderHost {
     this.flushTimer = null;
     if (this.closedFlag) return;
     try {
-      this.flushReaders(this.readers.values());
       this.deletePassed();
+      const wait = this.cursorsWrittenAt + this.cursorWriteMs - performance.now();
+      if (wait <= 0) this.writeMovedCursors();
+      else this.cursorTimer ??= setTimeout(() => this.writeMovedCursors(), wait);
     } catch (err) {
       this.log.error({ dir: this.dir, err }, 'spool could not persist a cursor or delete a segment');
+    }
+  }
+
+  /** Writes the open readers' moved cursors now. */
+  private writeMovedCursors(): void {
+    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer);
+    this.cursorTimer = null;
+    if (this.closedFlag) return;
+    this.cursorsWrittenAt = performance.now();
+    try {
+      this.flushReaders(this.readers.values());
+    } catch (err) {
+      this.log.error({ dir: this.dir, err }, 'spool could not persist a cursor');
     }
   }
 
