@@ -292,6 +292,17 @@ describe('Spool', () => {
     expect(saved()).toBe(got[4].seq);
   });
 
+  it('should store a record given as parts as the parts one after the other', async () => {
+    const s = spoolAt();
+    await s.append([Buffer.from('head:'), Buffer.alloc(0), payload(7, 300)]);
+    await s.append(payload(8));
+    const got = await drain(s.reader('a'));
+    expect(got.map((r) => r.payload.length)).toEqual([305, 100]);
+    expect(got[0].payload.subarray(0, 5).toString()).toBe('head:');
+    expect(got[0].payload.subarray(5).equals(payload(7, 300))).toBe(true);
+    expect(numberOf(got[1])).toBe(8);
+  });
+
   it('should reject appends after close', async () => {
     const s = spoolAt();
     await s.close();

@@ -192,22 +192,22 @@ export class Spool implements ReaderHost {
    * started after the write completed ('always'; concurrent appends share one). Rejects on I/O
    * error, leaving nothing half-written visible.
    */
-  append(payload: Uint8Array): Promise<void> {
+  append(payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.closedFlag)
       return Promise.reject(new VivaError(ErrorCode.BUFFER_FULL, `spool ${this.dir} is closed`));
-    if (payload.length + META_BYTES > MAX_RECORD_BYTES) {
+    const parts = payload instanceof Uint8Array ? [payload] : payload;
+    let length = 0;
+    for (const p of parts) length += p.length;
+    if (length + META_BYTES > MAX_RECORD_BYTES) {
       return Promise.reject(
-        new VivaError(
-          ErrorCode.BUFFER_FULL,
-          `spool: a record of ${payload.length} bytes exceeds the maximum`,
-        ),
+        new VivaError(ErrorCode.BUFFER_FULL, `spool: a record of ${length} bytes exceeds the maximum`),
       );
     }
-    const size = OVERHEAD_BYTES + payload.length;
+    const size = OVERHEAD_BYTES + length;
     const seg = this.segs.newest;
     try {
-      if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(payload);
-      writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), payload], seg.size);
+      if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(parts);
+      writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), ...parts], seg.size);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -448,7 +448,7 @@ export class Spool implements ReaderHost {
   }
 
   /** Starts the next segment (created before anything changes, so a failure leaves all as it was). */
-  private rollAndAppend(payload: Uint8Array): Promise<void> {
+  private rollAndAppend(payload: readonly Uint8Array[]): Promise<void> {
     this.writeId += 1;
     let fd: number;
     try {
