@@ -6,8 +6,6 @@
  * for a refused batch.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { Counter, Histogram } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { encodeBatch, validateBatch } from '../../core/format/binary/index.ts';
@@ -17,17 +15,17 @@ import { LogThrottle } from '../../core/engine/telemetry/log-throttle.ts';
 import type { Telemetry } from '../../core/engine/telemetry/telemetry.ts';
 import { ErrorCode } from '../../core/model/errors/codes.ts';
 import type { Metric } from '../../core/model/metric/metric.ts';
-import { encodeRecord, MAX_AGENT_ID_BYTES } from './record.ts';
+import { encodeRecordHead, MAX_AGENT_ID_BYTES } from './record.ts';
 import { DedupWindow } from './dedup.ts';
-
-const gunzipAsync = promisify(gunzip);
+import { gunzipBody } from './gunzip.ts';
 
 export const BATCH_PATH = '/v1/batch';
 export const BINARY_CONTENT_TYPE = 'application/vnd.viva.batch';
 
 /** What ingest needs of the spool. */
 export interface SpoolAppender {
-  append(payload: Uint8Array): Promise<void>;
+  /** One record, whole or as parts (written one after the other, not copied into one buffer). */
+  append(payload: Uint8Array | readonly Uint8Array[]): Promise<void>;
   isFull(): boolean;
 }
 
@@ -142,7 +140,8 @@ export class Ingest {
       return this.answer(res, r, req, agent);
     }
     try {
-      await this.opts.spool.append(encodeRecord(agent, batch.bytes));
+      // The record's head and the batch as two parts: the batch is not copied.
+      await this.opts.spool.append([encodeRecordHead(agent), batch.bytes]);
     } catch (e) {
       this.throttle.warn(
         'spool',
@@ -232,7 +231,7 @@ export class Ingest {
     let body = raw;
     if (encoding === 'gzip') {
       try {
-        body = await gunzipAsync(raw, { maxOutputLength: this.opts.maxBodyBytes });
+        body = await gunzipBody(raw, this.opts.maxBodyBytes);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === 'ERR_BUFFER_TOO_LARGE')

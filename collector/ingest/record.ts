@@ -10,14 +10,22 @@ export const RECORD_VERSION = 1;
 export const MAX_AGENT_ID_BYTES = 255;
 
 export function encodeRecord(agent: string, batch: Uint8Array): Buffer {
+  const head = encodeRecordHead(agent);
+  const out = Buffer.allocUnsafe(head.length + batch.length);
+  head.copy(out, 0);
+  out.set(batch, head.length);
+  return out;
+}
+
+/** What precedes the batch in a record (version and agent id): with the batch after it, a record. */
+export function encodeRecordHead(agent: string): Buffer {
   const id = Buffer.from(agent, 'utf8');
   if (id.length > MAX_AGENT_ID_BYTES)
     throw new VivaError(ErrorCode.PARSE, `agent id longer than ${MAX_AGENT_ID_BYTES} bytes`);
-  const out = Buffer.allocUnsafe(2 + id.length + batch.length);
+  const out = Buffer.allocUnsafe(2 + id.length);
   out[0] = RECORD_VERSION;
   out[1] = id.length;
   id.copy(out, 2);
-  out.set(batch, 2 + id.length);
   return out;
 }
 

@@ -52,7 +52,7 @@ export class SpoolRetention implements SpoolAppender {
     this.timer = undefined;
   }
 
-  append(payload: Uint8Array): Promise<void> {
+  append(payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
     return this.opts.spool.append(payload);
   }
 

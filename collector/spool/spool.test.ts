@@ -257,6 +257,52 @@ describe('Spool', () => {
     expect(c.seq).toBe(got[1].seq);
   });
 
+  it('should write a cursor at most once per cursorWriteMs, the newest commit of the period', async () => {
+    const s = spoolAt({ cursorWriteMs: 600_000, maxBytes: 2 ** 30 });
+    await appendRange(s, 0, 5);
+    const r = s.reader('dest-1');
+    const got = await drain(r);
+    const saved = (): number =>
+      (JSON.parse(readFileSync(join(dir, 'cursors', 'dest-1.json'), 'utf8')) as { seq: number }).seq;
+    r.commit(got[0]);
+    await waitImmediate();
+    // The first commit after a quiet period is written at once; the next ones wait for the period.
+    expect(saved()).toBe(got[0].seq);
+    r.commit(got[1]);
+    await waitImmediate();
+    r.commit(got[3]);
+    await waitImmediate();
+    expect(saved()).toBe(got[0].seq);
+    await s.close();
+    expect(saved()).toBe(got[3].seq);
+  });
+
+  it('should write the newest commit once its period is over', async () => {
+    const s = spoolAt({ cursorWriteMs: 50, maxBytes: 2 ** 30 });
+    await appendRange(s, 0, 5);
+    const r = s.reader('dest-1');
+    const got = await drain(r);
+    const saved = (): number =>
+      (JSON.parse(readFileSync(join(dir, 'cursors', 'dest-1.json'), 'utf8')) as { seq: number }).seq;
+    r.commit(got[0]);
+    await waitImmediate();
+    r.commit(got[4]);
+    await waitImmediate();
+    for (let i = 0; i < 200 && saved() !== got[4].seq; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(saved()).toBe(got[4].seq);
+  });
+
+  it('should store a record given as parts as the parts one after the other', async () => {
+    const s = spoolAt();
+    await s.append([Buffer.from('head:'), Buffer.alloc(0), payload(7, 300)]);
+    await s.append(payload(8));
+    const got = await drain(s.reader('a'));
+    expect(got.map((r) => r.payload.length)).toEqual([305, 100]);
+    expect(got[0].payload.subarray(0, 5).toString()).toBe('head:');
+    expect(got[0].payload.subarray(5).equals(payload(7, 300))).toBe(true);
+    expect(numberOf(got[1])).toBe(8);
+  });
+
   it('should reject appends after close', async () => {
     const s = spoolAt();
     await s.close();

@@ -51,7 +51,16 @@ export interface SpoolOptions {
   log: Logger;
   /** Corrupt or torn records found at open or read (each counted once per process). */
   onCorrupt?: (records: number, detail: string) => void;
+  /**
+   * A reader's cursor file is rewritten at most once per this many ms, however many commits come
+   * meanwhile (a commit after a quiet period is written on the next turn of the event loop): a
+   * crash re-delivers at most what was committed in the last period. Default CURSOR_WRITE_MS.
+   */
+  cursorWriteMs?: number;
 }
+
+/** Default of SpoolOptions.cursorWriteMs. */
+export const CURSOR_WRITE_MS = 100;
 
 /** What trim() deleted: records and bytes, and per open reader the records it had not committed. */
 export interface TrimResult {
@@ -89,6 +98,11 @@ export class Spool implements ReaderHost {
   private readonly timer: NodeJS.Timeout | null = null;
   private waiters = new Set<() => void>();
   private flushTimer: NodeJS.Immediate | null = null;
+  /** Writes the cursors committed since the last write, cursorWriteMs after it. */
+  private cursorTimer: NodeJS.Timeout | null = null;
+  private readonly cursorWriteMs: number;
+  /** performance.now() of the last write of moved cursors. */
+  private cursorsWrittenAt = -Infinity;
   private writeId: number;
   private nextSeq: number;
   private closedFlag = false;
@@ -106,6 +120,8 @@ export class Spool implements ReaderHost {
     this.policy = opts.fsync;
     if (!POLICIES.includes(this.policy)) throw invalid(`unknown fsync policy "${this.policy as string}"`);
     const intervalMs = positive('fsyncIntervalMs', opts.fsyncIntervalMs ?? 1000);
+    this.cursorWriteMs = opts.cursorWriteMs ?? CURSOR_WRITE_MS;
+    if (!(this.cursorWriteMs >= 0)) throw invalid(`cursorWriteMs must be >= 0, got ${this.cursorWriteMs}`);
     this.log = opts.log;
     this.onCorrupt = opts.onCorrupt ?? (() => undefined);
     mkdirSync(cursorsDir(this.dir), { recursive: true });
@@ -176,22 +192,22 @@ export class Spool implements ReaderHost {
    * started after the write completed ('always'; concurrent appends share one). Rejects on I/O
    * error, leaving nothing half-written visible.
    */
-  append(payload: Uint8Array): Promise<void> {
+  append(payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.closedFlag)
       return Promise.reject(new VivaError(ErrorCode.BUFFER_FULL, `spool ${this.dir} is closed`));
-    if (payload.length + META_BYTES > MAX_RECORD_BYTES) {
+    const parts = payload instanceof Uint8Array ? [payload] : payload;
+    let length = 0;
+    for (const p of parts) length += p.length;
+    if (length + META_BYTES > MAX_RECORD_BYTES) {
       return Promise.reject(
-        new VivaError(
-          ErrorCode.BUFFER_FULL,
-          `spool: a record of ${payload.length} bytes exceeds the maximum`,
-        ),
+        new VivaError(ErrorCode.BUFFER_FULL, `spool: a record of ${length} bytes exceeds the maximum`),
       );
     }
-    const size = OVERHEAD_BYTES + payload.length;
+    const size = OVERHEAD_BYTES + length;
     const seg = this.segs.newest;
     try {
-      if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(payload);
-      writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), payload], seg.size);
+      if (seg.size > 0 && seg.size + size > this.segmentBytes) return this.rollAndAppend(parts);
+      writeFrame(this.syncer.currentFd, [encodeMeta(this.nextSeq, Date.now()), ...parts], seg.size);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -271,6 +287,7 @@ export class Spool implements ReaderHost {
     this.closedFlag = true;
     if (this.timer !== null) clearInterval(this.timer);
     if (this.flushTimer !== null) clearImmediate(this.flushTimer);
+    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer);
     this.wake();
     await this.syncer.idle();
     this.syncer.closeSync();
@@ -361,10 +378,25 @@ export class Spool implements ReaderHost {
     this.flushTimer = null;
     if (this.closedFlag) return;
     try {
-      this.flushReaders(this.readers.values());
       this.deletePassed();
+      const wait = this.cursorsWrittenAt + this.cursorWriteMs - performance.now();
+      if (wait <= 0) this.writeMovedCursors();
+      else this.cursorTimer ??= setTimeout(() => this.writeMovedCursors(), wait);
     } catch (err) {
       this.log.error({ dir: this.dir, err }, 'spool could not persist a cursor or delete a segment');
+    }
+  }
+
+  /** Writes the open readers' moved cursors now. */
+  private writeMovedCursors(): void {
+    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer);
+    this.cursorTimer = null;
+    if (this.closedFlag) return;
+    this.cursorsWrittenAt = performance.now();
+    try {
+      this.flushReaders(this.readers.values());
+    } catch (err) {
+      this.log.error({ dir: this.dir, err }, 'spool could not persist a cursor');
     }
   }
 
@@ -416,7 +448,7 @@ export class Spool implements ReaderHost {
   }
 
   /** Starts the next segment (created before anything changes, so a failure leaves all as it was). */
-  private rollAndAppend(payload: Uint8Array): Promise<void> {
+  private rollAndAppend(payload: readonly Uint8Array[]): Promise<void> {
     this.writeId += 1;
     let fd: number;
     try {

@@ -71,7 +71,32 @@ function varint(): number {
     pos++;
     return b;
   }
+  // Two bytes (string references past the 126th, small deltas): below 2^14, never out of range.
+  if (pos + 1 < end) {
+    const c = buf[pos + 1];
+    if (c < 128) {
+      pos += 2;
+      return (b & 127) + c * 128;
+    }
+  }
   return varintSlow();
+}
+
+/** Moves past a varint, checking what varint() checks (same errors at the same bytes). */
+function skipVarint(): void {
+  const start = pos;
+  const lim = start + 8 < end ? start + 8 : end;
+  for (let p = start; p < lim; p++) {
+    const b = buf[p];
+    if (b < 128) {
+      pos = p + 1;
+      // The 8th byte carries bits 49-55: the value is 2^53 or more when it is 16 or more.
+      if (b >= 16 && p - start === 7) fail('varint out of range');
+      return;
+    }
+  }
+  pos = lim;
+  fail(lim - start === 8 ? 'varint too long' : 'unexpected end');
 }
 
 function f64(): number {
@@ -270,16 +295,35 @@ export function peekBatchCount(input: Uint8Array): number {
 // Two keys are the same string when they are one table entry; otherwise valid entries with
 // different hashes differ, and the rest are compared by bytes, or decoded when a span is invalid.
 
-/** String table of the validator: start, byte length and hash (-1: not UTF-8) of each entry. */
-let spanAt: number[] = [];
-let spanLen: number[] = [];
-let spanHash: number[] = [];
+/**
+ * String table of the validator: start, byte length and hash (-1: not UTF-8) of each of its
+ * spanCount entries; the arrays are kept from batch to batch and grow by doubling.
+ */
+let spanAt = new Int32Array(1024);
+let spanLen = new Int32Array(1024);
+let spanHash = new Int32Array(1024);
+let spanCount = 0;
+/** Table arrays longer than this are dropped after the batch. */
+const SPAN_KEEP = 1 << 16;
 /** Up to this many keys a list is checked for duplicates pairwise; beyond, by a Set. */
 const KEY_SCAN = 16;
 /** Keys of the current tag or field list (table indexes); a Set of their strings past KEY_SCAN. */
 const keys = new Int32Array(KEY_SCAN);
 let keyCount = 0;
 let keySet: Set<string> | null = null;
+
+function growSpans(): void {
+  const n = spanAt.length * 2;
+  const at = new Int32Array(n);
+  const len = new Int32Array(n);
+  const hash = new Int32Array(n);
+  at.set(spanAt);
+  len.set(spanLen);
+  hash.set(spanHash);
+  spanAt = at;
+  spanLen = len;
+  spanHash = hash;
+}
 
 function skipStr(): void {
   const n = varint();
@@ -305,7 +349,7 @@ function refIndex(): number {
   const r = varint();
   if (r >= REF_BASE) {
     const i = r - REF_BASE;
-    if (i >= spanAt.length) fail('unknown string reference');
+    if (i >= spanCount) fail('unknown string reference');
     return i;
   }
   if (r === REF_END) return -1;
@@ -314,10 +358,11 @@ function refIndex(): number {
   const at = pos;
   if (n > end - at) fail('string past the end');
   pos = at + n;
-  spanAt.push(at);
-  spanLen.push(n);
-  spanHash.push(spanHashOf(at, pos));
-  return spanAt.length - 1;
+  if (spanCount === spanAt.length) growSpans();
+  spanAt[spanCount] = at;
+  spanLen[spanCount] = n;
+  spanHash[spanCount] = spanHashOf(at, pos);
+  return spanCount++;
 }
 
 function refIndexNotEnd(): number {
@@ -358,6 +403,7 @@ function addKey(k: number): boolean {
   for (let j = 0; j < keyCount; j++) {
     // Two valid entries with different hashes differ: skip the call for them.
     const o = keys[j];
+    if (o === k) return false;
     const ho = spanHash[o];
     if ((ho === h || ho < 0 || h < 0) && sameString(o, k)) return false;
   }
@@ -389,7 +435,7 @@ function skipValue(kind: number): void {
       return;
     case K_VARINT:
     case K_NEGVAR:
-      varint();
+      skipVarint();
       return;
     case K_STRING:
       skipStr();
@@ -424,9 +470,9 @@ function skimMetric(): void {
   if ((flags & ~FLAGS_MASK) !== 0) fail('bad metric flags', start);
   const nameAt = pos;
   if (spanLen[refIndexNotEnd()] === 0) fail('empty metric name', nameAt);
-  if ((flags & TIME_F64) === 0) varint();
+  if ((flags & TIME_F64) === 0) skipVarint();
   else skipF64();
-  if ((flags & NS_F64) === 0) varint();
+  if ((flags & NS_F64) === 0) skipVarint();
   else skipF64();
   clearKeys();
   for (let at = pos, k = refIndex(); k >= 0; at = pos, k = refIndex()) {
@@ -462,9 +508,7 @@ function skimMetric(): void {
 export function validateBatch(input: Uint8Array): number {
   try {
     const count = header(input);
-    spanAt = [];
-    spanLen = [];
-    spanHash = [];
+    spanCount = 0;
     for (let i = 0; i < count; i++) skimMetric();
     if (pos !== end) fail('trailing bytes');
     return count;
@@ -472,9 +516,13 @@ export function validateBatch(input: Uint8Array): number {
     throw wrap(err);
   } finally {
     buf = EMPTY;
-    spanAt = [];
-    spanLen = [];
-    spanHash = [];
+    spanCount = 0;
+    // A batch with a huge table does not keep it for the life of the process.
+    if (spanAt.length > SPAN_KEEP) {
+      spanAt = new Int32Array(1024);
+      spanLen = new Int32Array(1024);
+      spanHash = new Int32Array(1024);
+    }
     clearKeys();
   }
 }

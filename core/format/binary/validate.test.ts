@@ -91,6 +91,47 @@ describe('validateBatch', () => {
     expect(agree(Uint8Array.from(batch(first, second)))).toEqual({ count: 2 });
   });
 
+  it('should agree on varints of every length in times and values, whole or cut anywhere', () => {
+    const varints = [
+      [0x7f],
+      [0x80, 0x01],
+      [0xff, 0x7f],
+      [0xff, 0xff, 0x03],
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f],
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x10],
+      [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+    ];
+    const K_VARINT = 2;
+    for (const v of varints) {
+      const shapes = [
+        [0, ...str('m'), ...v, 0, 0, ...flag('f'), 0],
+        [0, ...str('m'), 0, ...v, 0, ...flag('f'), 0],
+        [0, ...str('m'), 0, 0, 0, ...str('f'), K_VARINT, ...v, 0],
+        [0, ...str('m'), 0, 0, 0, ...str('f'), 0x10 | K_VARINT, ...v, 0],
+      ];
+      for (const m of shapes) {
+        const whole = batch(m);
+        for (let cut = 0; cut <= whole.length; cut++) agree(Uint8Array.from(whole.slice(0, cut)));
+      }
+    }
+  });
+
+  it('should agree on two-byte string references (tables past 126 entries, and past 1024)', () => {
+    const tags = Array.from({ length: 600 }, (_, i) => [...str(`k${i}`), ...str(`v${i}`)]).flat();
+    const first = metric(str('m'), tags, flag('f'));
+    // Entry 0 is "m", k<i> is entry 2i + 1, v<i> 2i + 2, "f" 1201 (past the 1024 entries the
+    // validator's table starts with); a reference is entry + 2.
+    const ref = (entry: number): number[] => [((entry + 2) & 127) | 128, (entry + 2) >> 7];
+    const second = [0, 2, 0, 0, ...ref(301), ...ref(22), 0, ...ref(1201), K_TRUE, 0];
+    expect(agree(Uint8Array.from(batch(first, second)))).toEqual({ count: 2 });
+    const dup = [0, 2, 0, 0, ...ref(301), 2, ...ref(301), 2, 0, ...ref(1201), K_TRUE, 0];
+    expect(agree(Uint8Array.from(batch(first, dup)))).toMatchObject({ message: /duplicate tag key/ });
+    const unknown = [0, 2, 0, 0, ...ref(1202), 2, 0, ...ref(1201), K_TRUE, 0];
+    expect(agree(Uint8Array.from(batch(first, unknown)))).toMatchObject({
+      message: /unknown string reference/,
+    });
+  });
+
   it('should reject what decodeBatch rejects, with the same message and byte offset', () => {
     rejects([], 'unexpected end at byte 0');
     rejects([2, 0], 'unknown version at byte 0');
