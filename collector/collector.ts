@@ -377,6 +377,8 @@ class SpoolSink {
       get saturated() {
         return self.spool.isFull();
       },
+      // The ack follows the append (and its fsync): listeners answer once the spool holds the data.
+      durableAcks: true,
       waitForCapacity: () => this.waitForCapacity(),
     };
   }

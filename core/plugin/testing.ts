@@ -63,6 +63,8 @@ export class TestAccumulator implements Accumulator {
   readonly rejects: { reason: string; detail?: Record<string, unknown>; count: number }[] = [];
   readonly acks: AckCallback[] = [];
   saturated = false;
+  /** Set true to play a sink whose acks mean "durably stored" (a collector's spool). */
+  durableAcks = false;
   private waiters: (() => void)[] = [];
   private listeners: (() => void)[] = [];
 

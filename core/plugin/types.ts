@@ -69,6 +69,12 @@ export interface Accumulator {
   readonly saturated: boolean;
   /** Resolves when the pipeline has room again (immediately when not saturated). */
   waitForCapacity(): Promise<void>;
+  /**
+   * True when `ack` fires once the batch is durably stored, promptly (a collector's spool append):
+   * a listener may then hold its answer until the ack. Absent or false: the ack may wait for
+   * delivery to outputs (an agent), which can take as long as an output is down.
+   */
+  readonly durableAcks?: boolean;
 }
 
 /** An input: polling (`gather`, scheduled by the core) or a service (`start`/`stop`), or both. */

@@ -16,6 +16,8 @@ export interface InputSink {
   push(metrics: Metric[], ack: AckCallback | undefined): boolean;
   readonly saturated: boolean;
   waitForCapacity(): Promise<void>;
+  /** True when acks fire once the batch is durably stored, promptly (see Accumulator.durableAcks). */
+  readonly durableAcks?: boolean;
 }
 
 export interface RunningInputOptions {
@@ -73,6 +75,9 @@ export class RunningInput {
       },
       get saturated() {
         return sinkOf().saturated;
+      },
+      get durableAcks() {
+        return sinkOf().durableAcks === true;
       },
       waitForCapacity: () => this.sink.waitForCapacity(),
     };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ackModeSchema } from '../../../core/lib/http/ack.ts';
 import { duration, size } from '../../../core/config/duration.ts';
 import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
@@ -43,6 +44,7 @@ export const httpListenerConfig = z
       .describe('Tag named so carrying the v1 rp= param ("" = none).'),
     bucket_tag: z.string().default('').describe('Tag named so carrying the v2 bucket= param ("" = none).'),
     ...seriesCacheConfigShape,
+    ack: ackModeSchema,
     retry_after: duration
       .prefault('1s')
       .describe('Retry-After of a 429 answered while the pipeline pushes back.'),

@@ -52,6 +52,7 @@ export class HttpListener implements InputInstance {
       maxBodySize: this.cfg.max_body_size,
       inflight: this.inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
+      ack: this.cfg.ack,
       paramTags: paramTags.filter(([, tag]) => tag !== ''),
       now: () => clock.now(),
     };

@@ -10,6 +10,7 @@ import type { ParseError, Parser } from '../../../core/format/types.ts';
 import { readBody } from '../../../core/lib/http/body.ts';
 import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
+import { pushForAnswer, type AckMode } from '../../../core/lib/http/ack.ts';
 
 const gunzip = promisify(gunzipCb);
 
@@ -32,6 +33,8 @@ export interface WriteContext {
   json: Parser;
   maxBodySize: number;
   retryAfterSeconds: number;
+  /** When a write is answered: at once, or once the pipeline stored it (core/lib/http/ack.ts). */
+  ack: AckMode;
   /** Body bytes held by every request in flight (shared by both APIs), and their bound. */
   inflight: { bytes: number; max: number };
   /** [query param, tag name] pairs of the API version. */
@@ -91,6 +94,17 @@ function overloaded(req: IncomingMessage, res: ServerResponse, w: WriteContext):
   sendError(res, 503, 'unavailable', 'too many request bodies in flight; retry later', {
     'retry-after': String(w.retryAfterSeconds),
     connection: 'close',
+  });
+}
+
+/**
+ * 503: the pipeline acknowledged the batch as not stored (a spool append failed); nothing of it
+ * may be taken as written, so the sender retries the whole body.
+ */
+function notStored(req: IncomingMessage, res: ServerResponse, w: WriteContext, count: number): void {
+  w.acc.reject('not stored by the pipeline', { remote: req.socket.remoteAddress }, count);
+  sendError(res, 503, 'unavailable', 'the batch could not be stored; retry later', {
+    'retry-after': String(w.retryAfterSeconds),
   });
 }
 
@@ -172,7 +186,8 @@ async function write(
       if (v === null || v === '') continue;
       for (let i = 0; i < metrics.length; i++) metrics[i].tags[tag] = v;
     }
-    w.acc.push(metrics);
+    const stored = await pushForAnswer(w.acc, metrics, w.ack);
+    if (!stored) return notStored(req, res, w, metrics.length);
   }
   if (errors.length === 0) {
     res.writeHead(204);

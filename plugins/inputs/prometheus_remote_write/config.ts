@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ackModeSchema } from '../../../core/lib/http/ack.ts';
 import { duration, size } from '../../../core/config/duration.ts';
 import { secret } from '../../../core/config/secret.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
@@ -42,6 +43,7 @@ export const prometheusRemoteWriteConfig = z
     token: secret.optional().describe('Require this token (Authorization: Bearer ...).'),
     basic_username: secret.optional().describe('Require HTTP basic auth with this user.'),
     basic_password: secret.optional().describe('Password of basic_username.'),
+    ack: ackModeSchema,
     retry_after: duration
       .prefault('1s')
       .describe('Retry-After of a 429 answered while the pipeline pushes back.'),

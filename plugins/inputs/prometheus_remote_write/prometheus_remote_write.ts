@@ -87,6 +87,7 @@ export class PrometheusRemoteWriteListener implements InputInstance {
       limits: this.limits,
       metricVersion: this.cfg.metric_version,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
+      ack: this.cfg.ack,
     };
     receive(req, res, w).catch((e: unknown) => {
       // A client hanging up mid-body is routine under load: counted like any other refusal.

@@ -9,6 +9,7 @@ import { snappyUncompress, snappyUncompressedLength } from '../../../core/format
 import { readBody, type BodyLimits } from '../../../core/lib/http/body.ts';
 import { ErrorCode, VivaError } from '../../../core/model/errors/index.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
+import { pushForAnswer, type AckMode } from '../../../core/lib/http/ack.ts';
 import { toMetrics } from './convert.ts';
 
 /** Series errors named in a 400; the count covers the rest. */
@@ -20,6 +21,8 @@ export interface ReceiveContext {
   limits: BodyLimits;
   metricVersion: 1 | 2;
   retryAfterSeconds: number;
+  /** When a write is answered: at once, or once the pipeline stored it (core/lib/http/ack.ts). */
+  ack: AckMode;
 }
 
 /** Sends a plain-text answer, as Prometheus' own receiver does (the sender logs it). */
@@ -135,7 +138,13 @@ async function write(
   // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
   if (w.acc.saturated) return tooBusy(req, res, w);
   const { metrics, errors } = toMetrics(decoded.series, w.metricVersion);
-  if (metrics.length > 0) w.acc.push(metrics);
+  if (metrics.length > 0 && !(await pushForAnswer(w.acc, metrics, w.ack))) {
+    // Not stored (a spool append failed): nothing of it is written, the sender retries it whole.
+    refuse(req, w, 'not stored by the pipeline', {}, metrics.length);
+    return sendText(res, 503, 'the batch could not be stored; retry later', {
+      'retry-after': String(w.retryAfterSeconds),
+    });
+  }
   if (decoded.histograms > 0)
     refuse(req, w, 'native histograms not supported', { samples: decoded.histograms }, decoded.histograms);
   if (errors.length === 0) {
