@@ -61,6 +61,7 @@ export class KafkaConsumerInput implements InputInstance {
   /** What a previous run left in the ledger, counted against the group's offsets at the first join. */
   private leftover = new Map<string, PartitionLedger>();
   private readonly uncommittedSpooled: (value?: number, attrs?: Record<string, string>) => void;
+  private readonly maybeDuplicated: (value?: number, attrs?: Record<string, string>) => void;
   /** Commits of the acknowledgement being handled, sent once the ledger is written. */
   private toCommit: KafkaMessage[] = [];
   private flushScheduled = false;
@@ -92,7 +93,11 @@ export class KafkaConsumerInput implements InputInstance {
     this.ledger = new SpooledLedger(ctx.stateDir);
     this.uncommittedSpooled = ctx.metrics.counter(
       'kafka_uncommitted_spooled_messages',
-      'Messages a previous run of this instance spooled whose commit never reached Kafka: the group delivers them again (duplicates; at least this many)',
+      'Messages a previous run of this instance spooled whose commit never reached Kafka: the group delivers them again (duplicates certain)',
+    );
+    this.maybeDuplicated = ctx.metrics.counter(
+      'kafka_uncertain_duplicate_messages',
+      'Messages a previous run of this instance may have spooled without a commit (a commit or a spool write in flight at the crash): duplicates or not',
     );
     this.lost = ctx.metrics.counter(
       'kafka_undelivered_messages',
@@ -197,6 +202,7 @@ export class KafkaConsumerInput implements InputInstance {
       const cut = key.lastIndexOf('/');
       const [topic, partition] = [key.slice(0, cut), key.slice(cut + 1)];
       this.uncommittedSpooled(u.min, { topic, partition });
+      this.maybeDuplicated(u.max - u.min, { topic, partition });
       this.ctx.log.warn(
         { topic, partition, fromOffset: String(u.from), atLeast: u.min, atMost: u.max },
         u.min === u.max
@@ -341,7 +347,8 @@ export class KafkaConsumerInput implements InputInstance {
     const key = m.topic + '/' + String(m.partition);
     this.lastOfPartition.set(key, m);
     const range = this.rangeOfPartition.get(key);
-    if (range === undefined) this.rangeOfPartition.set(key, { first: m.offset, last: m.offset, messages: 1 });
+    if (range === undefined)
+      this.rangeOfPartition.set(key, { first: m.offset, last: m.offset, messages: 1, acked: false });
     else {
       range.last = m.offset;
       range.messages++;
@@ -368,6 +375,8 @@ export class KafkaConsumerInput implements InputInstance {
     for (const [partition, m] of this.lastOfPartition)
       this.tracker.add(batch, partition, () => this.toCommit.push(m));
     const ranges = [...this.rangeOfPartition];
+    for (const [key, range] of ranges) this.ledger.pushed(key, range);
+    this.writeLedger(false);
     this.pendingMetrics = [];
     this.pendingMessages = 0;
     this.lastOfPartition.clear();
@@ -411,8 +420,10 @@ export class KafkaConsumerInput implements InputInstance {
     // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
     // buffer); reading it again would not change that, and holding the offset would stop all commits.
     if (!delivered) this.undeliveredBatch(batch.messages);
+    // A batch of an older generation is not committed by this member (left out of the ledger: a
+    // partition still owned is read again and counted as redelivered).
+    this.ledger.acked(ranges, delivered && generation === this.generation);
     if (generation === this.generation) {
-      if (delivered) for (const [key, range] of ranges) this.ledger.spooled(key, range);
       this.tracker.ack(batch);
       this.sendCommits();
     }
@@ -458,12 +469,21 @@ export class KafkaConsumerInput implements InputInstance {
     if (commits.length === 0 && this.ledger.pending === 0) return;
     this.toCommit = [];
     for (const m of commits) this.ledger.sending(`${m.topic}/${m.partition}`, m.offset + 1n);
-    try {
-      this.ledger.persist();
-    } catch (e) {
-      this.ctx.log.warn({ err: errText(e) }, 'could not write the kafka spooled ledger');
-    }
+    this.writeLedger(true);
     for (const m of commits) this.commit(m);
+  }
+
+  /** Writes the ledger; a failure is logged (at most every interval) and leaves duplicates uncounted. */
+  private writeLedger(durable: boolean): void {
+    try {
+      this.ledger.persist(durable);
+    } catch (e) {
+      this.lostLog.warn(
+        'ledger',
+        { err: errText(e) },
+        'could not write the kafka spooled ledger: duplicates after a crash may go uncounted',
+      );
+    }
   }
 
   private commit(m: KafkaMessage): void {
@@ -531,11 +551,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.tracker.reset();
     await this.commitsSettled();
     // A clean stop: what Kafka confirmed is off the ledger, so the next start counts nothing for it.
-    try {
-      this.ledger.persist();
-    } catch (e) {
-      this.ctx.log.debug({ err: errText(e) }, 'could not write the kafka spooled ledger');
-    }
+    this.writeLedger(true);
     try {
       if (stream !== undefined && !stream.destroyed) await stream.close();
     } catch (e) {

@@ -3,8 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpooledLedger, uncommitted } from './spooled.ts';
+import type { SpooledRange } from './spooled.ts';
 
 const dirs: string[] = [];
+/** A batch pushed and acknowledged (spooled). */
+function spooled(ledger: SpooledLedger, key: string, r: Omit<SpooledRange, 'acked'>): void {
+  const range = { ...r, acked: false };
+  ledger.pushed(key, range);
+  ledger.acked([[key, range]], true);
+}
 function stateDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'viva-spooled-'));
   dirs.push(d);
@@ -18,7 +25,7 @@ describe('kafka_consumer spooled ledger', () => {
   it('should count nothing after a clean run: every commit confirmed', () => {
     const dir = stateDir();
     const ledger = new SpooledLedger(dir);
-    ledger.spooled('t/0', { first: 0n, last: 9n, messages: 10 });
+    spooled(ledger, 't/0', { first: 0n, last: 9n, messages: 10 });
     ledger.sending('t/0', 10n);
     ledger.persist();
     ledger.confirmed('t/0', 10n);
@@ -30,18 +37,18 @@ describe('kafka_consumer spooled ledger', () => {
   it('should count exactly what was spooled after the last confirmed commit when none was in flight', () => {
     const dir = stateDir();
     const ledger = new SpooledLedger(dir);
-    ledger.spooled('t/0', { first: 0n, last: 9n, messages: 10 });
+    spooled(ledger, 't/0', { first: 0n, last: 9n, messages: 10 });
     ledger.sending('t/0', 10n);
     ledger.persist();
     ledger.confirmed('t/0', 10n);
     // 10..19 acknowledged, committed and confirmed; 25..29 acknowledged before 20..24, whose batch
     // never was: its commit is held (commits are in order).
-    ledger.spooled('t/0', { first: 10n, last: 19n, messages: 10 });
+    spooled(ledger, 't/0', { first: 10n, last: 19n, messages: 10 });
     ledger.sending('t/0', 20n);
     ledger.persist();
     ledger.confirmed('t/0', 20n);
-    ledger.spooled('t/0', { first: 25n, last: 29n, messages: 5 });
-    ledger.spooled('t/1', { first: 100n, last: 102n, messages: 3 });
+    spooled(ledger, 't/0', { first: 25n, last: 29n, messages: 5 });
+    spooled(ledger, 't/1', { first: 100n, last: 102n, messages: 3 });
     ledger.persist();
     // kill -9 here: nothing in flight on either partition.
     const left = new SpooledLedger(dir).takeLeftover();
@@ -55,11 +62,11 @@ describe('kafka_consumer spooled ledger', () => {
   it('should bound the count when a commit was in flight, and narrow it with the group offset', () => {
     const dir = stateDir();
     const ledger = new SpooledLedger(dir);
-    ledger.spooled('t/0', { first: 0n, last: 9n, messages: 10 });
+    spooled(ledger, 't/0', { first: 0n, last: 9n, messages: 10 });
     ledger.sending('t/0', 10n);
     ledger.persist();
     ledger.confirmed('t/0', 10n);
-    ledger.spooled('t/0', { first: 10n, last: 19n, messages: 10 });
+    spooled(ledger, 't/0', { first: 10n, last: 19n, messages: 10 });
     ledger.sending('t/0', 20n);
     ledger.persist();
     // kill -9 before the broker's answer: the commit of 20 may or may not have landed.
@@ -73,14 +80,36 @@ describe('kafka_consumer spooled ledger', () => {
   });
 
   it('should count every spooled message of a partition this instance never sent a commit for', () => {
-    const entry = { ranges: [{ first: 10n, last: 19n, messages: 10 }], sent: -1n, confirmed: -1n };
+    const entry = {
+      ranges: [{ first: 10n, last: 19n, messages: 10, acked: true }],
+      sent: -1n,
+      confirmed: -1n,
+    };
     // The group stayed where this instance started reading, whatever another member did since.
     expect(uncommitted(entry, 15n)).toEqual({ min: 10, max: 10, from: 10n });
   });
 
   it('should count the part of a range after the offset the group resumed from', () => {
-    const entry = { ranges: [{ first: 10n, last: 19n, messages: 10 }], sent: 15n, confirmed: 15n };
+    const entry = {
+      ranges: [{ first: 10n, last: 19n, messages: 10, acked: true }],
+      sent: 15n,
+      confirmed: 15n,
+    };
     expect(uncommitted(entry, 15n)).toEqual({ min: 5, max: 5, from: 15n });
+  });
+
+  it('should count a batch pushed but not acknowledged at the crash as possible, and forget one the pipeline refused', () => {
+    const dir = stateDir();
+    const ledger = new SpooledLedger(dir);
+    spooled(ledger, 't/0', { first: 0n, last: 9n, messages: 10 });
+    const refused = { first: 10n, last: 19n, messages: 10, acked: false };
+    ledger.pushed('t/0', refused);
+    ledger.acked([['t/0', refused]], false);
+    ledger.pushed('t/0', { first: 20n, last: 24n, messages: 5, acked: false });
+    ledger.persist(false);
+    const entry = new SpooledLedger(dir).takeLeftover().get('t/0')!;
+    // Nothing committed: 0..9 spooled for sure, 20..24 perhaps (kill -9 during the spool write).
+    expect(uncommitted(entry, undefined)).toEqual({ min: 10, max: 15, from: 0n });
   });
 
   it('should read an unusable file as nothing', () => {

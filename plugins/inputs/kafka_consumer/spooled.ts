@@ -1,27 +1,34 @@
 /**
  * The ledger of what this instance spooled but Kafka may not have committed: per partition the
- * offset ranges of the batches the pipeline acknowledged (delivered or durably spooled) whose commit
- * was not confirmed yet, the offset of the last commit sent and of the last one confirmed. It is
- * written (temp file, fsync, rename) in the instance's state directory after a batch is
- * acknowledged and before its commit is sent, so a `kill -9` at any point leaves a file that
- * covers every spooled batch whose commit may not have reached Kafka.
+ * offset ranges of the batches pushed to the pipeline whose commit was not confirmed yet (each
+ * marked once the pipeline acknowledged it: delivered or durably spooled), the offset of the last
+ * commit sent and of the last one confirmed. It is written in the instance's state directory
+ * (temp file, rename) before a batch is pushed, and again (with an fsync) after it is acknowledged
+ * and before its commit is sent, so a `kill -9` at any point leaves a file that covers every
+ * spooled batch whose commit may not have reached Kafka.
  *
  * At the next start on the same data directory the ranges are compared with the group's committed
  * offsets: what lies at or after the offset the group resumed from is read again by the group,
  * duplicates of what the dead instance spooled. That offset is the last commit that reached Kafka
  * before the crash: at least the last one confirmed, at most the last one sent, and at most what
  * the group has committed since (offsets only move forward). When those agree (no commit was in
- * flight, or nobody committed on the partition since) the count is exact; otherwise it is a range,
- * and the smaller end is what is certain.
+ * flight, or nobody committed on the partition since) and no batch was between its push and its
+ * acknowledgement (it may or may not have reached the spool) the count is exact; otherwise it is a
+ * range, and the smaller end is what is certain.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Offsets first..last of one partition in one acknowledged batch, and its message count. */
+/**
+ * Offsets first..last of one partition in one batch, its message count, and whether the pipeline
+ * acknowledged it (spooled for sure) or only took it (pushed: it may be in the spool already when
+ * the process dies before the acknowledgement).
+ */
 export interface SpooledRange {
   first: bigint;
   last: bigint;
   messages: number;
+  acked: boolean;
 }
 
 /** One partition's entry. `sent` and `confirmed` are next offsets (last committed + 1), -1n if none. */
@@ -40,15 +47,16 @@ export interface Uncommitted {
 }
 
 interface SavedPartition {
-  ranges: [string, string, number][];
+  ranges: [string, string, number, boolean][];
   sent: string;
   confirmed: string;
 }
 
-/** Messages of `ranges` at or after offset `at`. */
-function spooledFrom(ranges: readonly SpooledRange[], at: bigint): number {
+/** Messages of `ranges` at or after offset `at` (only acknowledged ranges unless `all`). */
+function spooledFrom(ranges: readonly SpooledRange[], at: bigint, all: boolean): number {
   let n = 0;
   for (const r of ranges) {
+    if (!r.acked && !all) continue;
     if (r.first >= at) n += r.messages;
     else if (r.last >= at) n += Math.min(r.messages, Number(r.last + 1n - at));
   }
@@ -67,7 +75,11 @@ export function uncommitted(entry: PartitionLedger, committedNow: bigint | undef
   let latest = entry.sent >= earliest ? entry.sent : earliest;
   if (committedNow !== undefined && committedNow >= 0n && committedNow < latest)
     latest = committedNow < earliest ? earliest : committedNow;
-  return { min: spooledFrom(entry.ranges, latest), max: spooledFrom(entry.ranges, earliest), from: earliest };
+  return {
+    min: spooledFrom(entry.ranges, latest, false),
+    max: spooledFrom(entry.ranges, earliest, true),
+    from: earliest,
+  };
 }
 
 /** The ledger of one kafka_consumer instance, keyed by "topic/partition". */
@@ -92,10 +104,11 @@ export class SpooledLedger {
       const saved = JSON.parse(text) as Record<string, SavedPartition>;
       for (const [key, s] of Object.entries(saved)) {
         out.set(key, {
-          ranges: s.ranges.map(([first, last, messages]) => ({
+          ranges: s.ranges.map(([first, last, messages, acked]) => ({
             first: BigInt(first),
             last: BigInt(last),
             messages,
+            acked,
           })),
           sent: BigInt(s.sent),
           confirmed: BigInt(s.confirmed),
@@ -113,9 +126,21 @@ export class SpooledLedger {
     return e;
   }
 
-  /** An acknowledged batch held these offsets of a partition. */
-  spooled(key: string, range: SpooledRange): void {
+  /** A batch holding these offsets of a partition goes to the pipeline (not acknowledged yet). */
+  pushed(key: string, range: SpooledRange): void {
+    range.acked = false;
     this.entry(key).ranges.push(range);
+  }
+
+  /** The pipeline acknowledged pushed ranges: spooled (kept until committed) or not (forgotten). */
+  acked(ranges: readonly [string, SpooledRange][], spooled: boolean): void {
+    for (const [key, range] of ranges) {
+      if (spooled) range.acked = true;
+      else {
+        const e = this.partitions.get(key);
+        if (e !== undefined) e.ranges = e.ranges.filter((r) => r !== range);
+      }
+    }
   }
 
   /** A commit up to `next` (exclusive) is about to be sent. */
@@ -144,13 +169,17 @@ export class SpooledLedger {
     return n;
   }
 
-  /** Writes the ledger durably (temp file, fsync, rename). */
-  persist(): void {
+  /**
+   * Writes the ledger (temp file, rename), with an fsync when `durable`: the write before a commit
+   * must survive the machine; the one before a push only the process (the spool's own unsynced
+   * write would be lost with the machine too).
+   */
+  persist(durable = true): void {
     const out: Record<string, SavedPartition> = {};
     for (const [key, e] of this.partitions) {
       if (e.ranges.length === 0) continue;
       out[key] = {
-        ranges: e.ranges.map((r) => [String(r.first), String(r.last), r.messages]),
+        ranges: e.ranges.map((r) => [String(r.first), String(r.last), r.messages, r.acked]),
         sent: String(e.sent),
         confirmed: String(e.confirmed),
       };
@@ -160,7 +189,7 @@ export class SpooledLedger {
     const fd = fs.openSync(tmp, 'w');
     try {
       fs.writeSync(fd, JSON.stringify(out));
-      fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
