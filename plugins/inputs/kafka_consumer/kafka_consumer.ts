@@ -64,6 +64,7 @@ export class KafkaConsumerInput implements InputInstance {
   private readonly maybeDuplicated: (value?: number, attrs?: Record<string, string>) => void;
   /** Commits of the acknowledgement being handled, sent once the ledger is written. */
   private toCommit: KafkaMessage[] = [];
+  private commitsScheduled = false;
   private flushScheduled = false;
   private pullScheduled = false;
   private undelivered = 0;
@@ -301,6 +302,8 @@ export class KafkaConsumerInput implements InputInstance {
   /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
   private rejoined(): void {
     this.flush();
+    // Commits released by acknowledgements before the join go out as before it.
+    this.sendCommits();
     const assignments = this.consumer?.assignments ?? [];
     this.stats.keepOnly(assignments);
     this.ledger.keepOnly(new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`))));
@@ -414,6 +417,7 @@ export class KafkaConsumerInput implements InputInstance {
   ): void {
     this.undelivered -= batch.messages;
     if (!delivered && this.cfg.on_undelivered === 'reread') {
+      this.ledger.acked(ranges, false);
       this.reread();
       return;
     }
@@ -425,7 +429,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.ledger.acked(ranges, delivered && generation === this.generation);
     if (generation === this.generation) {
       this.tracker.ack(batch);
-      this.sendCommits();
+      this.sendCommitsSoon();
     }
     this.throttle();
   }
@@ -438,6 +442,7 @@ export class KafkaConsumerInput implements InputInstance {
     // Once per failure burst: the batches after it come back undelivered too, or are read again.
     if (this.stopped || this.rereading) return;
     this.rereading = true;
+    this.sendCommits();
     this.generation++;
     this.tracker.reset();
     this.stats.reset();
@@ -461,7 +466,22 @@ export class KafkaConsumerInput implements InputInstance {
   }
 
   /**
-   * Sends the commits an acknowledgement released, after writing the ledger: a crash before they
+   * The acknowledgements of one turn of the event loop share one ledger write (an fdatasync). A
+   * rejoin in between drops the commits: they belong to the older generation.
+   */
+  private sendCommitsSoon(): void {
+    if (this.commitsScheduled) return;
+    this.commitsScheduled = true;
+    const generation = this.generation;
+    setImmediate(() => {
+      this.commitsScheduled = false;
+      if (generation === this.generation) this.sendCommits();
+      else this.toCommit = [];
+    });
+  }
+
+  /**
+   * Sends the commits acknowledgements released, after writing the ledger: a crash before they
    * reach Kafka leaves the spooled ranges on disk for the next start to count.
    */
   private sendCommits(): void {
@@ -547,11 +567,13 @@ export class KafkaConsumerInput implements InputInstance {
     this.stream = undefined;
     this.consumer = undefined;
     this.flush();
+    this.sendCommits();
     this.generation++;
     this.tracker.reset();
     await this.commitsSettled();
     // A clean stop: what Kafka confirmed is off the ledger, so the next start counts nothing for it.
     this.writeLedger(true);
+    this.ledger.close();
     try {
       if (stream !== undefined && !stream.destroyed) await stream.close();
     } catch (e) {

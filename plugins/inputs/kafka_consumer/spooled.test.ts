@@ -112,6 +112,23 @@ describe('kafka_consumer spooled ledger', () => {
     expect(uncommitted(entry, undefined)).toEqual({ min: 10, max: 15, from: 0n });
   });
 
+  it('should read the content before the newline when a kill left an older tail after it', () => {
+    const dir = stateDir();
+    const ledger = new SpooledLedger(dir);
+    spooled(ledger, 't/0', { first: 0n, last: 9n, messages: 10 });
+    spooled(ledger, 't/1', { first: 0n, last: 9n, messages: 10 });
+    ledger.persist();
+    const long = fs.readFileSync(path.join(dir, 'kafka-spooled.json'), 'utf8');
+    ledger.confirmed('t/1', 10n);
+    ledger.persist();
+    ledger.close();
+    const short = fs.readFileSync(path.join(dir, 'kafka-spooled.json'), 'utf8');
+    expect(short.length).toBeLessThan(long.length);
+    // Killed between the write and the truncate.
+    fs.writeFileSync(path.join(dir, 'kafka-spooled.json'), short + long.slice(short.length));
+    expect([...new SpooledLedger(dir).takeLeftover().keys()]).toEqual(['t/0']);
+  });
+
   it('should read an unusable file as nothing', () => {
     const dir = stateDir();
     fs.writeFileSync(path.join(dir, 'kafka-spooled.json'), '{"t/0": {');

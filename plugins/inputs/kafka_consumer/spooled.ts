@@ -86,6 +86,8 @@ export function uncommitted(entry: PartitionLedger, committedNow: bigint | undef
 export class SpooledLedger {
   private readonly file: string;
   private readonly partitions = new Map<string, PartitionLedger>();
+  /** The file, open for rewriting in place (opened at the first write). */
+  private fd: number | undefined;
 
   constructor(stateDir: string, fileName = 'kafka-spooled.json') {
     this.file = path.join(stateDir, fileName);
@@ -101,7 +103,9 @@ export class SpooledLedger {
       return out;
     }
     try {
-      const saved = JSON.parse(text) as Record<string, SavedPartition>;
+      // The content ends at the first newline (a longer older content may follow it).
+      const end = text.indexOf('\n');
+      const saved = JSON.parse(end < 0 ? text : text.slice(0, end)) as Record<string, SavedPartition>;
       for (const [key, s] of Object.entries(saved)) {
         out.set(key, {
           ranges: s.ranges.map(([first, last, messages, acked]) => ({
@@ -115,7 +119,7 @@ export class SpooledLedger {
         });
       }
     } catch {
-      // A torn or foreign file: nothing usable (the rename makes this unexpected).
+      // A torn or foreign file (a machine crash before the write reached the disk): nothing usable.
     }
     return out;
   }
@@ -170,9 +174,10 @@ export class SpooledLedger {
   }
 
   /**
-   * Writes the ledger (temp file, rename), with an fsync when `durable`: the write before a commit
-   * must survive the machine; the one before a push only the process (the spool's own unsynced
-   * write would be lost with the machine too).
+   * Rewrites the ledger in place (one write at offset 0, the content ended by a newline, then a
+   * truncate: a kill between the two leaves the old tail after the newline), with an fdatasync when
+   * `durable`: the write before a commit must survive the machine; the one before a push only the
+   * process (the spool's own unsynced write would be lost with the machine too).
    */
   persist(durable = true): void {
     const out: Record<string, SavedPartition> = {};
@@ -184,15 +189,20 @@ export class SpooledLedger {
         confirmed: String(e.confirmed),
       };
     }
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(out));
-      if (durable) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+    if (this.fd === undefined) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.fd = fs.openSync(this.file, 'w');
     }
-    fs.renameSync(tmp, this.file);
+    const bytes = Buffer.from(JSON.stringify(out) + '\n');
+    fs.writeSync(this.fd, bytes, 0, bytes.length, 0);
+    fs.ftruncateSync(this.fd, bytes.length);
+    if (durable) fs.fdatasyncSync(this.fd);
+  }
+
+  /** Closes the file (the next write opens it again). */
+  close(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }
