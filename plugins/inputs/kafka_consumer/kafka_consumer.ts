@@ -467,16 +467,15 @@ export class KafkaConsumerInput implements InputInstance {
 
   /**
    * The acknowledgements of one turn of the event loop share one ledger write (an fdatasync). A
-   * rejoin in between drops the commits: they belong to the older generation.
+   * rejoin, a reread or a close sends what is waiting before it moves to the next generation, so
+   * what waits here always belongs to the current one.
    */
   private sendCommitsSoon(): void {
     if (this.commitsScheduled) return;
     this.commitsScheduled = true;
-    const generation = this.generation;
     setImmediate(() => {
       this.commitsScheduled = false;
-      if (generation === this.generation) this.sendCommits();
-      else this.toCommit = [];
+      this.sendCommits();
     });
   }
 

@@ -191,7 +191,8 @@ export class SpooledLedger {
     }
     if (this.fd === undefined) {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      this.fd = fs.openSync(this.file, 'w');
+      // Not truncated on open: a kill before the first write leaves the previous content.
+      this.fd = fs.openSync(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT);
     }
     const bytes = Buffer.from(JSON.stringify(out) + '\n');
     fs.writeSync(this.fd, bytes, 0, bytes.length, 0);
