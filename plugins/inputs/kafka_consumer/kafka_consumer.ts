@@ -424,9 +424,8 @@ export class KafkaConsumerInput implements InputInstance {
     // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
     // buffer); reading it again would not change that, and holding the offset would stop all commits.
     if (!delivered) this.undeliveredBatch(batch.messages);
-    // A batch of an older generation is not committed by this member (left out of the ledger: a
-    // partition still owned is read again and counted as redelivered).
-    this.ledger.acked(ranges, delivered && generation === this.generation);
+    if (delivered && generation !== this.generation) this.spooledUncommitted(ranges);
+    else this.ledger.acked(ranges, delivered);
     if (generation === this.generation) {
       this.tracker.ack(batch);
       this.sendCommitsSoon();
@@ -463,6 +462,38 @@ export class KafkaConsumerInput implements InputInstance {
       'the pipeline dropped batches read from Kafka; their offsets are committed anyway',
       messages,
     );
+  }
+
+  /**
+   * A batch spooled after this member moved to another generation (a rebalance, a reconnect, a
+   * stop): nothing commits it, the group delivers it again. After a stop it stays in the ledger
+   * (the next start counts it against the group's offsets); a partition another member owns now,
+   * or that this member forgot (reconnect), is read again by someone and pushed again: counted
+   * now; a partition this member still owns is read again by it and dropped as redelivered.
+   */
+  private spooledUncommitted(ranges: [string, SpooledRange][]): void {
+    if (this.stopped) {
+      this.ledger.acked(ranges, true);
+      this.writeLedger(true);
+      this.ledger.close();
+      return;
+    }
+    this.ledger.acked(ranges, false);
+    let counted = 0;
+    for (const [key, range] of ranges) {
+      const cut = key.lastIndexOf('/');
+      const [topic, partition] = [key.slice(0, cut), key.slice(cut + 1)];
+      if (this.stats.assigned(topic, Number(partition)) === true) continue;
+      this.uncommittedSpooled(range.messages, { topic, partition });
+      counted += range.messages;
+    }
+    if (counted > 0)
+      this.lostLog.warn(
+        'uncommitted',
+        { messages: counted },
+        'batches spooled after a rebalance or a reconnect were not committed: the group delivers them again (duplicates)',
+        counted,
+      );
   }
 
   /**
