@@ -255,7 +255,7 @@ describe('fault suite: kafka scale-out', () => {
       `kafka scale-out: produced ${expected}, in InfluxDB ${rows} rows (${keys.size} distinct), missing ${missing.length}, ` +
         `read again and dropped by the collectors ${redelivered}, spooled ${spooled} (at least; the killed collector's ` +
         `count after its last scrape is unknown), duplicates spooled ≥ ${Math.max(0, spooled - expected)}, ` +
-        `counted by the collector restarted on the killed one's data dir: ${stats.reduce((n, s) => n + s.certain, 0)} certain + ` +
+        `counted by the collectors (the restarted one from the killed one's ledger): ${stats.reduce((n, s) => n + s.certain, 0)} certain + ` +
         `${stats.reduce((n, s) => n + s.uncertain, 0)} uncertain, ` +
         `rebalances ${stats.map((s) => s.rebalances).join('/')}, partitions ${stats.map((s) => s.owned).join('/')}`,
     );
