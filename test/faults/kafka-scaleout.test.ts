@@ -146,9 +146,14 @@ timeout = "5s"
 }
 
 /** A collector's consumer counters (0 when it does not answer). */
-async function consumerStats(
-  c: CollectorHandle,
-): Promise<{ owned: number; redelivered: number; rebalances: number; spooled: number }> {
+async function consumerStats(c: CollectorHandle): Promise<{
+  owned: number;
+  redelivered: number;
+  rebalances: number;
+  spooled: number;
+  certain: number;
+  uncertain: number;
+}> {
   try {
     const text = await scrape(c.admin);
     return {
@@ -156,9 +161,11 @@ async function consumerStats(
       redelivered: counterValue(text, 'viva_input_kafka_consumer_kafka_redelivered_messages_total'),
       rebalances: counterValue(text, 'viva_input_kafka_consumer_kafka_rebalances_total'),
       spooled: counterValue(text, 'viva_input_gathered_total', { plugin: 'kafka_consumer' }),
+      certain: counterValue(text, 'viva_input_kafka_consumer_kafka_uncommitted_spooled_messages_total'),
+      uncertain: counterValue(text, 'viva_input_kafka_consumer_kafka_uncertain_duplicate_messages_total'),
     };
   } catch {
-    return { owned: 0, redelivered: 0, rebalances: 0, spooled: 0 };
+    return { owned: 0, redelivered: 0, rebalances: 0, spooled: 0, certain: 0, uncertain: 0 };
   }
 }
 
@@ -248,6 +255,8 @@ describe('fault suite: kafka scale-out', () => {
       `kafka scale-out: produced ${expected}, in InfluxDB ${rows} rows (${keys.size} distinct), missing ${missing.length}, ` +
         `read again and dropped by the collectors ${redelivered}, spooled ${spooled} (at least; the killed collector's ` +
         `count after its last scrape is unknown), duplicates spooled ≥ ${Math.max(0, spooled - expected)}, ` +
+        `counted by the collectors (the restarted one from the killed one's ledger): ${stats.reduce((n, s) => n + s.certain, 0)} certain + ` +
+        `${stats.reduce((n, s) => n + s.uncertain, 0)} uncertain, ` +
         `rebalances ${stats.map((s) => s.rebalances).join('/')}, partitions ${stats.map((s) => s.owned).join('/')}`,
     );
     expect(missing.slice(0, 20), `${missing.length} metrics lost`).toEqual([]);

@@ -35,4 +35,14 @@ describe('kafka_consumer group memory', () => {
     expect(stats.fresh('t', 0, 50n)).toBe(true);
     expect(stats.fresh('t', 1, 50n)).toBe(false);
   });
+
+  it('should tell an assigned partition from one moved away, and know nothing after a reset', () => {
+    const stats = new GroupStats(testContext(kafkaConsumerInput));
+    expect(stats.assigned('t', 0)).toBeUndefined();
+    stats.keepOnly([{ topic: 't', partitions: [1] }]);
+    expect(stats.assigned('t', 0)).toBe(false);
+    expect(stats.assigned('t', 1)).toBe(true);
+    stats.reset();
+    expect(stats.assigned('t', 1)).toBeUndefined();
+  });
 });

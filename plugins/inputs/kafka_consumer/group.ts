@@ -79,6 +79,14 @@ export class GroupStats {
     return this.mine === undefined || this.mine.has(`${topic}/${partition}`);
   }
 
+  /**
+   * Whether a partition is in the current assignment; undefined between a reset and the next join
+   * (what this member took before is forgotten: if it gets the partition again, it pushes again).
+   */
+  assigned(topic: string, partition: number): boolean | undefined {
+    return this.mine?.has(`${topic}/${partition}`);
+  }
+
   /** Forgets the assignment and the offsets taken (a reconnect: the next join sets them again). */
   reset(): void {
     this.highest.clear();

@@ -18,6 +18,8 @@ import type { Metric } from '../../../core/model/metric/metric.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
 import { CommitTracker } from './commits.ts';
 import { GroupStats, startGroupAt } from './group.ts';
+import { SpooledLedger, uncommitted } from './spooled.ts';
+import type { PartitionLedger, SpooledRange } from './spooled.ts';
 import type { TrackedBatch } from './commits.ts';
 import type { KafkaConsumerConfig } from './config.ts';
 import { kafkaClientOptions } from '../../../core/lib/kafka/connection.ts';
@@ -49,10 +51,20 @@ export class KafkaConsumerInput implements InputInstance {
   private consumer: Consumer | undefined;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private topics: string[] = [];
-  /** The batch being gathered: parsed metrics, message count, last message of each partition. */
+  /** The batch being gathered: parsed metrics, message count, each partition's first and last message. */
   private pendingMetrics: Metric[] = [];
   private pendingMessages = 0;
   private readonly lastOfPartition = new Map<string, KafkaMessage>();
+  private readonly rangeOfPartition = new Map<string, SpooledRange>();
+  /** Acknowledged batches whose commit may not have reached Kafka (spooled.ts). */
+  private readonly ledger: SpooledLedger;
+  /** What a previous run left in the ledger, counted against the group's offsets at the first join. */
+  private leftover = new Map<string, PartitionLedger>();
+  private readonly uncommittedSpooled: (value?: number, attrs?: Record<string, string>) => void;
+  private readonly maybeDuplicated: (value?: number, attrs?: Record<string, string>) => void;
+  /** Commits of the acknowledgement being handled, sent once the ledger is written. */
+  private toCommit: KafkaMessage[] = [];
+  private commitsScheduled = false;
   private flushScheduled = false;
   private pullScheduled = false;
   private undelivered = 0;
@@ -79,6 +91,15 @@ export class KafkaConsumerInput implements InputInstance {
     this.lostLog = new LogThrottle(ctx.log, { now: () => ctx.clock.monotonic() });
     this.stats = new GroupStats(ctx);
     this.committed = ctx.metrics.counter('kafka_commits', 'Offset commits after delivery');
+    this.ledger = new SpooledLedger(ctx.stateDir);
+    this.uncommittedSpooled = ctx.metrics.counter(
+      'kafka_uncommitted_spooled_messages',
+      'Messages a previous run of this instance spooled whose commit never reached Kafka: the group delivers them again (duplicates certain)',
+    );
+    this.maybeDuplicated = ctx.metrics.counter(
+      'kafka_uncertain_duplicate_messages',
+      'Messages a previous run of this instance may have spooled without a commit (a commit or a spool write in flight at the crash): duplicates or not',
+    );
     this.lost = ctx.metrics.counter(
       'kafka_undelivered_messages',
       'Messages whose batch the pipeline dropped (committed anyway)',
@@ -89,6 +110,7 @@ export class KafkaConsumerInput implements InputInstance {
   start(acc: Accumulator): void {
     this.acc = acc;
     this.stopped = false;
+    this.leftover = this.ledger.takeLeftover();
     this.connectSoon(0);
   }
 
@@ -128,6 +150,7 @@ export class KafkaConsumerInput implements InputInstance {
     this.consumer = consumer;
     consumer.on('consumer:group:join', () => this.rejoined());
     consumer.on('consumer:group:rebalance', () => this.rebalancing());
+    if (this.leftover.size > 0) await this.countLeftover();
     if (this.cfg.start_at_time !== undefined && this.topics.length > 0) await this.placeNewGroup(consumer);
     if (this.topics.length === 0) {
       this.ctx.log.warn({ pattern: this.cfg.topic_pattern }, 'no topic matches yet; looking again later');
@@ -154,6 +177,42 @@ export class KafkaConsumerInput implements InputInstance {
       this.publishStats(consumer);
     }
     if (this.cfg.topic_pattern !== undefined) this.scheduleRefresh();
+  }
+
+  /**
+   * What a previous run (killed before its commits reached Kafka) spooled at or after the group's
+   * committed offsets is delivered again: counted and logged once, then forgotten (the ledger on
+   * disk is rewritten empty, so a second crash does not count it twice).
+   */
+  private async countLeftover(): Promise<void> {
+    const admin = new Admin(kafkaClientOptions(this.cfg));
+    let committed: Map<string, bigint>;
+    try {
+      const [group] = await admin.listConsumerGroupOffsets({ groups: [this.cfg.consumer_group] });
+      committed = new Map(
+        (group?.topics ?? []).flatMap((t) =>
+          t.partitions.map((p) => [`${t.name}/${p.partitionIndex}`, p.committedOffset] as const),
+        ),
+      );
+    } finally {
+      await admin.close();
+    }
+    for (const [key, entry] of this.leftover) {
+      const u = uncommitted(entry, committed.get(key));
+      if (u.max === 0) continue;
+      const cut = key.lastIndexOf('/');
+      const [topic, partition] = [key.slice(0, cut), key.slice(cut + 1)];
+      this.uncommittedSpooled(u.min, { topic, partition });
+      this.maybeDuplicated(u.max - u.min, { topic, partition });
+      this.ctx.log.warn(
+        { topic, partition, fromOffset: String(u.from), atLeast: u.min, atMost: u.max },
+        u.min === u.max
+          ? `${u.min} messages spooled before a crash were not committed: the group delivers them again (duplicates)`
+          : `between ${u.min} and ${u.max} messages spooled before a crash were not committed: the group delivers them again (duplicates)`,
+      );
+    }
+    this.leftover = new Map();
+    this.ledger.persist();
   }
 
   /** start_at_time: a group without offsets starts at that time. */
@@ -243,7 +302,11 @@ export class KafkaConsumerInput implements InputInstance {
   /** After a (re)join the stream reads again from the committed offsets: older batches must not commit. */
   private rejoined(): void {
     this.flush();
-    this.stats.keepOnly(this.consumer?.assignments ?? []);
+    // Commits released by acknowledgements before the join go out as before it.
+    this.sendCommits();
+    const assignments = this.consumer?.assignments ?? [];
+    this.stats.keepOnly(assignments);
+    this.ledger.keepOnly(new Set(assignments.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`))));
     this.generation++;
     this.tracker.reset();
   }
@@ -284,7 +347,15 @@ export class KafkaConsumerInput implements InputInstance {
     this.pendingMessages++;
     this.undelivered++;
     this.parseInto(m, this.pendingMetrics, acc);
-    this.lastOfPartition.set(m.topic + '/' + String(m.partition), m);
+    const key = m.topic + '/' + String(m.partition);
+    this.lastOfPartition.set(key, m);
+    const range = this.rangeOfPartition.get(key);
+    if (range === undefined)
+      this.rangeOfPartition.set(key, { first: m.offset, last: m.offset, messages: 1, acked: false });
+    else {
+      range.last = m.offset;
+      range.messages++;
+    }
     if (this.pendingMessages >= MAX_BATCH_MESSAGES || this.pendingMetrics.length >= MAX_BATCH_METRICS) {
       this.flush();
       return true;
@@ -305,12 +376,16 @@ export class KafkaConsumerInput implements InputInstance {
     const batch = this.tracker.begin();
     batch.messages = this.pendingMessages;
     for (const [partition, m] of this.lastOfPartition)
-      this.tracker.add(batch, partition, () => this.commit(m));
+      this.tracker.add(batch, partition, () => this.toCommit.push(m));
+    const ranges = [...this.rangeOfPartition];
+    for (const [key, range] of ranges) this.ledger.pushed(key, range);
+    this.writeLedger(false);
     this.pendingMetrics = [];
     this.pendingMessages = 0;
     this.lastOfPartition.clear();
+    this.rangeOfPartition.clear();
     const generation = this.generation;
-    const open = acc.push(metrics, (delivered) => this.acked(batch, generation, delivered));
+    const open = acc.push(metrics, (delivered) => this.acked(batch, generation, delivered, ranges));
     if (!open) this.waitForCapacity(acc);
   }
 
@@ -334,16 +409,27 @@ export class KafkaConsumerInput implements InputInstance {
     }
   }
 
-  private acked(batch: TrackedBatch, generation: number, delivered: boolean): void {
+  private acked(
+    batch: TrackedBatch,
+    generation: number,
+    delivered: boolean,
+    ranges: [string, SpooledRange][],
+  ): void {
     this.undelivered -= batch.messages;
     if (!delivered && this.cfg.on_undelivered === 'reread') {
+      this.ledger.acked(ranges, false);
       this.reread();
       return;
     }
     // Not delivered means dropped on purpose by the pipeline (rejected for good, or evicted from a full
     // buffer); reading it again would not change that, and holding the offset would stop all commits.
     if (!delivered) this.undeliveredBatch(batch.messages);
-    if (generation === this.generation) this.tracker.ack(batch);
+    if (delivered && generation !== this.generation) this.spooledUncommitted(ranges);
+    else this.ledger.acked(ranges, delivered);
+    if (generation === this.generation) {
+      this.tracker.ack(batch);
+      this.sendCommitsSoon();
+    }
     this.throttle();
   }
 
@@ -355,6 +441,7 @@ export class KafkaConsumerInput implements InputInstance {
     // Once per failure burst: the batches after it come back undelivered too, or are read again.
     if (this.stopped || this.rereading) return;
     this.rereading = true;
+    this.sendCommits();
     this.generation++;
     this.tracker.reset();
     this.stats.reset();
@@ -377,6 +464,78 @@ export class KafkaConsumerInput implements InputInstance {
     );
   }
 
+  /**
+   * A batch spooled after this member moved to another generation (a rebalance, a reconnect, a
+   * stop): nothing commits it, the group delivers it again. After a stop it stays in the ledger
+   * (the next start counts it against the group's offsets); a partition another member owns now,
+   * or that this member forgot (reconnect), is read again by someone and pushed again: counted
+   * now; a partition this member still owns is read again by it and dropped as redelivered.
+   */
+  private spooledUncommitted(ranges: [string, SpooledRange][]): void {
+    if (this.stopped) {
+      this.ledger.acked(ranges, true);
+      this.writeLedger(true);
+      this.ledger.close();
+      return;
+    }
+    this.ledger.acked(ranges, false);
+    let counted = 0;
+    for (const [key, range] of ranges) {
+      const cut = key.lastIndexOf('/');
+      const [topic, partition] = [key.slice(0, cut), key.slice(cut + 1)];
+      if (this.stats.assigned(topic, Number(partition)) === true) continue;
+      this.uncommittedSpooled(range.messages, { topic, partition });
+      counted += range.messages;
+    }
+    if (counted > 0)
+      this.lostLog.warn(
+        'uncommitted',
+        { messages: counted },
+        'batches spooled after a rebalance or a reconnect were not committed: the group delivers them again (duplicates)',
+        counted,
+      );
+  }
+
+  /**
+   * The acknowledgements of one turn of the event loop share one ledger write (an fdatasync). A
+   * rejoin, a reread or a close sends what is waiting before it moves to the next generation, so
+   * what waits here always belongs to the current one.
+   */
+  private sendCommitsSoon(): void {
+    if (this.commitsScheduled) return;
+    this.commitsScheduled = true;
+    setImmediate(() => {
+      this.commitsScheduled = false;
+      this.sendCommits();
+    });
+  }
+
+  /**
+   * Sends the commits acknowledgements released, after writing the ledger: a crash before they
+   * reach Kafka leaves the spooled ranges on disk for the next start to count.
+   */
+  private sendCommits(): void {
+    const commits = this.toCommit;
+    if (commits.length === 0 && this.ledger.pending === 0) return;
+    this.toCommit = [];
+    for (const m of commits) this.ledger.sending(`${m.topic}/${m.partition}`, m.offset + 1n);
+    this.writeLedger(true);
+    for (const m of commits) this.commit(m);
+  }
+
+  /** Writes the ledger; a failure is logged (at most every interval) and leaves duplicates uncounted. */
+  private writeLedger(durable: boolean): void {
+    try {
+      this.ledger.persist(durable);
+    } catch (e) {
+      this.lostLog.warn(
+        'ledger',
+        { err: errText(e) },
+        'could not write the kafka spooled ledger: duplicates after a crash may go uncounted',
+      );
+    }
+  }
+
   private commit(m: KafkaMessage): void {
     const sent = new Promise<void>((resolve) => {
       void m.commit((e?: Error) => {
@@ -385,7 +544,10 @@ export class KafkaConsumerInput implements InputInstance {
             { err: e.message, topic: m.topic, partition: m.partition },
             'offset commit failed; the next one covers it',
           );
-        else this.committed();
+        else {
+          this.committed();
+          this.ledger.confirmed(`${m.topic}/${m.partition}`, m.offset + 1n);
+        }
         resolve();
       });
     });
@@ -435,9 +597,13 @@ export class KafkaConsumerInput implements InputInstance {
     this.stream = undefined;
     this.consumer = undefined;
     this.flush();
+    this.sendCommits();
     this.generation++;
     this.tracker.reset();
     await this.commitsSettled();
+    // A clean stop: what Kafka confirmed is off the ledger, so the next start counts nothing for it.
+    this.writeLedger(true);
+    this.ledger.close();
     try {
       if (stream !== undefined && !stream.destroyed) await stream.close();
     } catch (e) {
