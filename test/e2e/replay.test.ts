@@ -152,9 +152,9 @@ drop_original = true`,
     const bad = await runViva(['replay', 'file', '-c', file, '--from', data, '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday" is not a date');
-    const unknown = await runViva(['replay', 'kafka', '-c', file]);
+    const unknown = await runViva(['replay', 'archive', '-c', file]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown replay source "kafka" (known: file, dead-letter)');
+    expect(unknown.stderr).toContain('unknown replay source "archive" (known: file, dead-letter, kafka)');
   });
 
   it('should refuse a file whose format it cannot tell, with the usage', async () => {
