@@ -147,7 +147,7 @@ describe('fleet registry', () => {
     first.reg.open();
     first.reg.heartbeat(hb('a1', { configVersion: '"v1"', rateIn: 7 }));
     first.reg.close();
-    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['agents.json']); // no temp file left
 
     const second = make({ file });
     second.clock.t = T0 + 5000;

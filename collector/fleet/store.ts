@@ -4,7 +4,7 @@
  * half of one.
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../../core/lib/fs/atomic.ts';
 import type { AgentRecord } from './registry.ts';
 
 const FORMAT = 1;
@@ -17,27 +17,8 @@ interface StateFile {
 
 /** Writes the records to `file` atomically. */
 export function saveState(file: string, agents: AgentRecord[], now: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
   const body: StateFile = { format: FORMAT, savedAt: now, agents };
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(body));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  try {
-    const dir = fs.openSync(path.dirname(file), 'r');
-    try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is atomic.
-  }
+  writeFileAtomic(file, JSON.stringify(body));
 }
 
 /** Reads the records of `file`: [] when it does not exist; throws when it cannot be read or parsed. */

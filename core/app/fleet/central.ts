@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../lib/fs/atomic.ts';
 import type { Logger } from 'pino';
 import type { FleetAgentSettings } from '../../config/fleet.ts';
 import type { ValidConfig } from '../../config/validate.ts';
@@ -175,7 +176,5 @@ export class CentralConfig {
 }
 
 function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }

@@ -7,6 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.ts';
+
+export { fsyncDir, isTempName, tempNameOf, writeFileAtomic } from '../fs/atomic.ts';
 
 /** The formats an archive file can have. */
 export type ArchiveFormat = 'lp_gz' | 'parquet';
@@ -68,40 +71,6 @@ export function writeManifest(streamDir: string, doc: Manifest): void {
 
 function byPeriod(a: ManifestEntry, b: ManifestEntry): number {
   return a.period_start - b.period_start || a.part - b.part || a.file.localeCompare(b.file);
-}
-
-/** Temp files are named `.<final name>.tmp-<pid>`: never mistaken for a finished file. */
-export function tempNameOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-}
-
-/** True for a temp file left by an interrupted atomic write. */
-export function isTempName(name: string): boolean {
-  return name.startsWith('.') && /\.tmp-\d+$/.test(name);
-}
-
-/** Writes `data` under a temp name, fsyncs it, renames it to `file` and fsyncs the directory. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = tempNameOf(file);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
-}
-
-/** fsyncs a directory so a rename or an unlink in it survives a power cut. */
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** The stream directories under an archive directory (or the directory itself when it is one). */

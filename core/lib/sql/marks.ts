@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.ts';
 import type { Cell } from './driver.ts';
 import { parseTimestamp } from './rows.ts';
 
@@ -89,9 +90,6 @@ export class MarkStore {
     this.marks.set(key, mark);
     const out: Record<string, Saved> = {};
     for (const [k, m] of this.marks) out[k] = encode(m);
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(out, null, 1));
-    fs.renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(out, null, 1));
   }
 }

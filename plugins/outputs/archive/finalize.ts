@@ -17,7 +17,7 @@ import {
   FORMAT_EXT,
   fsyncDir,
   readManifest,
-  tempNameOf,
+  writeFileAtomic,
   writeManifest,
   type ArchiveFormat,
   type ManifestEntry,
@@ -149,17 +149,7 @@ export async function finishOpenFile(
 }
 
 function writeFinal(file: string, data: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = tempNameOf(file);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  fsyncDir(path.dirname(file));
+  writeFileAtomic(file, data);
 }
 
 /** Deletes finished files whose period ended before `cutoff`; returns the entries removed. */

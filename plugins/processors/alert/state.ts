@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../core/lib/fs/atomic.ts';
 import type { Tags } from '../../../core/model/metric/metric.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AlertConfig } from './config.ts';
@@ -78,20 +79,6 @@ export function saveState(
 ): void {
   const dir = ctx.stateDir;
   const file = path.join(dir, FILE);
-  const tmp = file + '.tmp';
   const snap = { rule: fingerprint(cfg), alerts: [...alerts.values()], flaps: [...(flaps ?? [])] };
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, JSON.stringify(snap));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dfd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
-  }
+  writeFileAtomic(file, JSON.stringify(snap));
 }

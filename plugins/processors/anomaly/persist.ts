@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicAsync } from '../../../core/lib/fs/atomic.ts';
 import type { PluginContext } from '../../../core/plugin/types.ts';
 import type { AnomalyConfig } from './config.ts';
 import type { DetectorState } from './detectors.ts';
@@ -112,14 +113,6 @@ export async function saveState(
     snap.series.push([s.name, s.tags, s.seen, fields]);
   }
   const file = path.join(ctx.stateDir, FILE);
-  const tmp = file + '.tmp';
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(snap));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
+  await writeFileAtomicAsync(file, JSON.stringify(snap));
   ctx.log.debug({ file, series: series.size }, 'anomaly state saved');
 }

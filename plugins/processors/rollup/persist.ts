@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../core/lib/fs/atomic.ts';
 import { FieldStats, type SavedFieldStats } from '../../../core/lib/stats/field-stats.ts';
 import { FieldMap, type SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import type { Tags } from '../../../core/model/metric/metric.ts';
@@ -98,15 +99,7 @@ export function saveState(cfg: RollupConfig, ctx: PluginContext, st: RollupState
     ),
   };
   const file = path.join(ctx.stateDir, FILE);
-  const tmp = file + '.tmp';
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, JSON.stringify(snap));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(snap));
   ctx.log.debug({ file, groups: snap.groups.length }, 'rollup state saved');
 }
 
