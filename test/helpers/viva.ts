@@ -102,16 +102,29 @@ export function counterValue(text: string, name: string, labels: Record<string, 
   return sum;
 }
 
-/** A free TCP port on loopback. */
+/** Ports this test process has handed out: never handed out twice. */
+const givenPorts = new Set<number>();
+
+/**
+ * A free TCP port on loopback for a process the test starts. Drawn at random below the kernel's
+ * ephemeral range (32768 and up on Linux), so that no `listen(0)` and no outgoing connection of
+ * another test can be given the same port between this check and the process binding it, and
+ * never the same port twice in one test process (two calls in a row could otherwise get the same
+ * port back from the kernel). The port is checked by binding it once.
+ */
 export async function freePort(): Promise<number> {
   const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
+  const tryBind = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (givenPorts.has(port)) continue;
+    givenPorts.add(port);
+    if (await tryBind(port)) return port;
+  }
+  throw new Error('freePort: no free port found in 20000-31999 after 200 tries');
 }
