@@ -125,7 +125,7 @@ export class AnomalyProcessor implements ProcessorInstance {
           if (this.calibrated()) st.calib = new Calibrator();
           s.fields.set(k, st);
         }
-        this.score(j, st);
+        this.score(j, st, m.timeMs);
         if (this.hitFlags[j]) flags++;
       }
       if (this.events) {
@@ -158,9 +158,9 @@ export class AnomalyProcessor implements ProcessorInstance {
     return n;
   }
 
-  /** Scores scratch entry `j` with its state and decides the flag. */
-  private score(j: number, st: FieldState): void {
-    const z = st.det.update(this.hitValues[j]);
+  /** Scores scratch entry `j` (of a metric at `timeMs`) with its state and decides the flag. */
+  private score(j: number, st: FieldState, timeMs: number): void {
+    const z = st.det.update(this.hitValues[j], timeMs);
     const n = st.det.n;
     this.hitStates[j] = st;
     if (n <= this.cfg.warmup) {

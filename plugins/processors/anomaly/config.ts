@@ -83,6 +83,12 @@ export const anomalyConfig = z.strictObject({
     .describe(
       'adaptive: samples buffered per series to detect the season by autocorrelation (seasons up to half of it are found).',
     ),
+  season_clock: z
+    .enum(['samples', 'time'])
+    .default('samples')
+    .describe(
+      'adaptive: count the season in samples, or in steps of the sampling interval (the median interval of the buffered samples) so that missing, late or irregular samples keep their place in the season. samples is the best held-out on NAB (docs/ANOMALY.md); choose time for series with gaps or jitter.',
+    ),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
   hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),

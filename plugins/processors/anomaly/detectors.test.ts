@@ -5,7 +5,9 @@ import {
   EwmaDetector,
   HoltWintersDetector,
   Likelihood,
+  regularGrid,
   RobustDetector,
+  samplingStep,
   type AdaptiveParams,
 } from './detectors.ts';
 import { Calibrator, erfc, scoreOf } from './score.ts';
@@ -168,6 +170,7 @@ describe('Likelihood', () => {
 describe('AdaptiveDetector', () => {
   const params: AdaptiveParams = {
     seasonWindow: 1000,
+    timeAware: false,
     ewma: { alpha: 0.01, clip: 4 },
     hw: { alpha: 0.2, beta: 0.001, gamma: 0.2, errorAlpha: 0.005, clip: 4 },
     rawScore: scoreOf,
@@ -211,5 +214,107 @@ describe('AdaptiveDetector', () => {
     for (let i = 600; i < 1500; i++) expect(e.update(at(i))).toBe(d.update(at(i)));
     // A multiple of the season is a season too (the autocorrelation peaks there as well).
     expect(e.season % 50).toBe(0);
+  });
+
+  describe('on irregular samples (timeAware)', () => {
+    // A daily cycle sampled every 5 minutes (288 steps a day) with jitter and missing samples: in
+    // every hour the samples of minutes 20-40 are lost, and each time is off by up to a minute.
+    const STEP = 300_000;
+    const day = (t: number): number => 100 + 20 * Math.sin((2 * Math.PI * t) / (288 * STEP));
+    function stream(seed: number, days: number): { t: number[]; x: number[] } {
+      const r = noise(seed);
+      const t: number[] = [];
+      const x: number[] = [];
+      for (let k = 0; k < 288 * days; k++) {
+        if (k % 12 === 4 || k % 12 === 5 || k % 12 === 6) continue;
+        const at = k * STEP + Math.round(((k * 7919) % 100) - 50) * 1200;
+        t.push(at);
+        x.push(day(at) + r());
+      }
+      return { t, x };
+    }
+
+    it('should find the season in steps of the sampling interval, where counting samples finds another', () => {
+      const { t, x } = stream(11, 8);
+      const timed = new AdaptiveDetector({ ...params, timeAware: true });
+      const counted = new AdaptiveDetector(params);
+      for (let i = 0; i < 1200; i++) {
+        timed.update(x[i], t[i]);
+        counted.update(x[i], t[i]);
+      }
+      expect(Math.abs(timed.season - 288)).toBeLessThanOrEqual(3);
+      // Three samples in twelve are missing: a day is 216 samples, not 288.
+      expect(Math.abs(counted.season - 216)).toBeLessThanOrEqual(3);
+    });
+
+    it('should keep the season in place across a gap of half a day, where counting samples shifts it', () => {
+      // Days 0-6, then nothing for half a day, then days 7.5-10: the same cycle, no anomaly.
+      const { t, x } = stream(13, 10);
+      // Mean absolute error of the forecast over the day before the gap and the day after it.
+      const run = (timeAware: boolean): { before: number; after: number } => {
+        const d = new AdaptiveDetector({ ...params, timeAware });
+        const gapFrom = 7 * 288 * STEP;
+        const gapTo = 7.5 * 288 * STEP;
+        const err = { before: 0, after: 0, nb: 0, na: 0 };
+        for (let i = 0; i < x.length; i++) {
+          if (t[i] >= gapFrom && t[i] < gapTo) continue;
+          d.update(x[i], t[i]);
+          const e = Math.abs(d.expected - x[i]);
+          if (t[i] >= gapFrom - 288 * STEP && t[i] < gapFrom) {
+            err.before += e;
+            err.nb++;
+          } else if (t[i] >= gapTo && t[i] < gapTo + 288 * STEP) {
+            err.after += e;
+            err.na++;
+          }
+        }
+        return { before: err.before / err.nb, after: err.after / err.na };
+      };
+      const timed = run(true);
+      const counted = run(false);
+      // Both forecast the day before the gap to within the noise (+-0.5)...
+      expect(timed.before).toBeLessThan(0.5);
+      expect(counted.before).toBeLessThan(0.5);
+      // ...after it, with times the forecast is the day's again within a few samples; counting
+      // samples, the model's day is half a day off and has to be re-learnt (the swing is 40).
+      expect(timed.after).toBeLessThan(2 * timed.before);
+      expect(counted.after).toBeGreaterThan(4 * timed.after);
+    });
+
+    it('should resume its grid from a saved state', () => {
+      const { t, x } = stream(17, 6);
+      const d = new AdaptiveDetector({ ...params, timeAware: true });
+      for (let i = 0; i < 900; i++) d.update(x[i], t[i]);
+      const e = new AdaptiveDetector(
+        { ...params, timeAware: true },
+        JSON.parse(JSON.stringify(d.save())) as never,
+      );
+      for (let i = 900; i < 1100; i++) expect(e.update(x[i], t[i])).toBe(d.update(x[i], t[i]));
+      const f = new AdaptiveDetector(
+        { ...params, timeAware: true },
+        JSON.parse(JSON.stringify(e.save())) as never,
+      );
+      for (let i = 1100; i < x.length; i++) expect(f.update(x[i], t[i])).toBe(e.update(x[i], t[i]));
+      expect(Math.abs(f.season - 288)).toBeLessThanOrEqual(3);
+    });
+  });
+});
+
+describe('regularGrid and samplingStep', () => {
+  it('should give regular samples back unchanged and fill holes linearly', () => {
+    expect(samplingStep([0, 10, 20, 30])).toBe(10);
+    expect(samplingStep([5, 5, 5])).toBe(0);
+    expect([...regularGrid([0, 10, 20, 30], [1, 2, 3, 4], 10, 100).grid]).toEqual([1, 2, 3, 4]);
+    // 40, 50 and 60 missing; 29 rounds to 30, 71 to 70.
+    const { grid, last } = regularGrid([0, 10, 29, 71, 80], [0, 1, 2, 6, 8], 10, 100);
+    expect(last).toBe(8);
+    expect([...grid]).toEqual([0, 1, 0, 2, 3, 4, 5, 6, 8].map((v, i) => (i === 2 ? 1.5 : v)));
+  });
+
+  it('should keep only the latest points when the span is longer than the grid may be', () => {
+    const { grid, last } = regularGrid([0, 10, 1000], [1, 2, 3], 10, 5);
+    expect(last).toBe(100);
+    expect([...grid]).toHaveLength(5);
+    expect(grid[4]).toBe(3);
   });
 });

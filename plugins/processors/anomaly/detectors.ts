@@ -11,8 +11,12 @@ export interface Detector {
   readonly n: number;
   /** The value expected for the last sample. */
   readonly expected: number;
-  /** Scores `x` (signed deviation from the expectation in spreads), then learns it. */
-  update(x: number): number;
+  /**
+   * Scores `x` (signed deviation from the expectation in spreads), then learns it. `t` is the
+   * sample's time (any unit, increasing); detectors that model a season use it to place the sample
+   * in its period when samples are irregular or missing, the others ignore it.
+   */
+  update(x: number, t?: number): number;
   /** A JSON-safe copy of the state. */
   save(): DetectorState;
 }
@@ -221,8 +225,14 @@ export class HoltWintersDetector implements Detector {
     }
   }
 
-  update(x: number): number {
+  /**
+   * `at`: the sample's step number on a regular time grid (see AdaptiveDetector); the sample
+   * count when absent. A sample after a gap takes its phase from its step, so the season stays in
+   * place across missing samples.
+   */
+  update(x: number, _t?: number, at?: number): number {
     const p = this.p;
+    if (at !== undefined && at > this.n) this.n = at;
     const i = this.n % p.period;
     const n = this.n++;
     if (n < p.period) return this.seed(x, i, n);
@@ -363,6 +373,8 @@ export class Likelihood {
 export interface AdaptiveParams {
   /** Samples buffered to detect the season (the longest season found is half of it). */
   seasonWindow: number;
+  /** Count the season in steps of the sampling interval (from the samples' times), not in samples. */
+  timeAware: boolean;
   ewma: EwmaParams;
   /** Holt-Winters parameters but the period, which is detected. */
   hw: Omit<HoltWintersParams, 'period'>;
@@ -372,6 +384,64 @@ export interface AdaptiveParams {
 
 /** Shortest season looked for, in samples. */
 const MIN_SEASON = 4;
+/** The regular grid of the buffered samples holds at most this many season windows of steps. */
+const GRID_WINDOWS = 3;
+
+/**
+ * The sampling step of `times`: the median positive interval, refined over the whole span (each
+ * interval counted as the whole number of median steps nearest to it; the span divided by their
+ * sum), so jitter does not bias it and gaps count as the steps they miss. 0 when there is none.
+ */
+export function samplingStep(times: ArrayLike<number>): number {
+  const d: number[] = [];
+  for (let i = 1; i < times.length; i++) if (times[i] > times[i - 1]) d.push(times[i] - times[i - 1]);
+  if (d.length === 0) return 0;
+  const sorted = [...d].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  let span = 0;
+  let steps = 0;
+  for (const x of d) {
+    span += x;
+    steps += Math.max(1, Math.round(x / median));
+  }
+  return span / steps;
+}
+
+/**
+ * The samples (`times`, `values`) on a regular grid of `step`: grid point g is time
+ * `times[0] + g * step`; a sample lands on its nearest point (the later of two on the same point
+ * wins), and points without a sample are interpolated linearly between their neighbours. At most
+ * `maxLen` points, the latest ones. Regular samples give back `values` unchanged.
+ * Returns the grid and the grid point of the last sample.
+ */
+export function regularGrid(
+  times: ArrayLike<number>,
+  values: ArrayLike<number>,
+  step: number,
+  maxLen: number,
+): { grid: Float64Array; last: number } {
+  const n = values.length;
+  const t0 = times[0];
+  const at = (i: number): number => Math.max(0, Math.round((times[i] - t0) / step));
+  const last = at(n - 1);
+  const from = Math.max(0, last + 1 - maxLen);
+  const grid = new Float64Array(last + 1 - from).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    const g = at(i) - from;
+    if (g >= 0) grid[g] = values[i];
+  }
+  // Fill the holes: linear between the known points around them, flat before the first.
+  let prev = -1;
+  for (let g = 0; g < grid.length; g++) {
+    if (Number.isNaN(grid[g])) continue;
+    if (prev < 0) grid.fill(grid[g], 0, g);
+    else if (g - prev > 1)
+      for (let k = prev + 1; k < g; k++)
+        grid[k] = grid[prev] + ((grid[g] - grid[prev]) * (k - prev)) / (g - prev);
+    prev = g;
+  }
+  return { grid, last };
+}
 
 /**
  * Adaptive: an EWMA detector scores from the first sample while the first `seasonWindow` samples
@@ -379,14 +449,26 @@ const MIN_SEASON = 4;
  * Holt-Winters model of that period is seeded from the buffer and scores alongside the EWMA (the
  * raw score is the mean of the two models' raw scores); without one, the EWMA goes on alone. The
  * raw score passes through the anomaly likelihood; the returned deviation is the likelihood's
- * (spreads above the usual level of recent surprise). State: the buffer until the decision (then dropped), one season, a few numbers.
+ * (spreads above the usual level of recent surprise).
+ *
+ * Time (`timeAware`): the season is counted in steps of the series' sampling interval (the median
+ * interval of the buffered samples), not in samples. The buffer is laid on a regular grid of that step (gaps
+ * interpolated, jitter rounded to the nearest step) before the season is looked for and the model
+ * seeded, and every later sample takes its phase from its time, so missing or irregular samples do
+ * not shift the season. Regularly sampled series (or samples without times) behave exactly as if
+ * counted. State: the buffer until the decision (then dropped), one season, a few numbers.
  */
 export class AdaptiveDetector implements Detector {
   n = 0;
   expected = 0;
-  /** Detected season in samples; 0 for none (EWMA), -1 before the decision. */
+  /** Detected season in steps; 0 for none (EWMA), -1 before the decision. */
   season = -1;
   private buf: number[] = [];
+  private times: number[] = [];
+  /** Time of grid step 0 and the step; the grid step of the last sample given to the model. */
+  private t0 = 0;
+  private step = 1;
+  private lastStep = 0;
   private readonly ewma: EwmaDetector;
   private hw: HoltWintersDetector | null = null;
   private readonly lik = new Likelihood();
@@ -405,13 +487,20 @@ export class AdaptiveDetector implements Detector {
       this.n = s.n as number;
       this.season = s.season as number;
       this.buf = [...((s.buf as number[] | undefined) ?? [])].slice(0, p.seasonWindow);
+      const times = (s.times as number[] | undefined) ?? [];
+      this.times = times.length === this.buf.length ? [...times] : this.buf.map((_, i) => i);
+      this.t0 = (s.t0 as number | undefined) ?? 0;
+      this.step = (s.step as number | undefined) ?? 1;
+      this.lastStep = (s.lastStep as number | undefined) ?? 0;
       this.lik.load((s.lik as number[] | undefined) ?? []);
       if (this.season >= MIN_SEASON)
         this.hw = new HoltWintersDetector({ ...p.hw, period: this.season }, sub('h_'));
     }
   }
 
-  update(x: number): number {
+  update(x: number, t?: number): number {
+    // Counting samples, or without a time, the sample count stands in: a regular series.
+    const time = this.p.timeAware && t !== undefined ? t : this.n;
     this.n++;
     // The EWMA runs on every sample; with a season, the raw score is the mean of both models'
     // (their agreement), otherwise the EWMA's alone.
@@ -420,26 +509,50 @@ export class AdaptiveDetector implements Detector {
     if (this.season < 0) {
       this.expected = this.ewma.expected;
       this.buf.push(x);
+      this.times.push(time);
       if (this.buf.length >= this.p.seasonWindow) this.decide();
     } else if (this.hw !== null) {
-      raw = (raw + this.p.rawScore(this.hw.update(x))) / 2;
+      // The sample's step on the grid; a late or duplicate time stays on the last step.
+      const at = Math.max(this.lastStep, Math.round((time - this.t0) / this.step));
+      this.lastStep = at;
+      raw = (raw + this.p.rawScore(this.hw.update(x, time, at))) / 2;
       this.expected = this.hw.expected;
     } else this.expected = this.ewma.expected;
     return this.lik.update(raw);
   }
 
   private decide(): void {
-    const found = detectSeason(this.buf, MIN_SEASON, this.buf.length >> 1);
+    const step = samplingStep(this.times);
+    let series: ArrayLike<number> = this.buf;
+    if (step > 0) {
+      const { grid, last } = regularGrid(this.times, this.buf, step, GRID_WINDOWS * this.p.seasonWindow);
+      series = grid;
+      this.step = step;
+      // Grid step 0 is the first point kept; the model's steps continue from the last sample's.
+      this.lastStep = grid.length - 1;
+      this.t0 = this.times[0] + (last - this.lastStep) * step;
+    }
+    const found = detectSeason(series, MIN_SEASON, series.length >> 1);
     this.season = found >= MIN_SEASON ? found : 0;
     if (this.season > 0) {
       this.hw = new HoltWintersDetector({ ...this.p.hw, period: this.season });
-      for (const v of this.buf) this.hw.update(v);
+      for (let i = 0; i < series.length; i++) this.hw.update(series[i]);
     }
     this.buf = [];
+    this.times = [];
   }
 
   save(): DetectorState {
-    const out: DetectorState = { n: this.n, season: this.season, buf: [...this.buf], lik: this.lik.save() };
+    const out: DetectorState = {
+      n: this.n,
+      season: this.season,
+      buf: [...this.buf],
+      times: [...this.times],
+      t0: this.t0,
+      step: this.step,
+      lastStep: this.lastStep,
+      lik: this.lik.save(),
+    };
     for (const [k, v] of Object.entries(this.ewma.save())) out['e_' + k] = v;
     if (this.hw !== null) for (const [k, v] of Object.entries(this.hw.save())) out['h_' + k] = v;
     return out;

@@ -38,6 +38,7 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
       return new AdaptiveDetector(
         {
           seasonWindow: cfg.season_window,
+          timeAware: cfg.season_clock === 'time',
           ewma: { alpha: cfg.ewma_alpha, clip: cfg.clip },
           hw: {
             alpha: cfg.hw_alpha,
