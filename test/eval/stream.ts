@@ -46,7 +46,11 @@ async function create(def: ProcessorDefinition, table: Record<string, unknown>):
 
 type Chain = ProcessorInstance[];
 
-async function chain(which: string, detector = 'adaptive'): Promise<Chain> {
+async function chain(
+  which: string,
+  detector = 'adaptive',
+  extra: Record<string, unknown> = {},
+): Promise<Chain> {
   const agg = await create(aggregateProcessor, {
     period: '10s',
     max_series: SERIES * 2,
@@ -56,6 +60,7 @@ async function chain(which: string, detector = 'adaptive'): Promise<Chain> {
     fields: ['usage'],
     max_series: SERIES * 2,
     expire_after: 0,
+    ...extra,
   });
   return which === 'aggregate' ? [agg] : which === 'anomaly' ? [ano] : [agg, ano];
 }
@@ -111,3 +116,8 @@ series = Math.min(SERIES, 1000);
 console.log(`\nanomaly alone per detector, ${series} series, after 1200 samples per series:`);
 for (const detector of anomalyConfig.shape.detector.unwrap().options)
   await bench(`anomaly ${detector}`, await chain('anomaly', detector), series * 1200);
+await bench(
+  'anomaly adaptive (time)',
+  await chain('anomaly', 'adaptive', { season_clock: 'time' }),
+  series * 1200,
+);
