@@ -14,10 +14,13 @@
  * Secondary: the per-subset score, threshold chosen with hindsight over the whole subset (NAB's way),
  * and the score "as deployed" (the processor's own threshold, no choice at all).
  *
- * NAB_DIR overrides the data directory (default: test/data/nab in the repository).
+ * NAB_DIR overrides the data directory (default: test/data/nab in the repository). With --all
+ * (npm run eval:nab-all) the unseen categories of test/data/nab-unseen join the subset: seven
+ * categories, each held out in turn.
  * For exploring (not for the reported figures): NAB_DETECTORS=ewma,robust picks detectors and
  * NAB_SET='{"cooldown":0}' overrides config keys of every detector.
  */
+import path from 'node:path';
 import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorInstance } from '../../core/plugin/types.ts';
@@ -38,7 +41,7 @@ interface Replay {
 }
 
 /** Replays one file through a fresh processor; returns each row's score and flag. */
-async function replay(file: NabFile, table: Record<string, unknown>): Promise<Replay> {
+export async function replay(file: NabFile, table: Record<string, unknown>): Promise<Replay> {
   const p = (await anomalyProcessor.create(
     parseConfig(anomalyProcessor, table),
     testContext(anomalyProcessor),
@@ -167,8 +170,12 @@ const fmt = (v: number): string => (Number.isNaN(v) ? '   n/a' : v.toFixed(1).pa
 const counts = (r: Result): string => `TP ${r.tp}  FP ${r.fp}  FN ${r.fn}`;
 
 async function main(): Promise<void> {
-  const dir = nabDir();
-  const files = loadNab(dir);
+  // --all: the subset and the unseen categories together (seven categories, leave-one-out over them).
+  const dirs = process.argv.includes('--all')
+    ? [nabDir(), path.join(nabDir(), '..', 'nab-unseen')]
+    : [nabDir()];
+  const dir = dirs.join(' + ');
+  const files = dirs.flatMap((d) => loadNab(d));
   const lays = files.map(layout);
   const categories = [...new Set(files.map((f) => f.category))];
   const windows = lays.reduce((s, l) => s + l.windows, 0);

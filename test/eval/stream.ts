@@ -117,7 +117,7 @@ console.log(`\nanomaly alone per detector, ${series} series, after 1200 samples 
 for (const detector of anomalyConfig.shape.detector.unwrap().options)
   await bench(`anomaly ${detector}`, await chain('anomaly', detector), series * 1200);
 await bench(
-  'anomaly adaptive (time)',
-  await chain('anomaly', 'adaptive', { season_clock: 'time' }),
+  'anomaly adaptive (samples)',
+  await chain('anomaly', 'adaptive', { season_clock: 'samples' }),
   series * 1200,
 );

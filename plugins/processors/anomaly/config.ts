@@ -7,7 +7,7 @@ export const anomalyConfig = z.strictObject({
     .enum(['adaptive', 'ewma', 'robust', 'holt_winters'])
     .default('adaptive')
     .describe(
-      'adaptive (best held-out on NAB): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
+      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
     ),
   fields: z
     .array(z.string())
@@ -84,10 +84,10 @@ export const anomalyConfig = z.strictObject({
       'adaptive: samples buffered per series to detect the season by autocorrelation (seasons up to half of it are found).',
     ),
   season_clock: z
-    .enum(['samples', 'time'])
-    .default('samples')
+    .enum(['time', 'samples'])
+    .default('time')
     .describe(
-      'adaptive: count the season in samples, or in steps of the sampling interval (the median interval of the buffered samples) so that missing, late or irregular samples keep their place in the season. samples is the best held-out on NAB (docs/ANOMALY.md); choose time for series with gaps or jitter.',
+      'adaptive: count the season in steps of the sampling interval (the median interval of the buffered samples), so that missing, late or irregular samples keep their place in the season, or in samples (time is the best held-out on NAB: docs/ANOMALY.md).',
     ),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),

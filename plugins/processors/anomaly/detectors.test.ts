@@ -171,6 +171,7 @@ describe('AdaptiveDetector', () => {
   const params: AdaptiveParams = {
     seasonWindow: 1000,
     timeAware: false,
+    likelihoodWarmup: 0,
     ewma: { alpha: 0.01, clip: 4 },
     hw: { alpha: 0.2, beta: 0.001, gamma: 0.2, errorAlpha: 0.005, clip: 4 },
     rawScore: scoreOf,
@@ -214,6 +215,20 @@ describe('AdaptiveDetector', () => {
     for (let i = 600; i < 1500; i++) expect(e.update(at(i))).toBe(d.update(at(i)));
     // A multiple of the season is a season too (the autocorrelation peaks there as well).
     expect(e.season % 50).toBe(0);
+  });
+
+  it('should keep warm-up samples out of its likelihood and flag a modest sustained shift soon after', () => {
+    const r = noise(21);
+    const d = new AdaptiveDetector({ ...params, likelihoodWarmup: 100 });
+    // Samples 0-99, while the models' spreads form, are scored 0 and not learnt as "usual".
+    for (let i = 0; i < 100; i++) expect(d.update(50 + r())).toBe(0);
+    let quiet = 0;
+    for (let i = 100; i < 250; i++) quiet = Math.max(quiet, d.update(50 + r()));
+    // A shift of 1 (about 3.5 spreads of this noise) for 20 samples, at sample 250.
+    let hit = 0;
+    for (let i = 250; i < 270; i++) hit = Math.max(hit, d.update(51 + r()));
+    expect(scoreOf(quiet)).toBeLessThan(0.5);
+    expect(scoreOf(hit)).toBeGreaterThanOrEqual(0.5);
   });
 
   describe('on irregular samples (timeAware)', () => {

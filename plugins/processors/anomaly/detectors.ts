@@ -375,6 +375,8 @@ export interface AdaptiveParams {
   seasonWindow: number;
   /** Count the season in steps of the sampling interval (from the samples' times), not in samples. */
   timeAware: boolean;
+  /** Samples scored 0 and kept out of the likelihood while the models warm up (the processor's warmup). */
+  likelihoodWarmup: number;
   ewma: EwmaParams;
   /** Holt-Winters parameters but the period, which is detected. */
   hw: Omit<HoltWintersParams, 'period'>;
@@ -518,6 +520,9 @@ export class AdaptiveDetector implements Detector {
       raw = (raw + this.p.rawScore(this.hw.update(x, time, at))) / 2;
       this.expected = this.hw.expected;
     } else this.expected = this.ewma.expected;
+    // The likelihood learns the usual level of surprise only after warm-up: before, the models'
+    // spreads are still forming and every sample looks surprising.
+    if (this.n <= this.p.likelihoodWarmup) return 0;
     return this.lik.update(raw);
   }
 

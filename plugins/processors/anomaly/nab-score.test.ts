@@ -29,3 +29,33 @@ describe('NAB scorer', () => {
     expect(optimiseThreshold(lays, perfect, PROFILES.standard).score).toBeCloseTo(100, 6);
   });
 });
+
+// The unseen categories (test/data/nab-unseen) are only ever scored: they must not overlap the
+// subset the processor was tuned on, and their labels must fit their files.
+describe('NAB unseen data', () => {
+  const unseen = loadNab(path.join(nabDir(), '..', 'nab-unseen'));
+  const subset = loadNab(nabDir());
+
+  it('shares no category and no file with the subset', () => {
+    expect(unseen.length).toBeGreaterThan(0);
+    const cats = new Set(subset.map((f) => f.category));
+    const names = new Set(subset.map((f) => path.basename(f.key)));
+    for (const f of unseen) {
+      expect(cats.has(f.category)).toBe(false);
+      expect(names.has(path.basename(f.key))).toBe(false);
+    }
+  });
+
+  it('has its files in time order, each with labelled windows inside its time range', () => {
+    for (const f of unseen) {
+      for (let i = 1; i < f.times.length; i++) expect(f.times[i]).toBeGreaterThanOrEqual(f.times[i - 1]);
+      expect(f.values.every(Number.isFinite)).toBe(true);
+      expect(f.windows.length).toBeGreaterThan(0);
+      for (const [a, b] of f.windows) {
+        expect(a).toBeGreaterThanOrEqual(f.times[0]);
+        expect(b).toBeLessThanOrEqual(f.times[f.times.length - 1]);
+        expect(b).toBeGreaterThan(a);
+      }
+    }
+  });
+});

@@ -39,6 +39,7 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
         {
           seasonWindow: cfg.season_window,
           timeAware: cfg.season_clock === 'time',
+          likelihoodWarmup: cfg.warmup,
           ewma: { alpha: cfg.ewma_alpha, clip: cfg.clip },
           hw: {
             alpha: cfg.hw_alpha,
