@@ -23,8 +23,9 @@ const { values: a } = parseArgs({
     'no-strings': { type: 'boolean', default: false },
   },
 });
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc');
+const maybeGc = (globalThis as { gc?: () => void }).gc;
+if (maybeGc === undefined) throw new Error('run with node --expose-gc');
+const gc: () => void = maybeGc;
 
 const hosts = Number(a.hosts);
 const size = Number(a.batch);
