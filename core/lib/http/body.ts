@@ -4,12 +4,18 @@
  * shared bound, so many slow large writes cannot exhaust memory together.
  */
 import type { IncomingMessage } from 'node:http';
+import type { BodyPool } from './body-pool.ts';
 
 /** The bounds a body is read within. */
 export interface BodyLimits {
   maxBodySize: number;
   /** Body bytes held by every request in flight of the listener, and their bound. */
   inflight: { bytes: number; max: number };
+  /**
+   * Buffers for bodies of a declared size (Content-Length up to its maxBytes): the body read
+   * comes from it, and the caller gives it back (`pool.give(body)`) once nothing refers to it.
+   */
+  pool?: BodyPool;
 }
 
 /** Why a body was not read whole. */
@@ -27,6 +33,13 @@ export function readBody(
   held: { bytes: number },
   refuse: (why: BodyRefusal) => void,
 ): Promise<Buffer | null> {
+  const pool = limits.pool;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  // Node's HTTP parser delivers exactly Content-Length bytes when the header is there.
+  const into =
+    pool !== undefined && declared > 0 && declared <= pool.maxBytes && declared <= limits.maxBodySize
+      ? pool.take(declared)
+      : null;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -39,16 +52,27 @@ export function readBody(
       if (size > limits.maxBodySize || limits.inflight.bytes > limits.inflight.max) {
         over = true;
         chunks.length = 0;
+        if (into !== null) pool?.give(into);
         refuse(size > limits.maxBodySize ? 'too large' : 'overloaded');
         req.socket.destroySoon();
         resolve(null);
         return;
       }
-      chunks.push(c);
+      if (into !== null && size <= into.length) c.copy(into, size - c.length);
+      else chunks.push(c);
     });
     req.on('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (over) return;
+      if (into !== null && size === into.length) resolve(into);
+      else if (into !== null) {
+        // Not the size declared: Node's parser never ends a body so; refused rather than guessed.
+        pool?.give(into);
+        reject(new Error(`body of ${size} bytes, not the ${declared} declared`));
+      } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
-    req.on('error', reject);
+    req.on('error', (e) => {
+      if (into !== null) pool?.give(into);
+      reject(e);
+    });
   });
 }
