@@ -21,6 +21,7 @@
  * last (so the table of them never outgrows the entries). Bytes of forgotten entries and keys are
  * reclaimed by copying the live ones to new chunks when they outweigh them.
  */
+import { EntryIndex } from './entry-index.ts';
 import { FieldKeys, NO_KEYS, bytesEqual } from './series.ts';
 import type { SeriesEntry } from './series.ts';
 import type { Bytes } from './strings.ts';
@@ -38,6 +39,8 @@ const CHUNK = 256 * 1024;
 
 /** `gen` of a remembered entry; 0 is an entry of one parse call. */
 const REMEMBERED = 1;
+/** `gen` of a remembered entry used since the CLOCK hand last passed it. */
+const SEEN = 2;
 /** `gen` of a forgotten entry: a prediction may still point at it; it is never used. */
 export const FORGOTTEN = -1;
 const NOTHING = new DataView(new ArrayBuffer(0));
@@ -70,7 +73,7 @@ class Arena {
 export class SeriesCache {
   private readonly max: number;
   private readonly window: number;
-  private readonly map = new Map<number, SeriesEntry>();
+  private readonly index = new EntryIndex();
   /** The entries, in CLOCK slots. */
   private readonly slots: SeriesEntry[] = [];
   /** Shared field keys by identity (their lengths and bytes, see learnKeys()). */
@@ -105,7 +108,7 @@ export class SeriesCache {
 
   /** Series remembered now. */
   get size(): number {
-    return this.map.size;
+    return this.index.size;
   }
 
   /** Series it may remember. */
@@ -137,19 +140,20 @@ export class SeriesCache {
 
   /** The entry whose section is src[off, off+len), or null. */
   find(src: DataView, off: number, len: number, hash: number): SeriesEntry | null {
-    const e = this.map.get(hash);
-    if (e === undefined || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) {
+    const slot = this.index.get(hash);
+    const e = slot === -1 ? null : this.slots[slot];
+    if (e === null || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) {
       this.misses++;
       return null;
     }
-    e.seen = true;
+    e.gen = SEEN;
     this.hits++;
     return e;
   }
 
   /** A remembered entry was used because the line before predicted it. */
   predicted(e: SeriesEntry): void {
-    e.seen = true;
+    e.gen = SEEN;
     this.hits++;
   }
 
@@ -166,9 +170,10 @@ export class SeriesCache {
 
   /** Remembers a just-parsed entry whose bytes (section and any field keys) are in the call's input. */
   add(e: SeriesEntry, hash: number): void {
-    const old = this.map.get(hash);
+    const oldSlot = this.index.get(hash);
+    const old = oldSlot === -1 ? null : this.slots[oldSlot];
     if (old === e) return;
-    if (old !== undefined) {
+    if (old !== null) {
       // A hash collision (or the same bytes added twice): the newer entry takes the slot.
       this.slots[old.slot] = e;
       e.slot = old.slot;
@@ -180,7 +185,7 @@ export class SeriesCache {
       const victim = this.victim();
       e.slot = victim.slot;
       this.slots[e.slot] = e;
-      this.map.delete(victim.hash);
+      this.index.delete(victim.hash);
       this.forget(victim);
     }
     e.off = this.arena.copy(e.src, e.off, e.len);
@@ -188,8 +193,7 @@ export class SeriesCache {
     this.live += e.len;
     e.hash = hash;
     e.gen = REMEMBERED;
-    e.seen = false;
-    this.map.set(hash, e);
+    this.index.set(hash, e.slot);
     const fk = e.fieldKeys;
     if (fk.id === '' && fk !== NO_KEYS) {
       // The keys of the entry's line, in the call's input: shared ones take their place.
@@ -248,8 +252,8 @@ export class SeriesCache {
     for (;;) {
       const e = this.slots[this.hand];
       this.hand = this.hand + 1 === this.slots.length ? 0 : this.hand + 1;
-      if (!e.seen) return e;
-      e.seen = false;
+      if (e.gen !== SEEN) return e;
+      e.gen = REMEMBERED;
     }
   }
 

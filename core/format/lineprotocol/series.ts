@@ -60,10 +60,11 @@ export class SeriesEntry {
   readonly plain: boolean;
   /** Hash of the section's bytes when the entry is in a SeriesCache. */
   hash = 0;
-  /** SeriesCache state: 0 an entry of one parse call, 1 remembered, -1 forgotten. */
+  /**
+   * SeriesCache state: 0 an entry of one parse call, 1 remembered, 2 remembered and used since
+   * the CLOCK hand last passed it, -1 forgotten.
+   */
   gen = 0;
-  /** SeriesCache: used since the clock hand last passed it. */
-  seen = false;
   /** SeriesCache: the entry's CLOCK slot. */
   slot = 0;
   /** The series of the line after the last line of this series. */
