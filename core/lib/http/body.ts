@@ -43,6 +43,8 @@ export function readBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    /** Bytes copied into the pooled buffer. */
+    let copied = 0;
     let over = false;
     req.on('data', (c: Buffer) => {
       if (over) return;
@@ -58,17 +60,20 @@ export function readBody(
         resolve(null);
         return;
       }
-      if (into !== null && size <= into.length) c.copy(into, size - c.length);
-      else chunks.push(c);
+      if (into !== null && chunks.length === 0 && size <= into.length) {
+        c.copy(into, copied);
+        copied = size;
+      } else chunks.push(c);
     });
     req.on('end', () => {
       if (over) return;
-      if (into !== null && size === into.length) resolve(into);
-      else if (into !== null) {
-        // Not the size declared: Node's parser never ends a body so; refused rather than guessed.
+      if (into === null) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      else if (chunks.length === 0) resolve(into.subarray(0, size));
+      else {
+        // More than declared (Node's parser does not allow it; kept whole all the same).
+        resolve(Buffer.concat([into.subarray(0, copied), ...chunks], size));
         pool?.give(into);
-        reject(new Error(`body of ${size} bytes, not the ${declared} declared`));
-      } else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      }
     });
     req.on('error', (e) => {
       if (into !== null) pool?.give(into);
