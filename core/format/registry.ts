@@ -72,7 +72,7 @@ export const seriesCacheConfigShape = {
     .default(DEFAULT_SERIES_CACHE)
     .describe(
       'Line protocol: series the parser remembers between writes, so a known series is not parsed ' +
-        'again (0 = none; about 0.7 KB each, only for series actually seen).',
+        'again (0 = none; about 0.35 KB each, only for series actually seen).',
     ),
 };
 

@@ -12,7 +12,7 @@ import { lineEnd } from './linescan.ts';
 import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.ts';
 import { FORGOTTEN } from './series-cache.ts';
 import type { SeriesCache } from './series-cache.ts';
-import { ByteCompare, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
+import { ByteCompare, FieldKeys, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
 import {
   FIELD_KEY_ESCAPES,
   KEY_ESCAPES,
@@ -385,19 +385,15 @@ export class Reader implements ValueOut {
     return null;
   }
 
-  /** The field key at `i` (predicted when the series' last line had it here); null with err set. */
-  private fieldKey(i: number, entry: SeriesEntry, j: number): string | null {
+  /** The field key at `i` (predicted when the series' last line, `known`, had it here); null with err set. */
+  private fieldKey(i: number, known: FieldKeys, j: number): string | null {
     const b = this.b;
     const n = this.n;
-    if (j < entry.keys.length) {
-      const len = entry.keyLen[j];
-      if (
-        i + len < n &&
-        b[i + len] === EQ &&
-        bytesEqual(entry.keySrc as DataView, entry.keyOff[j], this.dv, i, len)
-      ) {
+    if (j < known.keys.length) {
+      const len = known.len[j];
+      if (i + len < n && b[i + len] === EQ && bytesEqual(known.src, known.off[j], this.dv, i, len)) {
         this.end = i + len;
-        return entry.keys[j];
+        return known.keys[j];
       }
     }
     const ke = this.scan(i, END_KEY);
@@ -426,14 +422,15 @@ export class Reader implements ValueOut {
     let types: FieldTypes | null = null;
     let j = 0;
     let learn = false;
+    const known = entry.fieldKeys;
     for (;;) {
-      const key = this.fieldKey(i, entry, j);
+      const key = this.fieldKey(i, known, j);
       if (key === null) return -1;
       const ke = this.end;
       this.keyStart[j] = i;
       this.keyLen[j] = ke - i;
       this.keys[j] = key;
-      if (!learn && (j >= entry.keys.length || entry.keys[j] !== key)) learn = true;
+      if (!learn && (j >= known.keys.length || known.keys[j] !== key)) learn = true;
       j++;
       const vs = ke + 1;
       const kind =
@@ -465,7 +462,7 @@ export class Reader implements ValueOut {
       }
       break;
     }
-    if (learn || j !== entry.keys.length) this.learnKeys(entry, j);
+    if (learn || j !== known.keys.length) this.learnKeys(entry, j);
     const end = this.timestamp(i);
     if (end < 0) return -1;
     const tags = this.fresh ?? entry.copyTags();
@@ -484,10 +481,12 @@ export class Reader implements ValueOut {
       this.cache.learnKeys(entry, this.dv, this.keyStart, this.keyLen, this.keys, count);
       return;
     }
-    entry.keySrc = this.dv;
-    entry.keyOff = this.keyStart.slice(0, count);
-    entry.keyLen = this.keyLen.slice(0, count);
-    entry.keys = this.keys.slice(0, count);
+    entry.fieldKeys = new FieldKeys(
+      this.dv,
+      this.keyStart.slice(0, count),
+      this.keyLen.slice(0, count),
+      this.keys.slice(0, count),
+    );
   }
 
   /** After the fields: optional timestamp, then the end of the line. Sets tMs, tNs. */

@@ -163,6 +163,35 @@ describe('LineProtocolParser series memory', () => {
     ]);
   });
 
+  it('should keep one copy of the field keys that many series share, and drop it with the last', () => {
+    const parser = new LineProtocolParser({ seriesCache: 20 });
+    const shared = (parser as unknown as { cache: { fieldKeys: Map<string, { keys: string[] }> } }).cache
+      .fieldKeys;
+    const series = (from: number, n: number, fields: string): string =>
+      Array.from({ length: n }, (_, i) => `cpu,host=h${from + i} ${fields} 1\n`).join('');
+    expect(parser.parse(series(0, 20, 'idle=1,user=2')).metrics).toHaveLength(20);
+    expect([...shared.values()].map((k) => k.keys)).toEqual([['idle', 'user']]);
+    // New series with other keys take every slot in time: the old keys go with the last series.
+    for (let round = 0; round < 40; round++) parser.parse(series(100 + round * 20, 20, 'busy=1i'));
+    expect([...shared.values()].map((k) => k.keys)).toEqual([['busy']]);
+    const again = parser.parse(series(0, 2, 'idle=1,user=2'));
+    expect(again.metrics.map((m) => m.fields)).toEqual([
+      { idle: 1, user: 2 },
+      { idle: 1, user: 2 },
+    ]);
+  });
+
+  it('should tell field keys apart by their bytes when their strings are the same', () => {
+    const parser = new LineProtocolParser();
+    // `a\"b` and `a"b` both read as the key a"b; each series keeps predicting its own bytes.
+    const text = 'm,t=1 a\\"b=1 1\nm,t=2 a"b=2 1\n';
+    for (let round = 0; round < 3; round++) {
+      expect(parser.parse(text).metrics.map((m) => m.fields)).toEqual([{ 'a"b': 1 }, { 'a"b': 2 }]);
+    }
+    const shared = (parser as unknown as { cache: { fieldKeys: Map<string, unknown> } }).cache.fieldKeys;
+    expect(shared.size).toBe(2);
+  });
+
   it('should follow a series whose field keys change', () => {
     const parser = new LineProtocolParser();
     expect(parser.parse('m,t=1 a=1,b=2 1\n').metrics[0].fields).toEqual({ a: 1, b: 2 });

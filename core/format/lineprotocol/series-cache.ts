@@ -14,13 +14,17 @@
  * full cache hits less than MIN_HIT_RATIO of the lines of a window of input, the parser does
  * without it for BYPASS_WINDOWS windows, then tries it again (engaged()).
  *
- * Entries own copies of their bytes (section and field keys) in an arena of large chunks, side by
- * side in the order they were learned (series that follow each other are read together), so
- * nothing refers to an input buffer after its call. Bytes of forgotten entries are reclaimed by
- * copying the live ones to new chunks when they outweigh them.
+ * Entries own copies of their section's bytes in an arena of large chunks, side by side in the
+ * order they were learned (series that follow each other are read together), so nothing refers
+ * to an input buffer after its call. Field keys are shared: one FieldKeys per distinct sequence of
+ * key bytes, with its bytes in the arena too, counted by the entries using it and dropped with the
+ * last (so the table of them never outgrows the entries). Bytes of forgotten entries and keys are
+ * reclaimed by copying the live ones to new chunks when they outweigh them.
  */
-import { bytesEqual } from './series.ts';
+import { EntryIndex } from './entry-index.ts';
+import { FieldKeys, NO_KEYS, bytesEqual } from './series.ts';
 import type { SeriesEntry } from './series.ts';
+import type { Bytes } from './strings.ts';
 
 /** When full, one new series in this many is remembered (see admit()). */
 const ADMIT_WHEN_FULL = 16;
@@ -35,6 +39,8 @@ const CHUNK = 256 * 1024;
 
 /** `gen` of a remembered entry; 0 is an entry of one parse call. */
 const REMEMBERED = 1;
+/** `gen` of a remembered entry used since the CLOCK hand last passed it. */
+const SEEN = 2;
 /** `gen` of a forgotten entry: a prediction may still point at it; it is never used. */
 export const FORGOTTEN = -1;
 const NOTHING = new DataView(new ArrayBuffer(0));
@@ -67,12 +73,14 @@ class Arena {
 export class SeriesCache {
   private readonly max: number;
   private readonly window: number;
-  private readonly map = new Map<number, SeriesEntry>();
+  private readonly index = new EntryIndex();
   /** The entries, in CLOCK slots. */
   private readonly slots: SeriesEntry[] = [];
+  /** Shared field keys by identity (their lengths and bytes, see learnKeys()). */
+  private readonly fieldKeys = new Map<string, FieldKeys>();
   private hand = 0;
   private arena = new Arena();
-  /** Arena bytes of remembered entries, and of forgotten ones (or of keys learned again). */
+  /** Arena bytes of remembered entries and shared field keys, and of forgotten ones. */
   private live = 0;
   private garbage = 0;
   /** New series not remembered since the cache was full. */
@@ -100,7 +108,7 @@ export class SeriesCache {
 
   /** Series remembered now. */
   get size(): number {
-    return this.map.size;
+    return this.index.size;
   }
 
   /** Series it may remember. */
@@ -132,19 +140,20 @@ export class SeriesCache {
 
   /** The entry whose section is src[off, off+len), or null. */
   find(src: DataView, off: number, len: number, hash: number): SeriesEntry | null {
-    const e = this.map.get(hash);
-    if (e === undefined || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) {
+    const slot = this.index.get(hash);
+    const e = slot === -1 ? null : this.slots[slot];
+    if (e === null || e.len !== len || !bytesEqual(e.src, e.off, src, off, len)) {
       this.misses++;
       return null;
     }
-    e.seen = true;
+    e.gen = SEEN;
     this.hits++;
     return e;
   }
 
   /** A remembered entry was used because the line before predicted it. */
   predicted(e: SeriesEntry): void {
-    e.seen = true;
+    e.gen = SEEN;
     this.hits++;
   }
 
@@ -161,9 +170,10 @@ export class SeriesCache {
 
   /** Remembers a just-parsed entry whose bytes (section and any field keys) are in the call's input. */
   add(e: SeriesEntry, hash: number): void {
-    const old = this.map.get(hash);
+    const oldSlot = this.index.get(hash);
+    const old = oldSlot === -1 ? null : this.slots[oldSlot];
     if (old === e) return;
-    if (old !== undefined) {
+    if (old !== null) {
       // A hash collision (or the same bytes added twice): the newer entry takes the slot.
       this.slots[old.slot] = e;
       e.slot = old.slot;
@@ -175,7 +185,7 @@ export class SeriesCache {
       const victim = this.victim();
       e.slot = victim.slot;
       this.slots[e.slot] = e;
-      this.map.delete(victim.hash);
+      this.index.delete(victim.hash);
       this.forget(victim);
     }
     e.off = this.arena.copy(e.src, e.off, e.len);
@@ -183,16 +193,19 @@ export class SeriesCache {
     this.live += e.len;
     e.hash = hash;
     e.gen = REMEMBERED;
-    e.seen = false;
-    this.map.set(hash, e);
-    const keySrc = e.keySrc;
-    if (keySrc !== null) {
-      e.keySrc = null; // not arena bytes yet: nothing to count as garbage
-      this.learnKeys(e, keySrc, e.keyOff, e.keyLen, e.keys, e.keys.length);
+    this.index.set(hash, e.slot);
+    const fk = e.fieldKeys;
+    if (fk.id === '' && fk !== NO_KEYS) {
+      // The keys of the entry's line, in the call's input: shared ones take their place.
+      e.fieldKeys = NO_KEYS;
+      this.learnKeys(e, fk.src, fk.off, fk.len, fk.keys, fk.keys.length);
     } else this.compactIfWasteful();
   }
 
-  /** Field keys of a remembered entry's last line, copied from `src`. */
+  /**
+   * Field keys of a remembered entry's last line, whose bytes are src[starts[j], +lens[j]): the
+   * shared FieldKeys of the same bytes, made (its bytes copied) when none is remembered.
+   */
   learnKeys(
     e: SeriesEntry,
     src: DataView,
@@ -201,19 +214,37 @@ export class SeriesCache {
     keys: string[],
     n: number,
   ): void {
-    let total = 0;
-    for (let j = 0; j < n; j++) total += lens[j];
-    const arena = this.arena;
-    arena.reserve(total);
-    const off = new Array<number>(n);
-    for (let j = 0; j < n; j++) off[j] = arena.copy(src, starts[j], lens[j]);
-    this.garbage += keyBytes(e);
-    this.live += total - keyBytes(e);
-    e.keySrc = arena.dv;
-    e.keyOff = off;
-    e.keyLen = lens.slice(0, n);
-    e.keys = keys.slice(0, n);
+    const raw = Buffer.from(src.buffer, src.byteOffset, src.byteLength) as Bytes;
+    let id = '';
+    for (let j = 0; j < n; j++) id += `${lens[j]}:${raw.latin1Slice(starts[j], starts[j] + lens[j])}`;
+    let fk = this.fieldKeys.get(id);
+    if (fk === undefined) {
+      let total = 0;
+      for (let j = 0; j < n; j++) total += lens[j];
+      const arena = this.arena;
+      arena.reserve(total);
+      const off = new Array<number>(n);
+      for (let j = 0; j < n; j++) off[j] = arena.copy(src, starts[j], lens[j]);
+      fk = new FieldKeys(arena.dv, off, lens.slice(0, n), keys.slice(0, n));
+      fk.id = id;
+      this.fieldKeys.set(id, fk);
+      this.live += total;
+    }
+    if (fk !== e.fieldKeys) {
+      fk.refs++;
+      this.release(e.fieldKeys);
+      e.fieldKeys = fk;
+    }
     this.compactIfWasteful();
+  }
+
+  /** An entry stops using shared field keys; the last user lets go of them. */
+  private release(fk: FieldKeys): void {
+    if (fk.id === '' || --fk.refs > 0) return;
+    this.fieldKeys.delete(fk.id);
+    const bytes = fk.bytes();
+    this.live -= bytes;
+    this.garbage += bytes;
   }
 
   /** The entry whose slot the hand takes: the first not used since the hand last passed it. */
@@ -221,20 +252,19 @@ export class SeriesCache {
     for (;;) {
       const e = this.slots[this.hand];
       this.hand = this.hand + 1 === this.slots.length ? 0 : this.hand + 1;
-      if (!e.seen) return e;
-      e.seen = false;
+      if (e.gen !== SEEN) return e;
+      e.gen = REMEMBERED;
     }
   }
 
   /** Marks an entry forgotten and lets go of its bytes (a prediction may still point at it). */
   private forget(e: SeriesEntry): void {
-    const bytes = e.len + keyBytes(e);
-    this.live -= bytes;
-    this.garbage += bytes;
+    this.live -= e.len;
+    this.garbage += e.len;
+    this.release(e.fieldKeys);
     e.gen = FORGOTTEN;
     e.src = NOTHING;
-    e.keySrc = null;
-    e.keys = [];
+    e.fieldKeys = NO_KEYS;
     e.next = null;
   }
 
@@ -245,22 +275,14 @@ export class SeriesCache {
     for (const e of this.slots) {
       e.off = arena.copy(e.src, e.off, e.len);
       e.src = arena.dv;
-      if (e.keySrc !== null) {
-        const src = e.keySrc;
-        const off = e.keyOff;
-        arena.reserve(keyBytes(e));
-        e.keyOff = off.map((o, j) => arena.copy(src, o, e.keyLen[j]));
-        e.keySrc = arena.dv;
-      }
+    }
+    for (const fk of this.fieldKeys.values()) {
+      const src = fk.src;
+      arena.reserve(fk.bytes());
+      for (let j = 0; j < fk.off.length; j++) fk.off[j] = arena.copy(src, fk.off[j], fk.len[j]);
+      fk.src = arena.dv;
     }
     this.arena = arena;
     this.garbage = 0;
   }
-}
-
-function keyBytes(e: SeriesEntry): number {
-  if (e.keySrc === null) return 0;
-  let n = 0;
-  for (const l of e.keyLen) n += l;
-  return n;
 }

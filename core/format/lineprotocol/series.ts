@@ -10,6 +10,40 @@
  */
 import type { Tags } from '../../model/metric/metric.ts';
 
+/**
+ * The field keys of a line: where their bytes are, and their strings. Within one parse call each
+ * series has its own; a SeriesCache shares one among every series whose last lines had the same
+ * field keys (most series of a stream share a handful of layouts), so a remembered series costs
+ * a reference instead of three arrays.
+ */
+export class FieldKeys {
+  /** Key j's bytes: src[off[j], off[j]+len[j]). */
+  src: DataView;
+  readonly off: number[];
+  readonly len: number[];
+  readonly keys: string[];
+  /** SeriesCache: the identity it is shared under ('' when it is not shared), and its users. */
+  id = '';
+  refs = 0;
+
+  constructor(src: DataView, off: number[], len: number[], keys: string[]) {
+    this.src = src;
+    this.off = off;
+    this.len = len;
+    this.keys = keys;
+  }
+
+  /** Bytes of all the keys. */
+  bytes(): number {
+    let n = 0;
+    for (const l of this.len) n += l;
+    return n;
+  }
+}
+
+/** The field keys of a series that has none yet. */
+export const NO_KEYS = new FieldKeys(new DataView(new ArrayBuffer(0)), [], [], []);
+
 /** One parsed series section: where its bytes are, and what they parse to. */
 export class SeriesEntry {
   /** The section's bytes: src[off, off+len). */
@@ -26,19 +60,17 @@ export class SeriesEntry {
   readonly plain: boolean;
   /** Hash of the section's bytes when the entry is in a SeriesCache. */
   hash = 0;
-  /** SeriesCache state: 0 an entry of one parse call, 1 remembered, -1 forgotten. */
+  /**
+   * SeriesCache state: 0 an entry of one parse call, 1 remembered, 2 remembered and used since
+   * the CLOCK hand last passed it, -1 forgotten.
+   */
   gen = 0;
-  /** SeriesCache: used since the clock hand last passed it. */
-  seen = false;
   /** SeriesCache: the entry's CLOCK slot. */
   slot = 0;
   /** The series of the line after the last line of this series. */
   next: SeriesEntry | null = null;
-  /** Field keys of the last line of this series: where their bytes are, and their strings. */
-  keySrc: DataView | null = null;
-  keyOff: number[] = [];
-  keyLen: number[] = [];
-  keys: string[] = [];
+  /** Field keys of the last line of this series. */
+  fieldKeys: FieldKeys = NO_KEYS;
 
   constructor(src: DataView, off: number, len: number, name: string, tags: Tags) {
     this.src = src;

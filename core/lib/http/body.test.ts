@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BodyPool } from './body-pool.ts';
 import { readBody, type BodyLimits, type BodyRefusal } from './body.ts';
 import { HttpServer } from './server.ts';
 
@@ -22,7 +23,10 @@ async function serve(limits: BodyLimits): Promise<{ base: string; refusals: Body
       res.writeHead(why === 'too large' ? 413 : 503, { connection: 'close' }).end(why);
     })
       .then((body) => {
-        if (body !== null) res.writeHead(200).end(String(body.length));
+        if (body === null) return;
+        // With a pool, the answer is the body itself, and the buffer goes back once answered.
+        if (limits.pool === undefined) res.writeHead(200).end(String(body.length));
+        else res.writeHead(200).end(body.toString('latin1'), () => limits.pool?.give(body));
       })
       .finally(() => (limits.inflight.bytes -= held.bytes))
       .catch(() => res.destroy());
@@ -79,5 +83,34 @@ describe('readBody', () => {
     if (got !== undefined) expect(got.status).toBe(503);
     expect(refusals).toEqual(['overloaded']);
     expect(limits.inflight.bytes).toBe(900);
+  });
+
+  it('should read bodies of a declared size into pooled buffers, one after another', async () => {
+    const pool = new BodyPool(4, 1 << 20);
+    const limits = { maxBodySize: 1_000_000, inflight: { bytes: 0, max: 10_000_000 }, pool };
+    const { base } = await serve(limits);
+    const first = 'a'.repeat(300_000);
+    const second = 'b'.repeat(200_000) + 'c';
+    for (const text of [first, second, first]) {
+      const res = await fetch(base, { method: 'POST', body: text });
+      expect(await res.text()).toBe(text);
+    }
+    // One buffer served all three.
+    expect(pool.size).toBe(1);
+    expect(limits.inflight.bytes).toBe(0);
+    // A body without a declared size is read the ordinary way.
+    expect(await post(base, [Buffer.from('x'), Buffer.from('yz')])).toEqual({ status: 200, text: 'xyz' });
+    expect(pool.size).toBe(1);
+  });
+
+  it('should give a pooled buffer back when it refuses the body', async () => {
+    const pool = new BodyPool(4, 1 << 20);
+    const limits = { maxBodySize: 1_000_000, inflight: { bytes: 0, max: 100_000 }, pool };
+    const { base, refusals } = await serve(limits);
+    // Declared within the bound; the bodies in flight reach it while this one arrives.
+    limits.inflight.bytes = 50_000;
+    await fetch(base, { method: 'POST', body: 'x'.repeat(60_000) }).catch(() => undefined);
+    expect(refusals).toEqual(['overloaded']);
+    expect(pool.size).toBe(1);
   });
 });

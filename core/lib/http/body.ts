@@ -4,12 +4,18 @@
  * shared bound, so many slow large writes cannot exhaust memory together.
  */
 import type { IncomingMessage } from 'node:http';
+import type { BodyPool } from './body-pool.ts';
 
 /** The bounds a body is read within. */
 export interface BodyLimits {
   maxBodySize: number;
   /** Body bytes held by every request in flight of the listener, and their bound. */
   inflight: { bytes: number; max: number };
+  /**
+   * Buffers for bodies of a declared size (Content-Length up to its maxBytes): the body read
+   * comes from it, and the caller gives it back (`pool.give(body)`) once nothing refers to it.
+   */
+  pool?: BodyPool;
 }
 
 /** Why a body was not read whole. */
@@ -27,9 +33,18 @@ export function readBody(
   held: { bytes: number },
   refuse: (why: BodyRefusal) => void,
 ): Promise<Buffer | null> {
+  const pool = limits.pool;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  // Node's HTTP parser delivers exactly Content-Length bytes when the header is there.
+  const into =
+    pool !== undefined && declared > 0 && declared <= pool.maxBytes && declared <= limits.maxBodySize
+      ? pool.take(declared)
+      : null;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    /** Bytes copied into the pooled buffer. */
+    let copied = 0;
     let over = false;
     req.on('data', (c: Buffer) => {
       if (over) return;
@@ -39,16 +54,30 @@ export function readBody(
       if (size > limits.maxBodySize || limits.inflight.bytes > limits.inflight.max) {
         over = true;
         chunks.length = 0;
+        if (into !== null) pool?.give(into);
         refuse(size > limits.maxBodySize ? 'too large' : 'overloaded');
         req.socket.destroySoon();
         resolve(null);
         return;
       }
-      chunks.push(c);
+      if (into !== null && chunks.length === 0 && size <= into.length) {
+        c.copy(into, copied);
+        copied = size;
+      } else chunks.push(c);
     });
     req.on('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (over) return;
+      if (into === null) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      else if (chunks.length === 0) resolve(into.subarray(0, size));
+      else {
+        // More than declared (Node's parser does not allow it; kept whole all the same).
+        resolve(Buffer.concat([into.subarray(0, copied), ...chunks], size));
+        pool?.give(into);
+      }
     });
-    req.on('error', reject);
+    req.on('error', (e) => {
+      if (into !== null) pool?.give(into);
+      reject(e);
+    });
   });
 }

@@ -77,6 +77,21 @@ describe('http_listener input', () => {
     expect(acc.batches).toHaveLength(1);
   });
 
+  it('should keep each write whole when the next one reuses the buffer its body was read into', async () => {
+    const { acc, base } = await listen();
+    const body = (c: string) => `m${c},host=${c.repeat(5)} text="${c.repeat(2000)}",v=1i 1\n`.repeat(50);
+    for (const c of ['a', 'b', 'c']) expect((await post(`${base}/write`, body(c))).status).toBe(204);
+    expect(acc.metrics).toHaveLength(150);
+    for (const [i, c] of ['a', 'b', 'c'].entries()) {
+      const m = acc.metrics[i * 50 + 49];
+      expect([m.name, m.tags, m.fields]).toEqual([
+        `m${c}`,
+        { host: c.repeat(5) },
+        { text: c.repeat(2000), v: 1 },
+      ]);
+    }
+  });
+
   it('should accept a gzipped v2 write and keep 19-digit nanosecond timestamps exact', async () => {
     const { acc, base } = await listen({ bucket_tag: 'bucket' });
     const body = gzipSync('disk,path=/ used=1i 1700000000123456789\ndisk,path=/home used=2i\n');

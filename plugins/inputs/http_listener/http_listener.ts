@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { Parser } from '../../../core/format/types.ts';
+import { BodyPool } from '../../../core/lib/http/body-pool.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
 import type { Credentials } from '../../../core/lib/listen/auth.ts';
 import { ErrorCode } from '../../../core/model/errors/codes.ts';
@@ -17,6 +18,9 @@ import { handleWrite, sendError, type WriteContext } from './write.ts';
 
 /** Reported as X-Influxdb-Version: clients gate the v2 write path on 1.8+. */
 const INFLUX_VERSION = '1.8.10';
+/** Body buffers kept for reuse (about the concurrent writes of a busy listener), and their largest. */
+const POOLED_BODIES = 4;
+const POOLED_BODY_MAX = 1024 * 1024;
 
 export class HttpListener implements InputInstance {
   private readonly cfg: HttpListenerConfig;
@@ -29,6 +33,8 @@ export class HttpListener implements InputInstance {
   private v2: WriteContext | undefined;
   /** Body bytes held by the requests in flight, shared by both write APIs. */
   private readonly inflight: { bytes: number; max: number };
+  /** Buffers of bodies, reused request after request by both write APIs. */
+  private readonly pool = new BodyPool(POOLED_BODIES, POOLED_BODY_MAX);
   /** The bound port (after start). */
   port = 0;
 
@@ -51,6 +57,7 @@ export class HttpListener implements InputInstance {
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
       inflight: this.inflight,
+      pool: this.pool,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),
       ack: this.cfg.ack,
       paramTags: paramTags.filter(([, tag]) => tag !== ''),

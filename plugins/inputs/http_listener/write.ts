@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
-import type { ParseError, Parser } from '../../../core/format/types.ts';
+import type { ParseError, ParseResult, Parser } from '../../../core/format/types.ts';
+import type { BodyPool } from '../../../core/lib/http/body-pool.ts';
 import { readBody } from '../../../core/lib/http/body.ts';
 import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
@@ -37,6 +38,8 @@ export interface WriteContext {
   ack: AckMode;
   /** Body bytes held by every request in flight (shared by both APIs), and their bound. */
   inflight: { bytes: number; max: number };
+  /** Buffers of bodies of a declared size, given back once parsed (shared by both APIs). */
+  pool?: BodyPool;
   /** [query param, tag name] pairs of the API version. */
   paramTags: [string, string][];
   now(): number;
@@ -154,32 +157,19 @@ async function write(
     refused(req, w, 'unsupported precision');
     return sendError(res, 400, 'invalid', `unsupported precision "${p}"`);
   }
-  let body = await readBody(req, w, held, (why) =>
+  const raw = await readBody(req, w, held, (why) =>
     why === 'too large' ? tooLarge(req, res, w) : overloaded(req, res, w),
   );
-  if (body === null) return;
-  const encoding = req.headers['content-encoding'];
-  if (encoding === 'gzip') {
-    try {
-      body = await gunzip(body, { maxOutputLength: w.maxBodySize });
-      held.bytes += body.length;
-      w.inflight.bytes += body.length;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(req, res, w);
-      refused(req, w, 'invalid gzip body');
-      return sendError(res, 400, 'invalid', `invalid gzip body: ${(e as Error).message}`);
-    }
-  } else if (encoding !== undefined && encoding !== 'identity') {
-    refused(req, w, 'unsupported content encoding', { encoding });
-    return sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
+  if (raw === null) return;
+  let parsed: ParseResult | null;
+  try {
+    parsed = await parseBody(req, res, w, held, raw, precision, p);
+  } finally {
+    // Parsed (or refused): nothing refers to the body's bytes any more, so its buffer is reused.
+    w.pool?.give(raw);
   }
-  // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
-  if (w.acc.saturated) return tooBusy(req, res, w);
-  const isJson = (req.headers['content-type'] ?? '').startsWith('application/json');
-  const parser = isJson ? w.json : w.lineProtocol;
-  // JSON epoch numbers without an explicit precision get their unit inferred from their size.
-  const given = isJson && (p === null || p === '') ? undefined : precision;
-  const { metrics, errors } = parser.parse(body, { precision: given, defaultTime: [w.now(), 0] });
+  if (parsed === null) return;
+  const { metrics, errors } = parsed;
   if (metrics.length > 0) {
     for (const [param, tag] of w.paramTags) {
       const v = query.get(param);
@@ -195,7 +185,7 @@ async function write(
     return;
   }
   w.acc.reject(
-    isJson ? 'invalid JSON metrics' : 'invalid line protocol',
+    isJsonBody(req) ? 'invalid JSON metrics' : 'invalid line protocol',
     {
       remote: req.socket.remoteAddress,
       lines: errors.slice(0, MAX_NAMED).map((e) => e.line),
@@ -205,4 +195,50 @@ async function write(
     errors.length,
   );
   sendError(res, 400, 'invalid', partialMessage(errors, metrics.length));
+}
+
+function isJsonBody(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/json');
+}
+
+/** Decodes and parses a body read whole; null when the request was answered (refused) here. */
+async function parseBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  w: WriteContext,
+  held: { bytes: number },
+  raw: Buffer,
+  precision: Precision,
+  p: string | null,
+): Promise<ParseResult | null> {
+  let body = raw;
+  const encoding = req.headers['content-encoding'];
+  if (encoding === 'gzip') {
+    try {
+      body = await gunzip(body, { maxOutputLength: w.maxBodySize });
+      held.bytes += body.length;
+      w.inflight.bytes += body.length;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') tooLarge(req, res, w);
+      else {
+        refused(req, w, 'invalid gzip body');
+        sendError(res, 400, 'invalid', `invalid gzip body: ${(e as Error).message}`);
+      }
+      return null;
+    }
+  } else if (encoding !== undefined && encoding !== 'identity') {
+    refused(req, w, 'unsupported content encoding', { encoding });
+    sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
+    return null;
+  }
+  // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
+  if (w.acc.saturated) {
+    tooBusy(req, res, w);
+    return null;
+  }
+  const isJson = isJsonBody(req);
+  const parser = isJson ? w.json : w.lineProtocol;
+  // JSON epoch numbers without an explicit precision get their unit inferred from their size.
+  const given = isJson && (p === null || p === '') ? undefined : precision;
+  return parser.parse(body, { precision: given, defaultTime: [w.now(), 0] });
 }
