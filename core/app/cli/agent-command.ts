@@ -141,7 +141,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     await agent.start();
     if (memoryReducerByDefault()) log.info({ execArgv: process.execArgv }, MEMORY_REDUCER_HINT);
     const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
-    reloader.start(watchConfig ? configPath : undefined);
+    await reloader.start(watchConfig ? configPath : undefined);
     fleet.start();
     idle.start();
   } catch (e) {
