@@ -48,8 +48,10 @@ function nodeBinary() {
 // Installed, VIVA lives under node_modules, where node does not strip types: a hook does.
 const installed = entry.split(path.sep).includes('node_modules');
 const hook = installed ? ['--import', pathToFileURL(path.join(here, 'strip-types-hook.js')).href] : [];
+// Node's compile cache: a start after the first reads VIVA's TypeScript already stripped.
+const cache = ['--import', pathToFileURL(path.join(here, 'compile-cache.js')).href];
 
-const child = spawn(nodeBinary(), [...nodeFlags(), ...hook, entry, ...process.argv.slice(2)], {
+const child = spawn(nodeBinary(), [...nodeFlags(), ...cache, ...hook, entry, ...process.argv.slice(2)], {
   stdio: 'inherit',
   // Its own session: a Ctrl-C on the terminal reaches the agent once, through this launcher, not
   // twice (a second SIGINT stops the agent without a flush).

@@ -130,7 +130,7 @@ export async function collectorCommand(argv: string[], registry: Registry): Prom
     await collector.start();
     dashboard?.start();
     const watch = values['watch-config'] !== 'false' && agentCfg.watch_config;
-    reloader.start(watch ? configPath : undefined);
+    await reloader.start(watch ? configPath : undefined);
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'collector failed to start');
     await admin?.stop();

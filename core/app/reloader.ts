@@ -4,7 +4,7 @@
  * more afterwards. An invalid config leaves the running pipeline untouched; the reason is logged,
  * counted and shown on /health.
  */
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ValidConfig } from '../config/validate.ts';
 import { ErrorCode } from '../model/errors/codes.ts';
@@ -27,6 +27,7 @@ export class Reloader {
   private readonly log: Logger;
   private readonly telemetry: Telemetry;
   private watcher: FSWatcher | undefined;
+  private stopped = false;
   private debounce: NodeJS.Timeout | undefined;
   private running: Promise<ReloadResult> | null = null;
   private again = false;
@@ -49,10 +50,15 @@ export class Reloader {
     this.telemetry = opts.telemetry;
   }
 
-  /** Starts the triggers: SIGHUP always, file watching when `watchPath` is given. */
-  start(watchPath: string | undefined): void {
+  /**
+   * Starts the triggers: SIGHUP always, file watching when `watchPath` is given (chokidar is
+   * imported only then: an agent with `watch_config = false` does not hold it).
+   */
+  async start(watchPath: string | undefined): Promise<void> {
     process.on('SIGHUP', this.onHup);
     if (watchPath === undefined) return;
+    const { watch } = await import('chokidar');
+    if (this.stopped) return;
     this.watcher = watch(watchPath, {
       ignoreInitial: true,
       awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 },
@@ -68,6 +74,7 @@ export class Reloader {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     process.off('SIGHUP', this.onHup);
     if (this.debounce !== undefined) clearTimeout(this.debounce);
     await this.watcher?.close();

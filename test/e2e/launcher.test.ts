@@ -49,6 +49,22 @@ describe('bin/viva.js launcher', () => {
     }
   });
 
+  it('should keep the compiled TypeScript in the compile cache, where NODE_COMPILE_CACHE says', () => {
+    const cache = tempDir('viva-compile-cache-');
+    const run = () =>
+      spawnSync(oldestNode(), [launcher, 'plugins', 'list'], {
+        env: { ...process.env, NODE_COMPILE_CACHE: cache },
+        encoding: 'utf8',
+      });
+    const first = run();
+    expect(first.status).toBe(0);
+    expect(fs.readdirSync(cache, { recursive: true }).length).toBeGreaterThan(50);
+    const second = run();
+    expect(second.stderr).toBe('');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+  });
+
   it('should be executable, as npm links it for the `viva` command and `npm start`', () => {
     expect(fs.statSync(launcher).mode & 0o111).toBe(0o111);
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {

@@ -89,6 +89,27 @@ describe('npm pack and npm install -g', () => {
     expect(check.status).toBe(0);
   });
 
+  it('should keep its stripped TypeScript in the compile cache, so a later start strips none of it', () => {
+    const cache = path.join(dir, 'compile-cache');
+    const run = () =>
+      spawnSync(viva, ['plugins', 'list'], {
+        cwd: dir,
+        env: { ...env, NODE_COMPILE_CACHE: cache },
+        encoding: 'utf8',
+      });
+    const first = run();
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const stripped = fs
+      .readdirSync(cache, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.includes('viva-stripped') && f.endsWith('.js'));
+    expect(stripped.length).toBeGreaterThan(50);
+    const second = run();
+    expect(second.stderr).toBe('');
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+  });
+
   it('should run the installed agent (host inputs, a TypeScript plugin) into the installed collector', async () => {
     // An external plugin in TypeScript beside the config, outside node_modules: Node strips it.
     const plugin = path.join(dir, 'plugin');

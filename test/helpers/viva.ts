@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const vivaBin = path.join(repoRoot, 'bin', 'viva.ts');
@@ -20,14 +21,16 @@ export interface VivaProcess {
 }
 
 /**
- * The node flags on bin/viva.ts's first line (`#!/usr/bin/env -S node FLAGS`), which an installed
- * `viva` runs with: tests and the benchmark start it with the same ones.
+ * The node flags on bin/viva.ts's first line (`#!/usr/bin/env -S node FLAGS`) and the compile
+ * cache (bin/compile-cache.js), which an installed `viva` (bin/viva.js) runs with: tests and the
+ * benchmark start it with the same ones.
  */
 export function vivaNodeFlags(): string[] {
   const first = fs.readFileSync(vivaBin, 'utf8').split('\n', 1)[0];
   const m = /^#!\/usr\/bin\/env -S node(?:\s+(.*))?$/.exec(first);
   if (m === null) throw new Error(`${vivaBin}: expected "#!/usr/bin/env -S node FLAGS" on line 1`);
-  return (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
+  const flags = (m[1] ?? '').split(/\s+/).filter((f) => f !== '');
+  return [...flags, '--import', pathToFileURL(path.join(repoRoot, 'bin', 'compile-cache.js')).href];
 }
 
 /** Starts `node FLAGS bin/viva.ts ...args`, FLAGS from its first line. */

@@ -22,6 +22,7 @@ import { Reloader } from '../reloader.ts';
 import { bootConfig, CentralConfig, fleetClient } from '../fleet/index.ts';
 import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
+import { IdleMemory } from '../idle-memory.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -115,6 +116,14 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     load: () => central.load(),
   });
   const fleet = fleetClient({ agent, reloader, central, telemetry, log });
+  // The heap the start grew (and later idle growth) goes back to the OS while the agent idles.
+  const idle = new IdleMemory({
+    onCollect: (e) =>
+      log.debug(
+        { heap_mb_before: e.before / 1048576, heap_mb_after: e.after / 1048576, ms: e.ms },
+        'idle GC',
+      ),
+  });
   admin?.route(
     'POST /admin/reload',
     async (_req, res) => {
@@ -132,8 +141,9 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     await agent.start();
     if (memoryReducerByDefault()) log.info({ execArgv: process.execArgv }, MEMORY_REDUCER_HINT);
     const watchConfig = values['watch-config'] !== 'false' && cfg.agent.watch_config;
-    reloader.start(watchConfig ? configPath : undefined);
+    await reloader.start(watchConfig ? configPath : undefined);
     fleet.start();
+    idle.start();
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
     await admin?.stop();
@@ -141,6 +151,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
   }
 
   return untilSignal(log, [
+    () => idle.stop(),
     () => fleet.stop(),
     () => reloader.stop(),
     () => agent.stop(),

@@ -1,15 +1,22 @@
 /**
- * VIVA's self-metrics through the OpenTelemetry API, read by the Prometheus exporter and served
- * on the agent's /metrics. One instance per process; plugin stats are pre-bound to attributes.
+ * VIVA's self-metrics: instruments with the OpenTelemetry API's shapes (instruments.ts), served on
+ * the agent's /metrics in the Prometheus exposition by OpenTelemetry's serializer, which loads on
+ * the first scrape (exposition.ts). One instance per process; plugin stats are pre-bound to
+ * attributes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
 import { Metric } from '../../model/metric/metric.ts';
 import type { PluginId, PluginMetrics } from '../../plugin/types.ts';
+import { exposition } from './exposition.ts';
+import {
+  CounterInstrument,
+  GaugeInstrument,
+  HistogramInstrument,
+  type Instrument,
+  type Observer,
+} from './instruments.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -17,44 +24,47 @@ type Gauge = { value: number; attrs: Attributes };
 
 /** Process-wide self-telemetry. */
 export class Telemetry {
-  readonly meter: Meter;
-  private readonly exporter: PrometheusExporter;
-  private readonly provider: MeterProvider;
-  private readonly counters = new Map<string, Counter>();
-  private readonly histograms = new Map<string, Histogram>();
+  private readonly serviceName: string;
+  private readonly startMs = Date.now();
+  /**
+   * Every instrument by kind and name, in the order they were created (the exposition's order).
+   * A name used by two kinds is two instruments, as with the SDK (the exposition drops both).
+   */
+  private readonly instruments = new Map<string, Instrument>();
   private readonly gauges = new Map<string, Map<string, Gauge>>();
 
   constructor(serviceName = 'viva') {
-    this.exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-    this.provider = new MeterProvider({
-      readers: [this.exporter],
-      resource: resourceFromAttributes({ 'service.name': serviceName }),
-    });
-    this.meter = this.provider.getMeter('viva');
+    this.serviceName = serviceName;
   }
 
-  /** A counter by name (created once); `_total` is appended by the exporter. */
+  /** A counter by name (created once); `_total` is appended by the exposition. */
   counter(name: string, description: string): Counter {
-    let c = this.counters.get(name);
+    let c = this.instruments.get(`counter:${name}`);
     if (c === undefined) {
-      c = this.meter.createCounter(name, { description });
-      this.counters.set(name, c);
+      c = new CounterInstrument(name, description);
+      this.instruments.set(`counter:${name}`, c);
     }
-    return c;
+    return c as CounterInstrument;
   }
 
   /** A histogram by name with latency buckets in seconds. */
   histogram(name: string, description: string, buckets = LATENCY_BUCKETS): Histogram {
-    let h = this.histograms.get(name);
+    let h = this.instruments.get(`histogram:${name}`);
     if (h === undefined) {
-      h = this.meter.createHistogram(name, {
-        description,
-        unit: 's',
-        advice: { explicitBucketBoundaries: buckets },
-      });
-      this.histograms.set(name, h);
+      h = new HistogramInstrument(name, description, 's', buckets);
+      this.instruments.set(`histogram:${name}`, h);
     }
-    return h;
+    return h as HistogramInstrument;
+  }
+
+  /** A gauge whose callback reports its values each time the self-metrics are read. */
+  private observableGauge(name: string, description: string, cb: (o: Observer) => void): void {
+    let g = this.instruments.get(`gauge:${name}`);
+    if (g === undefined) {
+      g = new GaugeInstrument(name, description);
+      this.instruments.set(`gauge:${name}`, g);
+    }
+    (g as GaugeInstrument).addCallback(cb);
   }
 
   /** Sets a gauge value for an attribute set (last value wins); `remove` forgets it. */
@@ -67,7 +77,7 @@ export class Telemetry {
       const s = new Map<string, Gauge>();
       series = s;
       this.gauges.set(name, s);
-      this.meter.createObservableGauge(name, { description }).addCallback((r) => {
+      this.observableGauge(name, description, (r) => {
         for (const g of s.values()) r.observe(g.value, g.attrs);
       });
     }
@@ -83,38 +93,41 @@ export class Telemetry {
   }
 
   /** Serves the Prometheus exposition (for the admin server's /metrics route). */
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    this.exporter.getMetricsRequestHandler(req, res);
+  handle(_req: IncomingMessage, res: ServerResponse): void {
+    res.statusCode = 200;
+    res.setHeader('content-type', 'text/plain');
+    exposition(this.serviceName, this.startMs, this.instruments.values(), false).then(
+      (text) => res.end(text),
+      (e: unknown) => res.end(`# failed to export metrics: ${String(e)}`),
+    );
   }
 
-  /** The exposition text, for tests and the dashboard. */
-  async text(): Promise<string> {
-    const { PrometheusSerializer } = await import('@opentelemetry/exporter-prometheus');
-    const { resourceMetrics } = await this.exporter.collect();
-    return new PrometheusSerializer(undefined, true).serialize(resourceMetrics);
+  /** The exposition text with timestamps and the scope label, for tests and the dashboard. */
+  text(): Promise<string> {
+    return exposition(this.serviceName, this.startMs, this.instruments.values(), true);
   }
 
   /** Every self-metric as a Metric: one per data point, attributes as tags. */
-  async snapshot(): Promise<Metric[]> {
-    const { resourceMetrics } = await this.exporter.collect();
+  snapshot(): Promise<Metric[]> {
     const now = Date.now();
     const out: Metric[] = [];
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const md of scope.metrics) {
-        for (const dp of md.dataPoints as { attributes: Attributes; value: unknown }[]) {
-          const tags: Record<string, string> = {};
-          for (const [k, v] of Object.entries(dp.attributes))
-            if (v !== undefined && v !== '') tags[k] = String(v);
-          const v = dp.value;
-          if (typeof v === 'number') out.push(new Metric(md.descriptor.name, tags, { value: v }, now));
-          else if (typeof v === 'object' && v !== null && 'count' in v) {
-            const h = v as { count: number; sum?: number };
-            out.push(new Metric(md.descriptor.name, tags, { count: h.count, sum: h.sum ?? 0 }, now));
-          }
-        }
-      }
+    const tags = (attributes: Attributes): Record<string, string> => {
+      const t: Record<string, string> = {};
+      for (const [k, v] of Object.entries(attributes)) if (v !== undefined && v !== '') t[k] = String(v);
+      return t;
+    };
+    for (const i of this.instruments.values()) {
+      if (i.kind === 'counter')
+        for (const p of i.series.points())
+          out.push(new Metric(i.name, tags(p.attributes), { value: p.value.sum }, now));
+      else if (i.kind === 'histogram')
+        for (const p of i.series.points())
+          out.push(new Metric(i.name, tags(p.attributes), { count: p.value.count, sum: p.value.sum }, now));
+      else
+        for (const p of i.collect())
+          out.push(new Metric(i.name, tags(p.attributes), { value: p.value }, now));
     }
-    return out;
+    return Promise.resolve(out);
   }
 
   private loopDelay: ReturnType<typeof monitorEventLoopDelay> | undefined;
@@ -132,20 +145,20 @@ export class Telemetry {
     const seconds = (ns: number): number => Math.max(0, ns / 1e9 - resolutionMs / 1000);
     h.enable();
     this.loopDelay = h;
-    this.meter
-      .createObservableGauge('viva_process_event_loop_delay_seconds', {
-        description: 'Event-loop delay since the process started, by quantile (and max)',
-      })
-      .addCallback((r) => {
+    this.observableGauge(
+      'viva_process_event_loop_delay_seconds',
+      'Event-loop delay since the process started, by quantile (and max)',
+      (r) => {
         r.observe(seconds(h.percentile(50)), { quantile: '0.5' });
         r.observe(seconds(h.percentile(99)), { quantile: '0.99' });
         r.observe(seconds(h.max), { quantile: 'max' });
-      });
+      },
+    );
   }
 
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
     this.loopDelay?.disable();
-    await this.provider.shutdown();
+    return Promise.resolve();
   }
 }
 
