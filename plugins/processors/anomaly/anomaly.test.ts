@@ -228,6 +228,27 @@ describe('anomaly processor', () => {
     expect(out.slice(20, 40).some((m) => m.fields.usage_anomaly === true)).toBe(false);
   });
 
+  it('should flag a spike in a learnt alternation with the contextual detector, say why, and resume it from saved state', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ detector: 'contextual', persist: true }, ctx);
+    const out = p.process(series(300));
+    expect(out.slice(100).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+    await p.stop();
+    const q = create({ detector: 'contextual', persist: true }, ctx);
+    const unbroken = create({ detector: 'contextual' });
+    unbroken.process(series(300));
+    const next = (): Metric[] => [...series(20, { host: 'a' }, 300), at(320, 100)];
+    const resumed = q.process(next());
+    const reference = unbroken.process(next());
+    expect(resumed.map((m) => m.fields.usage_anomaly_score)).toEqual(
+      reference.map((m) => m.fields.usage_anomaly_score),
+    );
+    expect(resumed[20].fields.usage_anomaly).toBe(true);
+    expect(resumed[20].fields.usage_anomaly_reason).toMatch(
+      /^contextual: 100 \(recent mean [\d.]+\) in a sequence of levels new to this series; recent novelty is \d+\.\d spreads above its usual level$/,
+    );
+  });
+
   it('should calibrate robust scores by default and say so in the reason', () => {
     const p = create({ detector: 'robust', warmup: 30, robust_window: 20 });
     const out = p.process([...series(200), at(200, 100)]);

@@ -94,7 +94,7 @@ export const anomalyConfig = z.strictObject({
     .int()
     .min(2)
     .max(14)
-    .default(8)
+    .default(6)
     .describe(
       "contextual: levels the series' running range is cut into (values beyond the range have two levels of their own).",
     ),
@@ -103,7 +103,7 @@ export const anomalyConfig = z.strictObject({
     .int()
     .min(1)
     .max(6)
-    .default(3)
+    .default(2)
     .describe('contextual: longest sequence of recent levels remembered as a context.'),
   context_slots: z
     .number()
