@@ -220,12 +220,44 @@ describe('anomaly processor', () => {
     expect(q.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
   });
 
+  it('should ignore saved contextual state from another quantisation', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
+    p.process(series(20));
+    await p.stop();
+    const same = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
+    expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    const other = create({ detector: 'contextual', warmup: 10, context_bins: 8, persist: true }, ctx);
+    expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+  });
+
   it.each(['robust', 'holt_winters'] as const)('should flag a spike with the %s detector', (detector) => {
     const p = create({ detector, warmup: 10, robust_window: 20, season: 4, calibrate: 'off' });
     const out = p.process([...series(40), at(40, 100)]);
     expect(out[40].fields.usage_anomaly).toBe(true);
     expect(out[40].fields.usage_anomaly_reason).toMatch(new RegExp(`^${detector}: 100 is`));
     expect(out.slice(20, 40).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+  });
+
+  it('should flag a spike in a learnt alternation with the contextual detector, say why, and resume it from saved state', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ detector: 'contextual', persist: true }, ctx);
+    const out = p.process(series(300));
+    expect(out.slice(100).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+    await p.stop();
+    const q = create({ detector: 'contextual', persist: true }, ctx);
+    const unbroken = create({ detector: 'contextual' });
+    unbroken.process(series(300));
+    const next = (): Metric[] => [...series(20, { host: 'a' }, 300), at(320, 100)];
+    const resumed = q.process(next());
+    const reference = unbroken.process(next());
+    expect(resumed.map((m) => m.fields.usage_anomaly_score)).toEqual(
+      reference.map((m) => m.fields.usage_anomaly_score),
+    );
+    expect(resumed[20].fields.usage_anomaly).toBe(true);
+    expect(resumed[20].fields.usage_anomaly_reason).toMatch(
+      /^contextual: 100 \(recent mean [\d.]+\) in a sequence of levels new to this series; recent novelty is \d+\.\d spreads above its usual level$/,
+    );
   });
 
   it('should calibrate robust scores by default and say so in the reason', () => {

@@ -16,7 +16,7 @@ import { loadState, saveState } from './persist.ts';
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
-import { AdaptiveDetector } from './detectors.ts';
+import { AdaptiveDetector, ContextualDetector } from './detectors.ts';
 
 /** Output field names of one input field, built once. */
 interface Names {
@@ -207,6 +207,8 @@ export class AnomalyProcessor implements ProcessorInstance {
       const model = st.det.season > 0 ? `season of ${st.det.season} samples` : 'no season';
       return `adaptive (${model}): ${fmt(this.hitValues[j])} against the expected ${fmt(st.det.expected)}; recent surprise is ${z.toFixed(1)} spreads above its usual level for this series`;
     }
+    if (st.det instanceof ContextualDetector)
+      return `contextual: ${fmt(this.hitValues[j])} (recent mean ${fmt(st.det.expected)}) in a sequence of levels new to this series; recent novelty is ${z.toFixed(1)} spreads above its usual level`;
     const side = z >= 0 ? 'above' : 'below';
     const what = st.calib === null ? 'spreads' : 'spreads, unusual for this series,';
     return `${this.cfg.detector}: ${fmt(this.hitValues[j])} is ${Math.abs(z).toFixed(1)} ${what} ${side} the expected ${fmt(st.det.expected)}`;

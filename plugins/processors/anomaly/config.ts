@@ -4,10 +4,10 @@ import { duration } from '../../../core/config/duration.ts';
 /** Config of the anomaly processor. */
 export const anomalyConfig = z.strictObject({
   detector: z
-    .enum(['adaptive', 'ewma', 'robust', 'holt_winters'])
+    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual'])
     .default('adaptive')
     .describe(
-      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season.',
+      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual (experimental): how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood.',
     ),
   fields: z
     .array(z.string())
@@ -89,6 +89,29 @@ export const anomalyConfig = z.strictObject({
     .describe(
       'adaptive: count the season in steps of the sampling interval (the median interval of the buffered samples), so that missing, late or irregular samples keep their place in the season, or in samples (time is the best held-out on NAB: docs/ANOMALY.md).',
     ),
+  context_bins: z
+    .number()
+    .int()
+    .min(2)
+    .max(14)
+    .default(6)
+    .describe(
+      "contextual: levels the series' running range is cut into (values beyond the range have two levels of their own).",
+    ),
+  context_length: z
+    .number()
+    .int()
+    .min(1)
+    .max(6)
+    .default(2)
+    .describe('contextual: longest sequence of recent levels remembered as a context.'),
+  context_slots: z
+    .number()
+    .int()
+    .min(16)
+    .max(1024)
+    .default(256)
+    .describe('contextual: contexts remembered per series and field (8 bytes each; old ones fade).'),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
   hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),

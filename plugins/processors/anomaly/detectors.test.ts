@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AdaptiveDetector,
+  ContextualDetector,
   detectSeason,
   EwmaDetector,
   HoltWintersDetector,
@@ -9,6 +10,7 @@ import {
   RobustDetector,
   samplingStep,
   type AdaptiveParams,
+  type ContextualParams,
 } from './detectors.ts';
 import { Calibrator, erfc, scoreOf } from './score.ts';
 
@@ -312,6 +314,70 @@ describe('AdaptiveDetector', () => {
       for (let i = 1100; i < x.length; i++) expect(f.update(x[i], t[i])).toBe(e.update(x[i], t[i]));
       expect(Math.abs(f.season - 288)).toBeLessThanOrEqual(3);
     });
+  });
+});
+
+describe('ContextualDetector', () => {
+  const params: ContextualParams = { bins: 8, length: 3, slots: 256, likelihoodWarmup: 100 };
+  const cycle = [0, 10, 20, 30];
+  /** Feeds `count` samples of the repeating `pattern`; the highest deviation after `from` samples. */
+  const feed = (d: ContextualDetector, pattern: number[], count: number, from = 0): number => {
+    let top = 0;
+    for (let i = 0; i < count; i++) {
+      const z = d.update(pattern[i % pattern.length]);
+      if (i >= from) top = Math.max(top, z);
+    }
+    return top;
+  };
+
+  it('should score a repeated pattern low once learnt, and familiar values in a new order high', () => {
+    const d = new ContextualDetector(params);
+    // Warm-up samples are scored 0.
+    for (let i = 0; i < 100; i++) expect(d.update(cycle[i % 4])).toBe(0);
+    expect(scoreOf(feed(d, cycle, 2000, 900))).toBeLessThan(0.1);
+    // The same four values, the cycle reversed: every level is familiar, the sequences are not.
+    expect(scoreOf(feed(d, [30, 20, 10, 0], 4))).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('should score a level never seen inside the range, and a value beyond it, high', () => {
+    const d = new ContextualDetector(params);
+    feed(d, cycle, 2100);
+    expect(scoreOf(d.update(15))).toBeGreaterThanOrEqual(0.5);
+    const e = new ContextualDetector(params);
+    feed(e, cycle, 2100);
+    // Beyond the range, not merely in its top level (where 30 is).
+    expect(scoreOf(e.update(300))).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('should round-trip its state', () => {
+    const r = noise(13);
+    const d = new ContextualDetector(params);
+    const xs = Array.from({ length: 1000 }, (_, i) => 10 * Math.sin(i / 7) + r());
+    for (let i = 0; i < 700; i++) d.update(xs[i]);
+    const e = new ContextualDetector(params, JSON.parse(JSON.stringify(d.save())) as never);
+    for (let i = 700; i < 1000; i++) expect(e.update(xs[i])).toBe(d.update(xs[i]));
+    expect(e.expected).toBe(d.expected);
+  });
+
+  it('should keep its memory to its slots however many contexts it meets, and forget what it has not met for long', () => {
+    const r = noise(17);
+    const small = { ...params, slots: 64 };
+    const d = new ContextualDetector(small);
+    for (let i = 0; i < 1000; i++) d.update(r());
+    const size = JSON.stringify(d.save()).length;
+    for (let i = 0; i < 50_000; i++) d.update(r());
+    const s = d.save();
+    expect((s.keys as number[]).length).toBe(64);
+    expect(JSON.stringify(s).length).toBeLessThan(size * 1.2);
+    // A cycle learnt, then another one for a short or a long while, then the first again: after a
+    // long while its contexts have faded and it is new again.
+    const [brief, long] = [50, 5000].map((gap) => {
+      const e = new ContextualDetector(small);
+      feed(e, cycle, 2000);
+      feed(e, [0, 20, 10, 30], gap);
+      return feed(e, cycle, 20);
+    });
+    expect(long).toBeGreaterThan(brief + 3);
   });
 });
 

@@ -563,3 +563,163 @@ export class AdaptiveDetector implements Detector {
     return out;
   }
 }
+
+/** Parameters of the contextual detector. */
+export interface ContextualParams {
+  /** Levels the series' running range is cut into (2..14; two more mark values above and below it). */
+  bins: number;
+  /** Longest sequence of levels remembered, ending at the current sample (1..6). */
+  length: number;
+  /** Slots of the context memory (even; a power of two is rounded up to). */
+  slots: number;
+  /** Samples scored 0 and kept out of the likelihood while the range forms (the processor's warmup). */
+  likelihoodWarmup: number;
+}
+
+/** Weight of a new sample in the mean the running range contracts toward. */
+const CONTEXT_MEAN_ALPHA = 0.01;
+/** Share of the distance to the mean that the range's ends give up per sample (half-life about 1400 samples). */
+const CONTEXT_RANGE_DECAY = 0.0005;
+/** Counts below this are free slots after a halving. */
+const CONTEXT_MIN_COUNT = 0.25;
+
+/**
+ * Contextual (sequence) detector, in the spirit of CAD OSE: each value is quantised into one of
+ * `bins` levels of the series' running range (its ends follow new extremes at once and contract
+ * slowly toward the running mean), or one of two more levels when it lies above or below that
+ * range; the levels of the last `length` samples form contexts. For
+ * every k from 1 to `length`, the sequence of the last k levels (the current one included) is
+ * looked up in a bounded memory of the sequences seen, with decayed counts; the sample's novelty
+ * (0..1) is the mean over k of 1 / (1 + count): a level never seen scores 1 at every length, a
+ * familiar level in an unfamiliar order only at the longer ones. The novelty passes through the
+ * anomaly likelihood (as in `adaptive`): the returned deviation is spreads above the series' usual
+ * level of novelty, so a noisy series whose long contexts are always new is not always anomalous.
+ *
+ * Memory: `slots` pairs of (sequence key, count) in two typed arrays, two-way set associative (a
+ * new sequence evicts the less counted of its two slots); every `slots` samples all counts are
+ * halved and those under 0.25 freed, so old contexts fade. State: 8 bytes per slot and a few
+ * numbers (2 KB at 256 slots).
+ */
+export class ContextualDetector implements Detector {
+  n = 0;
+  expected = 0;
+  private mean = 0;
+  private lo = 0;
+  private hi = 0;
+  /** The last `length` levels, 4 bits each, the current one lowest. */
+  private hist = 0;
+  private readonly keys: Int32Array;
+  private readonly counts: Float32Array;
+  private readonly mask: number;
+  private readonly shift: number;
+  private readonly lik = new Likelihood();
+  private readonly p: ContextualParams;
+
+  constructor(p: ContextualParams, s?: DetectorState) {
+    this.p = p;
+    let size = 2;
+    while (size < p.slots) size *= 2;
+    this.keys = new Int32Array(size);
+    this.counts = new Float32Array(size);
+    this.mask = size - 2;
+    this.shift = 32 - Math.log2(size);
+    if (s !== undefined) {
+      this.n = s.n as number;
+      this.expected = this.mean = s.mean as number;
+      this.lo = s.lo as number;
+      this.hi = s.hi as number;
+      this.hist = s.hist as number;
+      const keys = (s.keys as number[] | undefined) ?? [];
+      const counts = (s.counts as number[] | undefined) ?? [];
+      if (keys.length === size && counts.length === size) {
+        this.keys.set(keys);
+        this.counts.set(counts);
+      }
+      this.lik.load((s.lik as number[] | undefined) ?? []);
+    }
+  }
+
+  /** The level (0..bins-1) of `x` in the current range. */
+  private level(x: number): number {
+    const width = Math.max(this.hi - this.lo, spreadFloor(this.mean));
+    const b = Math.floor(((x - this.lo) / width) * this.p.bins);
+    return b < 0 ? 0 : b >= this.p.bins ? this.p.bins - 1 : b;
+  }
+
+  /** The first of the two slots of `key`. */
+  private slot(key: number): number {
+    return (Math.imul(key, 0x9e3779b1) >>> this.shift) & this.mask;
+  }
+
+  /** Count of `key` so far; then counts this occurrence (evicting the less counted slot if new). */
+  private see(key: number): number {
+    const i = this.slot(key);
+    const keys = this.keys;
+    const counts = this.counts;
+    let j = keys[i] === key ? i : keys[i + 1] === key ? i + 1 : -1;
+    if (j >= 0) {
+      const c = counts[j];
+      counts[j] = c + 1;
+      return c;
+    }
+    j = counts[i] <= counts[i + 1] ? i : i + 1;
+    keys[j] = key;
+    counts[j] = 1;
+    return 0;
+  }
+
+  /** Halves every count; frees the slots that fall under the minimum. */
+  private fade(): void {
+    const counts = this.counts;
+    for (let i = 0; i < counts.length; i++) {
+      const c = counts[i] * 0.5;
+      if (c < CONTEXT_MIN_COUNT) {
+        counts[i] = 0;
+        this.keys[i] = 0;
+      } else counts[i] = c;
+    }
+  }
+
+  update(x: number): number {
+    const p = this.p;
+    if (this.n === 0) {
+      this.mean = this.lo = this.hi = x;
+    } else {
+      this.mean += Math.max(CONTEXT_MEAN_ALPHA, 1 / (this.n + 1)) * (x - this.mean);
+      this.lo += CONTEXT_RANGE_DECAY * (this.mean - this.lo);
+      this.hi += CONTEXT_RANGE_DECAY * (this.mean - this.hi);
+    }
+    this.expected = this.mean;
+    // A value beyond the range has a level of its own (above: bins, below: bins + 1), so a spike
+    // is not lost in the top level; then the range takes it in.
+    const lv = this.n === 0 ? 0 : x > this.hi ? p.bins : x < this.lo ? p.bins + 1 : this.level(x);
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
+    const len = Math.min(p.length, this.n + 1);
+    this.hist = ((this.hist << 4) | lv) & ((1 << (4 * p.length)) - 1);
+    this.n++;
+    let novelty = 0;
+    for (let k = 1; k <= len; k++) {
+      // The key: the last k levels and k itself, never 0 (0 marks a free slot).
+      const key = ((this.hist & ((1 << (4 * k)) - 1)) << 3) | k;
+      novelty += 1 / (1 + this.see(key));
+    }
+    novelty /= len;
+    if (this.n % this.keys.length === 0) this.fade();
+    if (this.n <= p.likelihoodWarmup) return 0;
+    return this.lik.update(novelty);
+  }
+
+  save(): DetectorState {
+    return {
+      n: this.n,
+      mean: this.mean,
+      lo: this.lo,
+      hi: this.hi,
+      hist: this.hist,
+      keys: Array.from(this.keys),
+      counts: Array.from(this.counts),
+      lik: this.lik.save(),
+    };
+  }
+}

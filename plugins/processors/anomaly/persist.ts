@@ -57,6 +57,10 @@ function fingerprint(cfg: AnomalyConfig): string {
     hw_gamma,
     hw_spread_alpha,
     calibrate,
+    // Only for contextual, so the other detectors' snapshots stay valid.
+    ...(detector === 'contextual'
+      ? { bins: cfg.context_bins, length: cfg.context_length, slots: cfg.context_slots }
+      : {}),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Tags } from '../../../core/model/metric/metric.ts';
 import type { AnomalyConfig } from './config.ts';
 import {
   AdaptiveDetector,
+  ContextualDetector,
   EwmaDetector,
   HoltWintersDetector,
   RobustDetector,
@@ -49,6 +50,16 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
             clip: cfg.clip,
           },
           rawScore: scoreOf,
+        },
+        state,
+      );
+    case 'contextual':
+      return new ContextualDetector(
+        {
+          bins: cfg.context_bins,
+          length: cfg.context_length,
+          slots: cfg.context_slots,
+          likelihoodWarmup: cfg.warmup,
         },
         state,
       );
