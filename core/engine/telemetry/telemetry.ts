@@ -27,10 +27,13 @@ export class Telemetry {
   private readonly serviceName: string;
   private readonly startMs = Date.now();
   /**
-   * Every instrument by kind and name, in the order they were created (the exposition's order).
-   * A name used by two kinds is two instruments, as with the SDK (the exposition drops both).
+   * Every instrument in the order they were created (the exposition's order), and by name per
+   * kind: a name used by two kinds is two instruments, as with the SDK (the exposition drops both).
    */
-  private readonly instruments = new Map<string, Instrument>();
+  private readonly instruments: Instrument[] = [];
+  private readonly counters = new Map<string, CounterInstrument>();
+  private readonly histograms = new Map<string, HistogramInstrument>();
+  private readonly observables = new Map<string, GaugeInstrument>();
   private readonly gauges = new Map<string, Map<string, Gauge>>();
 
   constructor(serviceName = 'viva') {
@@ -39,32 +42,35 @@ export class Telemetry {
 
   /** A counter by name (created once); `_total` is appended by the exposition. */
   counter(name: string, description: string): Counter {
-    let c = this.instruments.get(`counter:${name}`);
+    let c = this.counters.get(name);
     if (c === undefined) {
       c = new CounterInstrument(name, description);
-      this.instruments.set(`counter:${name}`, c);
+      this.counters.set(name, c);
+      this.instruments.push(c);
     }
-    return c as CounterInstrument;
+    return c;
   }
 
   /** A histogram by name with latency buckets in seconds. */
   histogram(name: string, description: string, buckets = LATENCY_BUCKETS): Histogram {
-    let h = this.instruments.get(`histogram:${name}`);
+    let h = this.histograms.get(name);
     if (h === undefined) {
       h = new HistogramInstrument(name, description, 's', buckets);
-      this.instruments.set(`histogram:${name}`, h);
+      this.histograms.set(name, h);
+      this.instruments.push(h);
     }
-    return h as HistogramInstrument;
+    return h;
   }
 
   /** A gauge whose callback reports its values each time the self-metrics are read. */
   private observableGauge(name: string, description: string, cb: (o: Observer) => void): void {
-    let g = this.instruments.get(`gauge:${name}`);
+    let g = this.observables.get(name);
     if (g === undefined) {
       g = new GaugeInstrument(name, description);
-      this.instruments.set(`gauge:${name}`, g);
+      this.observables.set(name, g);
+      this.instruments.push(g);
     }
-    (g as GaugeInstrument).addCallback(cb);
+    g.addCallback(cb);
   }
 
   /** Sets a gauge value for an attribute set (last value wins); `remove` forgets it. */
@@ -96,7 +102,7 @@ export class Telemetry {
   handle(_req: IncomingMessage, res: ServerResponse): void {
     res.statusCode = 200;
     res.setHeader('content-type', 'text/plain');
-    exposition(this.serviceName, this.startMs, this.instruments.values(), false).then(
+    exposition(this.serviceName, this.startMs, this.instruments, false).then(
       (text) => res.end(text),
       (e: unknown) => res.end(`# failed to export metrics: ${String(e)}`),
     );
@@ -104,7 +110,7 @@ export class Telemetry {
 
   /** The exposition text with timestamps and the scope label, for tests and the dashboard. */
   text(): Promise<string> {
-    return exposition(this.serviceName, this.startMs, this.instruments.values(), true);
+    return exposition(this.serviceName, this.startMs, this.instruments, true);
   }
 
   /** Every self-metric as a Metric: one per data point, attributes as tags. */
@@ -116,7 +122,7 @@ export class Telemetry {
       for (const [k, v] of Object.entries(attributes)) if (v !== undefined && v !== '') t[k] = String(v);
       return t;
     };
-    for (const i of this.instruments.values()) {
+    for (const i of this.instruments) {
       if (i.kind === 'counter')
         for (const p of i.series.points())
           out.push(new Metric(i.name, tags(p.attributes), { value: p.value.sum }, now));
