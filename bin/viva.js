@@ -2,14 +2,15 @@
 // The installed `viva` command and `npm start`: plain JavaScript that any node >= 18 runs. VIVA
 // itself is TypeScript run by Node 24's type stripping, with the node flags of bin/viva.ts's first
 // line (`#!/usr/bin/env -S node FLAGS`); this launcher starts that Node 24 (the npm package `node`,
-// a dependency) on bin/viva.ts with those flags, forwards SIGINT, SIGTERM and SIGHUP, and exits
-// the way the agent exits (its code, or its signal).
+// a dependency) on bin/viva.ts with those flags: in its own place (execve) where it can, else as a
+// child to which it forwards SIGINT, SIGTERM and SIGHUP, exiting the way the agent exits.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import tty from 'node:tty';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +52,26 @@ const hook = installed ? ['--import', pathToFileURL(path.join(here, 'strip-types
 // Node's compile cache: a start after the first reads VIVA's TypeScript already stripped.
 const cache = ['--import', pathToFileURL(path.join(here, 'compile-cache.js')).href];
 
-const child = spawn(nodeBinary(), [...nodeFlags(), ...cache, ...hook, entry, ...process.argv.slice(2)], {
+const node = nodeBinary();
+const args = [...nodeFlags(), ...cache, ...hook, entry, ...process.argv.slice(2)];
+
+// Where no signal can arrive twice (no terminal, not under npm: systemd, a container, a script),
+// this process becomes the agent (execve: the same PID, and no launcher process holding memory
+// beside it). Node >= 22.15 can; an older node, or VIVA_LAUNCHER=spawn, keeps the child below.
+if (
+  typeof process.execve === 'function' &&
+  !tty.isatty(0) &&
+  process.env.npm_lifecycle_event === undefined &&
+  process.env.VIVA_LAUNCHER !== 'spawn'
+) {
+  try {
+    process.execve(node, [node, ...args]);
+  } catch {
+    // The exec failed and this process is unchanged: start the agent as a child instead.
+  }
+}
+
+const child = spawn(node, args, {
   stdio: 'inherit',
   // Its own session: a Ctrl-C on the terminal reaches the agent once, through this launcher, not
   // twice (a second SIGINT stops the agent without a flush).

@@ -64,10 +64,18 @@ else
   die "$SRC is neither a git checkout nor an installed package; set VIVA_TARBALL"
 fi
 [[ -x "$ROOT$VIVA" ]] || die "$ROOT$VIVA is missing after the install"
-# The launcher is `#!/usr/bin/env node`: systemd's PATH must find a node the viva user can run.
-SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-if [[ -z $ROOT ]] && ! PATH=$SYSTEMD_PATH command -v node >/dev/null; then
-  log "WARNING: no node in $SYSTEMD_PATH: the services will not start (install Node.js system-wide)"
+# The units run the launcher with the Node 24 that VIVA ships (the `node` dependency): it then
+# replaces itself by the agent (execve), one process per service. Without it the launcher is
+# `#!/usr/bin/env node`: systemd's PATH must find a node the viva user can run, and an older node
+# keeps the launcher beside the agent.
+EXEC="$VIVA"
+if [[ -x "$ROOT$PKGDIR/node_modules/node/bin/node" ]]; then
+  EXEC="$PKGDIR/node_modules/node/bin/node $VIVA"
+else
+  SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  if [[ -z $ROOT ]] && ! PATH=$SYSTEMD_PATH command -v node >/dev/null; then
+    log "WARNING: no node in $SYSTEMD_PATH: the services will not start (install Node.js system-wide)"
+  fi
 fi
 
 # 2. The user the services run as.
@@ -92,7 +100,7 @@ done
 # 4. The units, pointing at this install.
 install -d -m 0755 "$ROOT/etc/systemd/system"
 for unit in viva-agent.service viva-collector.service; do
-  sed -e "s#@BINDIR@/viva#$VIVA#g" -e "s#@PKGDIR@#$PKGDIR#g" "$HERE/$unit" >"$ROOT/etc/systemd/system/$unit"
+  sed -e "s#@BINDIR@/viva#$EXEC#g" -e "s#@PKGDIR@#$PKGDIR#g" "$HERE/$unit" >"$ROOT/etc/systemd/system/$unit"
   chmod 0644 "$ROOT/etc/systemd/system/$unit"
 done
 log "installed viva-agent.service and viva-collector.service in /etc/systemd/system"

@@ -52,7 +52,10 @@ describe('deploy/systemd/install.sh', () => {
       expect(fs.statSync(conf).mode & 0o007).toBe(0);
     }
     const agent = fs.readFileSync(path.join(root, 'etc', 'systemd', 'system', units[0]), 'utf8');
-    expect(agent).toContain('ExecStart=/usr/local/bin/viva agent -c /etc/viva/agent.toml\n');
+    // Run by the Node 24 the package ships, so the launcher can replace itself by the agent.
+    expect(agent).toContain(
+      'ExecStart=/usr/local/lib/node_modules/viva/node_modules/node/bin/node /usr/local/bin/viva agent -c /etc/viva/agent.toml\n',
+    );
     expect(agent).not.toMatch(/@[A-Z]+@/);
   });
 
@@ -69,7 +72,7 @@ describe('deploy/systemd/install.sh', () => {
     expect(again.status).toBe(0);
     expect(fs.readFileSync(conf, 'utf8')).toBe('# mine\n');
     expect(fs.readFileSync(path.join(root, 'etc', 'systemd', 'system', units[0]), 'utf8')).toContain(
-      'ExecStart=/usr/local/bin/viva agent',
+      '/node_modules/node/bin/node /usr/local/bin/viva agent',
     );
   });
 
@@ -82,7 +85,7 @@ describe('deploy/systemd/install.sh', () => {
   it('should fail systemd-analyze verify on a broken unit (the check can fail)', () => {
     const bad = path.join(root, 'etc', 'systemd', 'system', 'viva-broken.service');
     const good = fs.readFileSync(path.join(root, 'etc', 'systemd', 'system', units[0]), 'utf8');
-    fs.writeFileSync(bad, good.replace('/usr/local/bin/viva agent', '/usr/local/bin/nonesuch agent'));
+    fs.writeFileSync(bad, good.replace(/^ExecStart=.*$/m, 'ExecStart=/usr/local/bin/nonesuch agent'));
     const r = analyze(['verify', bad]);
     fs.rmSync(bad);
     expect(r.status).not.toBe(0);

@@ -25,8 +25,8 @@ function oldestNode(): string {
   return nodes().sort((a, b) => older(version(a), version(b)))[0];
 }
 
-function startAgent(node: string, file: string) {
-  const child = spawn(node, [launcher, 'agent', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startAgent(node: string, file: string, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(node, [launcher, 'agent', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.resume();
@@ -137,5 +137,35 @@ describe('bin/viva.js launcher', () => {
     await waitFor(() => p.stderr().includes('"trigger":"SIGHUP"'), 'a reload on SIGHUP in the log');
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('should become the agent itself (one process, same PID) on a node with execve, outside a terminal and npm', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'agent.toml');
+    const run = async (launcherMode: string | undefined) => {
+      const port = await freePort();
+      fs.writeFileSync(
+        file,
+        `[agent]\nhttp_listen = "127.0.0.1:${port}"\ndata_dir = "${dir}"\nwatch_config = false\n\n` +
+          `[[inputs.generator]]\nrate = 10\n\n[[outputs.discard]]\n`,
+      );
+      // As systemd or a container starts it: no terminal on stdin, no npm around it.
+      const env: NodeJS.ProcessEnv = { ...process.env, VIVA_LAUNCHER: launcherMode };
+      delete env.npm_lifecycle_event;
+      if (launcherMode === undefined) delete env.VIVA_LAUNCHER;
+      const p = startAgent(process.execPath, file, env);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 'the agent to be ready');
+      const pid = Number(/"pid":(\d+)/.exec(p.stderr())?.[1]);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toEqual({ code: 0, signal: null });
+      expect(p.stderr()).toContain('"msg":"agent stopped"');
+      return { launcher: p.child.pid, agent: pid };
+    };
+    const exec = await run(undefined);
+    expect(exec.agent).toBe(exec.launcher);
+    // VIVA_LAUNCHER=spawn keeps the launcher and its child, as on a node without execve.
+    const spawned = await run('spawn');
+    expect(spawned.agent).not.toBe(spawned.launcher);
+    expect(spawned.agent).toBeGreaterThan(0);
   });
 });
