@@ -260,6 +260,31 @@ describe('anomaly processor', () => {
     );
   });
 
+  it("should flag a spike far beyond a spiky series' usual bursts with the tail detector, say why, and resume it from saved state", async () => {
+    const ctx = testContext(anomalyProcessor);
+    // Mostly 2-8 with a burst to 40 every 25 samples: the bursts are the series' own tail.
+    const value = (i: number): number => (i % 25 === 0 ? 40 : 2 + ((i * 7) % 7));
+    const batch = (from: number, n: number): Metric[] =>
+      Array.from({ length: n }, (_, k) => at(from + k, value(from + k)));
+    const p = create({ detector: 'tail', persist: true }, ctx);
+    const out = p.process(batch(0, 600));
+    expect(out.slice(100).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+    await p.stop();
+    const q = create({ detector: 'tail', persist: true }, ctx);
+    const unbroken = create({ detector: 'tail' });
+    unbroken.process(batch(0, 600));
+    const next = (): Metric[] => [...batch(600, 20), at(620, 400)];
+    const resumed = q.process(next());
+    expect(resumed.map((m) => m.fields.usage_anomaly_score)).toEqual(
+      unbroken.process(next()).map((m) => m.fields.usage_anomaly_score),
+    );
+    expect(resumed.slice(0, 20).some((m) => m.fields.usage_anomaly === true)).toBe(false);
+    expect(resumed[20].fields.usage_anomaly).toBe(true);
+    expect(resumed[20].fields.usage_anomaly_reason).toMatch(
+      /^tail: 400 against a median of [\d.]+ in this series' recent samples, a two-sided tail probability of [\d.e-]+ under their distribution$/,
+    );
+  });
+
   it('should calibrate robust scores by default and say so in the reason', () => {
     const p = create({ detector: 'robust', warmup: 30, robust_window: 20 });
     const out = p.process([...series(200), at(200, 100)]);

@@ -17,6 +17,7 @@ import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.t
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
 import { AdaptiveDetector, ContextualDetector } from './detectors.ts';
+import { TailDetector } from './tail.ts';
 
 /** Output field names of one input field, built once. */
 interface Names {
@@ -209,6 +210,8 @@ export class AnomalyProcessor implements ProcessorInstance {
     }
     if (st.det instanceof ContextualDetector)
       return `contextual: ${fmt(this.hitValues[j])} (recent mean ${fmt(st.det.expected)}) in a sequence of levels new to this series; recent novelty is ${z.toFixed(1)} spreads above its usual level`;
+    if (st.det instanceof TailDetector)
+      return `tail: ${fmt(this.hitValues[j])} against a median of ${fmt(st.det.expected)} in this series' recent samples, a two-sided tail probability of ${st.det.tailP.toPrecision(2)} under their distribution`;
     const side = z >= 0 ? 'above' : 'below';
     const what = st.calib === null ? 'spreads' : 'spreads, unusual for this series,';
     return `${this.cfg.detector}: ${fmt(this.hitValues[j])} is ${Math.abs(z).toFixed(1)} ${what} ${side} the expected ${fmt(st.det.expected)}`;

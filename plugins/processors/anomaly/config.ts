@@ -4,10 +4,10 @@ import { duration } from '../../../core/config/duration.ts';
 /** Config of the anomaly processor. */
 export const anomalyConfig = z.strictObject({
   detector: z
-    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual'])
+    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail'])
     .default('adaptive')
     .describe(
-      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual (experimental): how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood.',
+      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual (experimental): how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (experimental, for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
     ),
   fields: z
     .array(z.string())
@@ -112,6 +112,27 @@ export const anomalyConfig = z.strictObject({
     .max(1024)
     .default(256)
     .describe('contextual: contexts remembered per series and field (8 bytes each; old ones fade).'),
+  tail_window: z
+    .number()
+    .int()
+    .min(16)
+    .max(4096)
+    .default(256)
+    .describe(
+      'tail: recent samples per series and field whose distribution a value is ranked in (16 bytes each).',
+    ),
+  tail_log: z
+    .boolean()
+    .default(false)
+    .describe(
+      "tail: extrapolate beyond the window's extremes on log1p of the value (a power-law tail, for counts) instead of the value.",
+    ),
+  tail_likelihood: z
+    .boolean()
+    .default(false)
+    .describe(
+      'tail: pass the tail score through the anomaly likelihood (as adaptive does) instead of scoring it directly.',
+    ),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
   hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),

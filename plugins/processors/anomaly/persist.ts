@@ -61,6 +61,9 @@ function fingerprint(cfg: AnomalyConfig): string {
     ...(detector === 'contextual'
       ? { bins: cfg.context_bins, length: cfg.context_length, slots: cfg.context_slots }
       : {}),
+    ...(detector === 'tail'
+      ? { tailWindow: cfg.tail_window, tailLog: cfg.tail_log, tailLikelihood: cfg.tail_likelihood }
+      : {}),
   });
 }
 

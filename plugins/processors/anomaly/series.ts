@@ -13,6 +13,7 @@ import {
   type DetectorState,
 } from './detectors.ts';
 import { scoreOf, type Calibrator } from './score.ts';
+import { TailDetector } from './tail.ts';
 import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
 /** State of one series and field. */
@@ -59,6 +60,16 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
           bins: cfg.context_bins,
           length: cfg.context_length,
           slots: cfg.context_slots,
+          likelihoodWarmup: cfg.warmup,
+        },
+        state,
+      );
+    case 'tail':
+      return new TailDetector(
+        {
+          window: cfg.tail_window,
+          log: cfg.tail_log,
+          likelihood: cfg.tail_likelihood,
           likelihoodWarmup: cfg.warmup,
         },
         state,

@@ -1,0 +1,198 @@
+/**
+ * The tail detector: how improbable a value is under the series' own recent empirical
+ * distribution, with no Gaussian assumed. Spiky count series (mostly small values, a heavy right
+ * tail) are where a mean and a spread mislead: the spread grows with every spike and the ordinary
+ * bursts still stand several spreads out.
+ */
+import { Likelihood, type Detector, type DetectorState } from './detectors.ts';
+
+/** Parameters of the tail detector. */
+export interface TailParams {
+  /** Recent samples the distribution is made of (a sliding window). */
+  window: number;
+  /** Extrapolate beyond the window's extremes on sign(x)·log1p(|x|) (a power-law tail, for counts) instead of on x. */
+  log: boolean;
+  /** Pass the tail score through the anomaly likelihood (as `adaptive` does) instead of reporting it directly. */
+  likelihood: boolean;
+  /** Samples kept out of the likelihood while the window fills (the processor's warmup). */
+  likelihoodWarmup: number;
+}
+
+/** Samples in the window before anything is scored. */
+const MIN_SAMPLES = 10;
+/** Share of the window whose excess over its edge gives the scale of the extrapolated tail. */
+const TAIL_SHARE = 0.05;
+/** Largest deviation reported (a tail probability of about 1e-300). */
+const MAX_DEVIATION = 37;
+
+/**
+ * The deviation in spreads whose two-sided Gaussian tail probability is `p` (the inverse of the
+ * processor's mapping, so the score comes out as min(1, -log10(p) / 10)): the rational
+ * approximation of the normal quantile in Abramowitz and Stegun (26.2.23, absolute error under
+ * 4.5e-4 spreads), cheap enough for every sample.
+ */
+export function deviationOf(p: number): number {
+  if (!(p < 1)) return 0;
+  if (!(p > 1e-300)) return MAX_DEVIATION;
+  const t = Math.sqrt(-2 * Math.log(p / 2));
+  const z =
+    t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  return z < 0 ? 0 : z > MAX_DEVIATION ? MAX_DEVIATION : z;
+}
+
+/** Index of the first of `a[0..n)` (sorted) that is >= x. */
+function lowerBound(a: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first of `a[0..n)` (sorted) that is > x. */
+function upperBound(a: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Tail detector. The last `window` samples are kept twice: in arrival order (a ring, to know which
+ * one leaves) and sorted (to rank a new one with two binary searches). A sample's upper tail
+ * probability is the share of the window at or above it, (count + 1) / (size + 1), and its lower
+ * one likewise; the sample scores the two-sided probability 2·min(upper, lower), so a typical
+ * value scores 0 and one beyond everything in the window at most 1 / (size + 1). Beyond the
+ * window's largest (or smallest) value the tail is extrapolated as exponential, with the scale of
+ * the mean excess of the window's top (bottom) 5% over their edge (on log1p for counts: a
+ * power-law tail): a value twice as far out as the usual spikes is improbable, one just past the
+ * largest is not. The rank does not depend on the values' scale or sign; a flat window makes any
+ * change improbable (the scale has a small floor relative to the level) and nothing else. A step
+ * change stops scoring high once the new level fills a few percent of the window, and the old
+ * level has left it after `window` samples. The deviation reported is the Gaussian one of the same
+ * two-sided probability (or, with `likelihood`, how far the recent tail scores are above their
+ * usual level, as in `adaptive`).
+ *
+ * State: 16 bytes per sample of the window (4 KB at 256) and a few numbers.
+ */
+export class TailDetector implements Detector {
+  n = 0;
+  expected = 0;
+  /** Two-sided tail probability of the last sample (1 while the window fills). */
+  tailP = 1;
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  /** Samples in the window. */
+  private size = 0;
+  /** Ring slot of the oldest sample once the window is full. */
+  private head = 0;
+  private readonly lik: Likelihood | null;
+  private readonly params: TailParams;
+
+  constructor(p: TailParams, s?: DetectorState) {
+    this.params = p;
+    this.ring = new Float64Array(p.window);
+    this.sorted = new Float64Array(p.window);
+    this.lik = p.likelihood ? new Likelihood() : null;
+    if (s !== undefined) {
+      this.n = s.n as number;
+      // The window is saved oldest first; a smaller window keeps the newest.
+      const w = ((s.window as number[] | undefined) ?? []).slice(-p.window);
+      this.ring.set(w);
+      this.size = w.length;
+      this.head = 0;
+      this.sorted.set(w);
+      this.sorted.subarray(0, this.size).sort();
+      if (this.size > 0) this.expected = this.median();
+      this.lik?.load((s.lik as number[] | undefined) ?? []);
+    }
+  }
+
+  update(x: number): number {
+    this.n++;
+    this.tailP = this.size >= MIN_SAMPLES ? this.tail(x) : 1;
+    if (this.size > 0) this.expected = this.median();
+    else this.expected = x;
+    this.learn(x);
+    if (this.lik === null) return deviationOf(this.tailP);
+    if (this.n <= this.params.likelihoodWarmup) return 0;
+    const raw = Math.min(1, -Math.log10(this.tailP) / 10);
+    return this.lik.update(raw);
+  }
+
+  /** Two-sided tail probability of `x` under the window. */
+  private tail(x: number): number {
+    const m = this.size;
+    const a = this.sorted;
+    const below = lowerBound(a, m, x);
+    const atOrBelow = upperBound(a, m, x);
+    let up = (m - below + 1) / (m + 1);
+    let low = (atOrBelow + 1) / (m + 1);
+    if (below === m) up *= this.beyond(x, true);
+    if (atOrBelow === 0) low *= this.beyond(x, false);
+    return Math.min(1, 2 * Math.min(up, low));
+  }
+
+  /**
+   * The extrapolated probability of exceeding `x` given the window's extreme is exceeded:
+   * exponential with the mean excess of the window's outer `TAIL_SHARE` over their edge as scale.
+   */
+  private beyond(x: number, upper: boolean): number {
+    const m = this.size;
+    const a = this.sorted;
+    const k = Math.max(2, Math.ceil(m * TAIL_SHARE));
+    const u = this.params.log
+      ? (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v))
+      : (v: number): number => v;
+    const edge = upper ? u(a[m - k]) : -u(a[k - 1]);
+    let excess = 0;
+    for (let i = 0; i < k - 1; i++) excess += (upper ? u(a[m - 1 - i]) : -u(a[i])) - edge;
+    const extreme = upper ? u(a[m - 1]) : -u(a[0]);
+    const scale = Math.max(excess / (k - 1), Math.abs(extreme) * 1e-3, 1e-9);
+    const d = (upper ? u(x) : -u(x)) - extreme;
+    return Math.exp(-d / scale);
+  }
+
+  /** The window's median. */
+  private median(): number {
+    const m = this.size;
+    const h = m >>> 1;
+    return m % 2 === 1 ? this.sorted[h] : (this.sorted[h - 1] + this.sorted[h]) / 2;
+  }
+
+  /** Adds `x` to the window, dropping the oldest sample when it is full. */
+  private learn(x: number): void {
+    const a = this.sorted;
+    const w = this.params.window;
+    let m = this.size;
+    if (m === w) {
+      // Take the oldest out of the sorted copy (shifting the ones above it down).
+      const old = this.ring[this.head];
+      const i = lowerBound(a, m, old);
+      a.copyWithin(i, i + 1, m);
+      m--;
+      this.ring[this.head] = x;
+      this.head = (this.head + 1) % w;
+    } else this.ring[m] = x;
+    const j = upperBound(a, m, x);
+    a.copyWithin(j + 1, j, m);
+    a[j] = x;
+    this.size = m + 1;
+  }
+
+  save(): DetectorState {
+    const w: number[] = [];
+    const full = this.size === this.params.window;
+    for (let i = 0; i < this.size; i++) w.push(this.ring[full ? (this.head + i) % this.size : i]);
+    const out: DetectorState = { n: this.n, window: w };
+    if (this.lik !== null) out.lik = this.lik.save();
+    return out;
+  }
+}
