@@ -117,9 +117,9 @@ export const anomalyConfig = z.strictObject({
     .int()
     .min(16)
     .max(4096)
-    .default(256)
+    .default(512)
     .describe(
-      'tail: recent samples per series and field whose distribution a value is ranked in (16 bytes each).',
+      'tail: recent samples per series and field whose distribution a value is ranked in (10 bytes each).',
     ),
   tail_log: z
     .boolean()

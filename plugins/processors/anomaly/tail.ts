@@ -65,8 +65,8 @@ function upperBound(a: Float64Array, n: number, x: number): number {
 }
 
 /**
- * Tail detector. The last `window` samples are kept twice: in arrival order (a ring, to know which
- * one leaves) and sorted (to rank a new one with two binary searches). A sample's upper tail
+ * Tail detector. The last `window` samples are kept sorted (to rank a new one with two binary
+ * searches), each with its arrival number (to find the one that leaves). A sample's upper tail
  * probability is the share of the window at or above it, (count + 1) / (size + 1), and its lower
  * one likewise; the sample scores the two-sided probability 2·min(upper, lower), so a typical
  * value scores 0 and one beyond everything in the window at most 1 / (size + 1). Beyond the
@@ -80,36 +80,39 @@ function upperBound(a: Float64Array, n: number, x: number): number {
  * two-sided probability (or, with `likelihood`, how far the recent tail scores are above their
  * usual level, as in `adaptive`).
  *
- * State: 16 bytes per sample of the window (4 KB at 256) and a few numbers.
+ * State: 10 bytes per sample of the window (5 KB at 512) and a few numbers.
  */
 export class TailDetector implements Detector {
   n = 0;
   expected = 0;
   /** Two-sided tail probability of the last sample (1 while the window fills). */
   tailP = 1;
-  private readonly ring: Float64Array;
   private readonly sorted: Float64Array;
+  /** Beside each sorted sample, its arrival number (mod 2^16), to find the oldest. */
+  private readonly tags: Uint16Array;
   /** Samples in the window. */
   private size = 0;
-  /** Ring slot of the oldest sample once the window is full. */
-  private head = 0;
+  /** Arrival number (mod 2^16) the next sample gets. */
+  private seq = 0;
   private readonly lik: Likelihood | null;
   private readonly params: TailParams;
 
   constructor(p: TailParams, s?: DetectorState) {
     this.params = p;
-    this.ring = new Float64Array(p.window);
     this.sorted = new Float64Array(p.window);
+    this.tags = new Uint16Array(p.window);
     this.lik = p.likelihood ? new Likelihood() : null;
     if (s !== undefined) {
       this.n = s.n as number;
       // The window is saved oldest first; a smaller window keeps the newest.
       const w = ((s.window as number[] | undefined) ?? []).slice(-p.window);
-      this.ring.set(w);
+      const order = w.map((_, i) => i).sort((i, j) => w[i] - w[j] || i - j);
+      for (let k = 0; k < w.length; k++) {
+        this.sorted[k] = w[order[k]];
+        this.tags[k] = order[k];
+      }
       this.size = w.length;
-      this.head = 0;
-      this.sorted.set(w);
-      this.sorted.subarray(0, this.size).sort();
+      this.seq = w.length;
       if (this.size > 0) this.expected = this.median();
       this.lik?.load((s.lik as number[] | undefined) ?? []);
     }
@@ -170,27 +173,38 @@ export class TailDetector implements Detector {
   /** Adds `x` to the window, dropping the oldest sample when it is full. */
   private learn(x: number): void {
     const a = this.sorted;
-    const w = this.params.window;
-    let m = this.size;
-    if (m === w) {
-      // Take the oldest out of the sorted copy (shifting the ones above it down).
-      const old = this.ring[this.head];
-      const i = lowerBound(a, m, old);
-      a.copyWithin(i, i + 1, m);
-      m--;
-      this.ring[this.head] = x;
-      this.head = (this.head + 1) % w;
-    } else this.ring[m] = x;
-    const j = upperBound(a, m, x);
-    a.copyWithin(j + 1, j, m);
+    const tags = this.tags;
+    const m = this.size;
+    let j = upperBound(a, m, x);
+    if (m < this.params.window) {
+      a.copyWithin(j + 1, j, m);
+      tags.copyWithin(j + 1, j, m);
+      this.size = m + 1;
+    } else {
+      // The oldest leaves: the window's arrival numbers are distinct (it holds at most
+      // 4096 < 2^16), so one scan finds it; only the samples between it and x's place move.
+      const oldest = (this.seq - m) & 0xffff;
+      let i = 0;
+      while (tags[i] !== oldest) i++;
+      if (j <= i) {
+        a.copyWithin(j + 1, j, i);
+        tags.copyWithin(j + 1, j, i);
+      } else {
+        a.copyWithin(i, i + 1, j);
+        tags.copyWithin(i, i + 1, j);
+        j--;
+      }
+    }
     a[j] = x;
-    this.size = m + 1;
+    tags[j] = this.seq;
+    this.seq = (this.seq + 1) & 0xffff;
   }
 
   save(): DetectorState {
-    const w: number[] = [];
-    const full = this.size === this.params.window;
-    for (let i = 0; i < this.size; i++) w.push(this.ring[full ? (this.head + i) % this.size : i]);
+    // Oldest first, by arrival number.
+    const w = new Array<number>(this.size);
+    const first = this.seq - this.size;
+    for (let i = 0; i < this.size; i++) w[(this.tags[i] - first) & 0xffff] = this.sorted[i];
     const out: DetectorState = { n: this.n, window: w };
     if (this.lik !== null) out.lik = this.lik.save();
     return out;
