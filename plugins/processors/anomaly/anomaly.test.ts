@@ -231,6 +231,17 @@ describe('anomaly processor', () => {
     expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
   });
 
+  it('should ignore saved tail state from another window', async () => {
+    const ctx = testContext(anomalyProcessor);
+    const p = create({ detector: 'tail', warmup: 10, persist: true }, ctx);
+    p.process(series(20));
+    await p.stop();
+    const same = create({ detector: 'tail', warmup: 10, persist: true }, ctx);
+    expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    const other = create({ detector: 'tail', warmup: 10, tail_window: 64, persist: true }, ctx);
+    expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+  });
+
   it.each(['robust', 'holt_winters'] as const)('should flag a spike with the %s detector', (detector) => {
     const p = create({ detector, warmup: 10, robust_window: 20, season: 4, calibrate: 'off' });
     const out = p.process([...series(40), at(40, 100)]);

@@ -69,7 +69,7 @@ function upperBound(a: Float64Array, n: number, x: number): number {
  * searches), each with its arrival number (to find the one that leaves). A sample's upper tail
  * probability is the share of the window at or above it, (count + 1) / (size + 1), and its lower
  * one likewise; the sample scores the two-sided probability 2·min(upper, lower), so a typical
- * value scores 0 and one beyond everything in the window at most 1 / (size + 1). Beyond the
+ * value scores 0 and one beyond everything in the window at most 2 / (size + 1). Beyond the
  * window's largest (or smallest) value the tail is extrapolated as exponential, with the scale of
  * the mean excess of the window's top (bottom) 5% over their edge (on log1p for counts: a
  * power-law tail): a value twice as far out as the usual spikes is improbable, one just past the
