@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { parseConfig } from '../../core/plugin/testing.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
+import { thresholdOf } from '../../plugins/processors/anomaly/config.ts';
 import { bestThreshold, evaluate, flagsAt, replay, type Result } from './nab.ts';
 import { loadNab, nabDir, type NabFile } from './nab-data.ts';
 import { layout, normalise, optimiseThreshold, PROFILES, type FileLayout } from './nab-score.ts';
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     const nab = Object.values(PROFILES).map((p) => optimiseThreshold(lays, u.scores, p));
     console.log(`${c.name}`);
     console.log(
-      `  as deployed (threshold ${cfg.threshold})       ${fmt(deployed.score)}  TP ${deployed.tp}  FP ${deployed.fp}  FN ${deployed.fn}   by category: ${byCategory(deployed, categories)}`,
+      `  as deployed (threshold ${thresholdOf(cfg)})       ${fmt(deployed.score)}  TP ${deployed.tp}  FP ${deployed.fp}  FN ${deployed.fn}   by category: ${byCategory(deployed, categories)}`,
     );
     console.log(
       `  trained threshold ${trained.threshold.toFixed(3)}         ${fmt(atTrained.score)}  TP ${atTrained.tp}  FP ${atTrained.fp}  FN ${atTrained.fn}`,

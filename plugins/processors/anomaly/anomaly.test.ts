@@ -37,24 +37,35 @@ const S = 1000;
 const fast = { detector: 'ewma', ewma_alpha: 0.5, warmup: 10, cooldown: 5 };
 
 describe('anomaly processor', () => {
-  it('should, with the default detector, learn a daily-like cycle quietly and flag a break in it', () => {
-    const p = create({});
-    let x = 1;
-    const noise = (): number => {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      return x / 2147483648 - 0.5;
-    };
-    const value = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i) / 48) + noise();
-    const out = p.process(Array.from({ length: 1500 }, (_, i) => at(i, value(i))));
-    expect(out.slice(1100).filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
-    // 15 above what the cycle has at that point, for 10 samples: one flag (then the cooldown).
-    const broken = p.process(Array.from({ length: 10 }, (_, k) => at(1500 + k, value(1500 + k) + 15)));
-    const flagged = broken.filter((m) => m.fields.usage_anomaly === true);
-    expect(flagged).toHaveLength(1);
-    expect(flagged[0].fields.usage_anomaly_reason).toMatch(
+  const cycleReasons: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'the default detector (ensemble)',
+      {},
+      /^ensemble \(mean of adaptive [01]\.\d\d, robust [01]\.\d\d, contextual [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
+    ],
+    [
+      'adaptive',
+      { detector: 'adaptive' },
       /^adaptive \(season of \d+ samples\): [\d.]+ against the expected [\d.]+; recent surprise is \d+\.\d spreads above its usual level for this series$/,
-    );
-  });
+    ],
+  ];
+  for (const [name, table, reason] of cycleReasons)
+    it(`should, with ${name}, learn a daily-like cycle quietly and flag a break in it`, () => {
+      const p = create(table);
+      let x = 1;
+      const noise = (): number => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648 - 0.5;
+      };
+      const value = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i) / 48) + noise();
+      const out = p.process(Array.from({ length: 1500 }, (_, i) => at(i, value(i))));
+      expect(out.slice(1100).filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
+      // 15 above what the cycle has at that point, for 10 samples: one flag (then the cooldown).
+      const broken = p.process(Array.from({ length: 10 }, (_, k) => at(1500 + k, value(1500 + k) + 15)));
+      const flagged = broken.filter((m) => m.fields.usage_anomaly === true);
+      expect(flagged).toHaveLength(1);
+      expect(flagged[0].fields.usage_anomaly_reason).toMatch(reason);
+    });
 
   it('should add a score and a flag to every watched field and flag a spike with its reason', () => {
     const p = create(fast);
@@ -71,6 +82,16 @@ describe('anomaly processor', () => {
       /^ewma: 100 is \d+\.\d spreads above the expected 10(\.\d+)?$/,
     );
     expect('usage_anomaly_reason' in normal.fields).toBe(false);
+  });
+
+  it("should flag at its detector's own threshold when none is set, and at the configured one when set", () => {
+    // A jump to 14.6 scores 0.52 here: above 0.5, below the EWMA's own threshold of 0.55.
+    const jump = (table: Record<string, unknown>) => create(table).process([...series(20), at(20, 14.6)])[20];
+    const own = jump(fast);
+    expect(own.fields.usage_anomaly_score).toBeGreaterThan(0.5);
+    expect(own.fields.usage_anomaly_score).toBeLessThan(0.55);
+    expect(own.fields.usage_anomaly).toBe(false);
+    expect(jump({ ...fast, threshold: 0.5 }).fields.usage_anomaly).toBe(true);
   });
 
   it('should not flag during warmup', () => {

@@ -87,3 +87,44 @@ export class Calibrator {
     for (let i = 0; i < CALIBRATION_SHORT; i++) this.ring[i] = s[4 + i];
   }
 }
+
+/** A deviation that scores 1 (scores are capped there). */
+const Z_TOP = 7;
+/** Steps of the table of `zOfScore` over 0..1. */
+const Z_STEPS = 256;
+/** ln erfc(z / sqrt 2) - ln p and its derivative in z: one Newton step toward the z of tail p. */
+function newton(z: number, lnp: number): number {
+  const q = erfc(z / Math.SQRT2);
+  const d = (-Math.sqrt(2 / Math.PI) * Math.exp((-z * z) / 2)) / q;
+  const next = z - (Math.log(q) - lnp) / d;
+  return next > 0 ? next : z / 2;
+}
+/** z at scores k / Z_STEPS, solved once at load. */
+const Z_TABLE = ((): Float64Array => {
+  const t = new Float64Array(Z_STEPS + 1);
+  for (let k = 1; k < Z_STEPS; k++) {
+    const lnp = (-10 * k * Math.LN10) / Z_STEPS;
+    const u = -2 * lnp;
+    let z = Math.sqrt(Math.max(0.5, u - Math.log(Math.max(1.01, u)) - Math.log(Math.PI / 2)));
+    for (let i = 0; i < 30; i++) z = newton(z, lnp);
+    t[k] = z;
+  }
+  t[Z_STEPS] = Z_TOP;
+  return t;
+})();
+
+/**
+ * The deviation (in spreads, >= 0) whose score is `s`: the inverse of `scoreOf` on 0..1 (to 1e-5 in
+ * the score: the table's interpolation refined by two Newton steps). A detector that combines
+ * scores returns it, so the processor's score is the combined one.
+ */
+export function zOfScore(s: number): number {
+  if (!(s > 0)) return 0;
+  if (s >= 1) return Z_TOP;
+  const lnp = -10 * s * Math.LN10;
+  const x = s * Z_STEPS;
+  const k = Math.floor(x);
+  // Below the first step the tail is too flat for a linear start: start from the first step.
+  const z0 = k === 0 ? Z_TABLE[1] * Math.sqrt(x) : Z_TABLE[k] + (Z_TABLE[k + 1] - Z_TABLE[k]) * (x - k);
+  return newton(newton(z0, lnp), lnp);
+}

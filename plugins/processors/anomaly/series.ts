@@ -13,6 +13,7 @@ import {
   type DetectorState,
 } from './detectors.ts';
 import { scoreOf, type Calibrator } from './score.ts';
+import { EnsembleDetector } from './ensemble.ts';
 import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
 /** State of one series and field. */
@@ -60,6 +61,19 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
           length: cfg.context_length,
           slots: cfg.context_slots,
           likelihoodWarmup: cfg.warmup,
+        },
+        state,
+      );
+    case 'ensemble':
+      return new EnsembleDetector(
+        {
+          parts: cfg.ensemble_parts.map((name) => ({
+            name,
+            make: (s?: DetectorState) => makeDetector({ ...cfg, detector: name }, s),
+            calibrate: cfg.calibrate === 'on' || (cfg.calibrate === 'auto' && name === 'robust'),
+          })),
+          combine: cfg.ensemble_combine,
+          warmup: cfg.warmup,
         },
         state,
       );
