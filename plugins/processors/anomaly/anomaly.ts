@@ -176,7 +176,7 @@ export class AnomalyProcessor implements ProcessorInstance {
     }
     const zc = st.calib === null ? z : Math.sign(z) * Math.max(0, st.calib.update(z));
     this.hitZ[j] = zc;
-    const score = scoreOf(zc);
+    const score = st.det.score ?? scoreOf(zc);
     const flag = score >= this.threshold && n - st.lastFlag > this.cfg.cooldown;
     if (flag) st.lastFlag = n;
     this.hitScores[j] = score;

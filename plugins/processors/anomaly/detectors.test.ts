@@ -13,7 +13,7 @@ import {
   type AdaptiveParams,
   type ContextualParams,
 } from './detectors.ts';
-import { Calibrator, erfc, scoreOf, zOfScore } from './score.ts';
+import { Calibrator, erfc, scoreOf } from './score.ts';
 import { combine, EnsembleDetector, type EnsembleParams } from './ensemble.ts';
 import { anomalyConfig } from './config.ts';
 import { makeDetector } from './series.ts';
@@ -414,15 +414,6 @@ describe('ContextualDetector', () => {
   });
 });
 
-describe('zOfScore', () => {
-  it('should give back the deviation of a score, across the whole scale', () => {
-    for (let s = 0.001; s < 1; s += 0.001) expect(Math.abs(scoreOf(zOfScore(s)) - s)).toBeLessThan(1e-5);
-    expect(zOfScore(0)).toBe(0);
-    expect(scoreOf(zOfScore(1))).toBe(1);
-    expect(zOfScore(0.5)).toBeCloseTo(4.42, 2);
-  });
-});
-
 describe('EnsembleDetector', () => {
   const cfg = anomalyConfig.parse({});
   /** An ensemble of ewma (as it is alone: no calibration) and robust (calibrated, as alone). */
@@ -458,7 +449,8 @@ describe('EnsembleDetector', () => {
       const calib = new Calibrator();
       let spikes = 0;
       xs.forEach((x, i) => {
-        const got = scoreOf(ens.update(x, i));
+        const z = ens.update(x, i);
+        const got = ens.score;
         const ze = ewma.update(x, i);
         const zr = robust.update(x, i);
         if (i < 100) {
@@ -466,9 +458,12 @@ describe('EnsembleDetector', () => {
           expect(got).toBe(0);
           return;
         }
-        const parts = [scoreOf(ze), scoreOf(Math.max(0, calib.update(zr)))];
+        const zc = Math.max(0, calib.update(zr));
+        const parts = [scoreOf(ze), scoreOf(zc)];
         expect([...ens.scores]).toEqual(parts);
-        expect(got).toBeCloseTo(combine(parts, how), 5);
+        expect(got).toBe(combine(parts, how));
+        // The deviation given back is the larger of the parts'.
+        expect(Math.abs(z)).toBe(Math.max(Math.abs(ze), zc));
         if (i % 400 === 399 && got >= 0.5) spikes++;
       });
       expect(ens.expected).toBe(ewma.expected);
@@ -493,7 +488,10 @@ describe('EnsembleDetector', () => {
         { ...three, ensemble_parts: [...three.ensemble_parts] },
         JSON.parse(JSON.stringify(d.save())) as never,
       );
-      for (let i = cut; i < xs.length; i++) expect(e.update(xs[i], i * 1000)).toBe(d.update(xs[i], i * 1000));
+      for (let i = cut; i < xs.length; i++) {
+        expect(e.update(xs[i], i * 1000)).toBe(d.update(xs[i], i * 1000));
+        expect(e.score).toBe(d.score);
+      }
       expect(e.expected).toBe(d.expected);
     }
   });

@@ -17,6 +17,11 @@ export interface Detector {
    * in its period when samples are irregular or missing, the others ignore it.
    */
   update(x: number, t?: number): number;
+  /**
+   * The last sample's score (0..1), for a detector that scores by itself (one that combines other
+   * detectors' scores); absent for the others, whose score the processor derives from the deviation.
+   */
+  readonly score?: number;
   /** A JSON-safe copy of the state. */
   save(): DetectorState;
 }
@@ -92,8 +97,9 @@ const MEAN_AD_TO_SIGMA = 1.2533;
 
 /**
  * Robust z-score: distance from the rolling median in units of the rolling MAD. The window is kept
- * twice in typed arrays, in arrival order and sorted; a sample costs two shifts of the sorted
- * array and O(log window) for the median and the MAD.
+ * twice in typed arrays, in arrival order and sorted; a sample costs one shift of the sorted
+ * entries between the one leaving and the one arriving, and O(log window) for the median and the
+ * MAD.
  */
 export class RobustDetector implements Detector {
   n = 0;
@@ -139,19 +145,25 @@ export class RobustDetector implements Detector {
       const spread = mad > 0 ? mad * MAD_TO_SIGMA : meanAbsDev(sorted, len, med) * MEAN_AD_TO_SIGMA;
       z = (x - med) / Math.max(spread, spreadFloor(med));
     } else this.expected = x;
+    const at = lowerBound(sorted, len, x);
     if (len < this.p.window) {
       this.ring[this.len++] = x;
-    } else {
-      const old = this.ring[this.head];
-      this.ring[this.head] = x;
-      this.head = (this.head + 1) % this.p.window;
-      const at = lowerBound(sorted, len, old);
-      sorted.copyWithin(at, at + 1, len);
+      sorted.copyWithin(at + 1, at, len);
+      sorted[at] = x;
+      return z;
     }
-    const used = this.len === len ? len - 1 : len;
-    const at = lowerBound(sorted, used, x);
-    sorted.copyWithin(at + 1, at, used);
-    sorted[at] = x;
+    const old = this.ring[this.head];
+    this.ring[this.head] = x;
+    this.head = (this.head + 1) % this.p.window;
+    // The sample leaving and the one arriving in one shift: only the entries between them move.
+    const out = lowerBound(sorted, len, old);
+    if (at > out) {
+      sorted.copyWithin(out, out + 1, at);
+      sorted[at - 1] = x;
+    } else {
+      sorted.copyWithin(at + 1, at, out);
+      sorted[at] = x;
+    }
     return z;
   }
 

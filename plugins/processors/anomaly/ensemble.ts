@@ -4,7 +4,7 @@
  * processor gives `robust`), and their scores (0..1) are combined into one.
  */
 import type { Detector, DetectorState } from './detectors.ts';
-import { Calibrator, scoreOf, zOfScore } from './score.ts';
+import { Calibrator, scoreOf } from './score.ts';
 
 /** How the parts' scores are combined. */
 export type EnsembleCombine = 'mean' | 'max' | 'vote';
@@ -31,13 +31,16 @@ export interface EnsembleParams {
  * Ensemble: every part scores the sample (its deviation, calibrated when the part asks for it,
  * mapped to a score in 0..1 as the processor maps it); the scores are combined by `combine`:
  * `mean` (the average), `max` (the highest: any part may flag), or `vote` (the second highest: at
- * least two parts must agree; with two parts, both). Returns the deviation whose score is the
- * combined score, so the processor scores and flags the combination. The expectation is the first
+ * least two parts must agree; with two parts, both). The combined score is `score`, which the
+ * processor takes as the sample's; the deviation returned is the largest of the parts' (calibrated
+ * ones for calibrated parts, signed), for the event's `deviation`. The expectation is the first
  * part's. State: the parts' states and calibrations, nothing else.
  */
 export class EnsembleDetector implements Detector {
   n = 0;
   expected = 0;
+  /** The last sample's combined score. */
+  score = 0;
   /** The parts' last scores, in the order of the parts. */
   readonly scores: Float64Array;
   readonly names: string[];
@@ -64,14 +67,18 @@ export class EnsembleDetector implements Detector {
     this.n++;
     const warm = this.n > this.p.warmup;
     const scores = this.scores;
+    let top = 0;
     for (let i = 0; i < this.parts.length; i++) {
       const z = this.parts[i].update(x, t);
       const c = this.calibs[i];
       // As the processor does: the calibration learns only from warmed-up deviations.
-      scores[i] = !warm ? 0 : scoreOf(c === null ? z : Math.max(0, c.update(z)));
+      const zc = !warm ? 0 : c === null ? z : Math.sign(z) * Math.max(0, c.update(z));
+      scores[i] = scoreOf(zc);
+      if (Math.abs(zc) > Math.abs(top)) top = zc;
     }
     this.expected = this.parts[0].expected;
-    return zOfScore(combine(scores, this.p.combine));
+    this.score = combine(scores, this.p.combine);
+    return top;
   }
 
   save(): DetectorState {
