@@ -26,7 +26,8 @@ const STD = PROFILES.standard;
 
 /** The configurations scored: the default first, then the other detectors and the time clock. */
 export const CANDIDATES: { name: string; table: Record<string, unknown> }[] = [
-  { name: 'adaptive (default)', table: { detector: 'adaptive' } },
+  { name: 'ensemble (default)', table: { detector: 'ensemble' } },
+  { name: 'adaptive', table: { detector: 'adaptive' } },
   { name: 'adaptive, season_clock=samples', table: { detector: 'adaptive', season_clock: 'samples' } },
   { name: 'holt_winters', table: { detector: 'holt_winters' } },
   { name: 'ewma', table: { detector: 'ewma' } },
