@@ -127,6 +127,28 @@ describe('anomaly processor', () => {
     expect(await counter(ctx, 'anomalies')).toBe(1);
   });
 
+  it("should emit an ensemble's combined score with each part's score in the reason", () => {
+    const p = create({
+      ...fast,
+      detector: 'ensemble',
+      ensemble_parts: ['ewma', 'robust'],
+      ensemble_combine: 'max',
+      mode: 'events',
+      // Robust's calibration is young after 20 samples: only the spike may flag.
+      threshold: 0.9,
+    });
+    const out = p.process([...series(20), at(20, 100)]);
+    expect(out).toHaveLength(22);
+    const e = out[21];
+    expect(e.tags.detector).toBe('ensemble');
+    // The EWMA scores the spike 1; the max of the two parts is 1 whatever robust's calibration says.
+    expect(e.fields.score).toBe(1);
+    expect(e.fields.reason).toMatch(
+      /^ensemble \(max of ewma 1\.00, robust [01]\.\d\d\): 100 against the expected 1?\d(\.\d+)?$/,
+    );
+    expect(e.fields.deviation).toBeGreaterThan(50);
+  });
+
   it('should keep one detector per series and field', () => {
     const p = create(fast);
     const high = series(20, { host: 'b' }).map(
@@ -244,12 +266,13 @@ describe('anomaly processor', () => {
   it('should ignore saved contextual state from another quantisation', async () => {
     const ctx = testContext(anomalyProcessor);
     const p = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
-    p.process(series(20));
+    // Past the warmup and the likelihood's first 20 samples, so the saved state can score.
+    p.process(series(200));
     await p.stop();
     const same = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
-    expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    expect(same.process([at(200, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
     const other = create({ detector: 'contextual', warmup: 10, context_bins: 8, persist: true }, ctx);
-    expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+    expect(other.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
   });
 
   it.each(['robust', 'holt_winters'] as const)('should flag a spike with the %s detector', (detector) => {
@@ -280,6 +303,23 @@ describe('anomaly processor', () => {
       /^contextual: 100 \(recent mean [\d.]+\) in a sequence of levels new to this series; recent novelty is \d+\.\d spreads above its usual level$/,
     );
   });
+
+  it.each(['ensemble', 'adaptive', 'robust', 'contextual'] as const)(
+    'should not flag a new series right after warmup with the %s detector',
+    (detector) => {
+      // The likelihood and the calibration know one or two samples then: nothing must look unusual.
+      let x = 3;
+      const noise = (): number => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648 - 0.5;
+      };
+      const p = create({ detector });
+      const out = p.process(
+        Array.from({ length: 300 }, (_, i) => at(i, 100 + 20 * Math.sin(i / 8) + noise())),
+      );
+      expect(out.filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
+    },
+  );
 
   it('should calibrate robust scores by default and say so in the reason', () => {
     const p = create({ detector: 'robust', warmup: 30, robust_window: 20 });

@@ -25,7 +25,7 @@ export const anomalyConfig = z.strictObject({
     .max(1)
     .optional()
     .describe(
-      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.33, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18.",
+      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.28, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18.",
     ),
   warmup: z
     .number()
@@ -168,7 +168,7 @@ export type AnomalyConfig = z.output<typeof anomalyConfig>;
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<AnomalyConfig['detector'], number>> = {
   adaptive: 0.365,
-  ensemble: 0.33,
+  ensemble: 0.28,
   ewma: 0.55,
   robust: 0.385,
   holt_winters: 0.845,

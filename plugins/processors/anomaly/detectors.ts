@@ -371,13 +371,20 @@ const LIKELIHOOD_SHORT = 10;
 const LIKELIHOOD_ALPHA = 0.001;
 /** Floor of the likelihood's long-term variance (the raw scores are in 0..1). */
 const LIKELIHOOD_MIN_VAR = 1e-4;
+/**
+ * Samples learnt before the likelihood speaks: with one or two its spread is the floor, and any
+ * change in the short-term average looked a many-spread surprise (a flag in every new series
+ * right after warmup).
+ */
+const LIKELIHOOD_SETTLE = 20;
 
 /**
  * Anomaly likelihood, after NAB's post-processing of HTM scores: the raw score (0..1) of the
  * underlying model is averaged over the last 10 samples and compared with the long-term mean and
  * spread of that average. Returns how many spreads the short-term average is above its usual level
  * (0 when below): a series whose model is often surprised needs a bigger surprise, and a sustained
- * change stands out even when each sample alone is modest.
+ * change stands out even when each sample alone is modest. It scores 0 while it learns its first 20
+ * samples.
  */
 export class Likelihood {
   private readonly ring = new Float64Array(LIKELIHOOD_SHORT);
@@ -391,7 +398,10 @@ export class Likelihood {
     this.sum += raw - this.ring[slot];
     this.ring[slot] = raw;
     const avg = this.sum / Math.min(this.n + 1, LIKELIHOOD_SHORT);
-    const z = this.n > 0 ? (avg - this.mean) / Math.sqrt(Math.max(this.variance, LIKELIHOOD_MIN_VAR)) : 0;
+    const z =
+      this.n >= LIKELIHOOD_SETTLE
+        ? (avg - this.mean) / Math.sqrt(Math.max(this.variance, LIKELIHOOD_MIN_VAR))
+        : 0;
     const a = Math.max(LIKELIHOOD_ALPHA, 1 / (this.n + 1));
     this.n++;
     const d = avg - this.mean;
