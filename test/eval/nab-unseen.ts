@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { parseConfig } from '../../core/plugin/testing.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
+import { thresholdOf } from '../../plugins/processors/anomaly/config.ts';
 import { bestThreshold, evaluate, flagsAt, replay, type Result } from './nab.ts';
 import { loadNab, nabDir, type NabFile } from './nab-data.ts';
 import { layout, normalise, optimiseThreshold, PROFILES, type FileLayout } from './nab-score.ts';
@@ -25,7 +26,8 @@ const STD = PROFILES.standard;
 
 /** The configurations scored: the default first, then the other detectors and the time clock. */
 export const CANDIDATES: { name: string; table: Record<string, unknown> }[] = [
-  { name: 'adaptive (default)', table: { detector: 'adaptive' } },
+  { name: 'ensemble (default)', table: { detector: 'ensemble' } },
+  { name: 'adaptive', table: { detector: 'adaptive' } },
   { name: 'adaptive, season_clock=samples', table: { detector: 'adaptive', season_clock: 'samples' } },
   { name: 'holt_winters', table: { detector: 'holt_winters' } },
   { name: 'ewma', table: { detector: 'ewma' } },
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     const nab = Object.values(PROFILES).map((p) => optimiseThreshold(lays, u.scores, p));
     console.log(`${c.name}`);
     console.log(
-      `  as deployed (threshold ${cfg.threshold})       ${fmt(deployed.score)}  TP ${deployed.tp}  FP ${deployed.fp}  FN ${deployed.fn}   by category: ${byCategory(deployed, categories)}`,
+      `  as deployed (threshold ${thresholdOf(cfg)})       ${fmt(deployed.score)}  TP ${deployed.tp}  FP ${deployed.fp}  FN ${deployed.fn}   by category: ${byCategory(deployed, categories)}`,
     );
     console.log(
       `  trained threshold ${trained.threshold.toFixed(3)}         ${fmt(atTrained.score)}  TP ${atTrained.tp}  FP ${atTrained.fp}  FN ${atTrained.fn}`,

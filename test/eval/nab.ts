@@ -24,7 +24,7 @@ import path from 'node:path';
 import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorInstance } from '../../core/plugin/types.ts';
-import { anomalyConfig } from '../../plugins/processors/anomaly/config.ts';
+import { anomalyConfig, thresholdOf } from '../../plugins/processors/anomaly/config.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
 import { loadNab, nabDir, type NabFile } from './nab-data.ts';
 import { layout, normalise, PROFILES, scoreFile, type FileLayout, type Profile } from './nab-score.ts';
@@ -81,7 +81,7 @@ export interface Result {
   tp: number;
   fp: number;
   fn: number;
-  byCategory: Map<string, { raw: number; windows: number }>;
+  byCategory: Map<string, { raw: number; windows: number; tp: number; fp: number; fn: number }>;
 }
 
 export function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array[], p: Profile): Result {
@@ -90,7 +90,7 @@ export function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  const byCategory = new Map<string, { raw: number; windows: number }>();
+  const byCategory: Result['byCategory'] = new Map();
   for (let k = 0; k < files.length; k++) {
     const r = scoreFile(lays[k], flags[k], p);
     raw += r.raw;
@@ -98,9 +98,12 @@ export function evaluate(files: NabFile[], lays: FileLayout[], flags: Uint8Array
     tp += r.tp;
     fp += r.fp;
     fn += r.fn;
-    const c = byCategory.get(files[k].category) ?? { raw: 0, windows: 0 };
+    const c = byCategory.get(files[k].category) ?? { raw: 0, windows: 0, tp: 0, fp: 0, fn: 0 };
     c.raw += r.raw;
     c.windows += lays[k].windows;
+    c.tp += r.tp;
+    c.fp += r.fp;
+    c.fn += r.fn;
     byCategory.set(files[k].category, c);
   }
   return { score: normalise(raw, windows, p), tp, fp, fn, byCategory };
@@ -166,6 +169,17 @@ export function heldOut(
   return { result: evaluate(files, lays, flags, p), choices };
 }
 
+/** Per-category scores of `r` (raw false-positive cost for a category without windows) and TP/FP/FN. */
+function byCategory(r: Result, categories: string[]): string {
+  return categories
+    .map((c) => {
+      const v = r.byCategory.get(c) ?? { raw: 0, windows: 0, tp: 0, fp: 0, fn: 0 };
+      const shown = v.windows === 0 ? `raw ${v.raw.toFixed(2)}` : normalise(v.raw, v.windows, STD).toFixed(1);
+      return `${c} ${shown} (${v.tp}/${v.fp}/${v.fn})`;
+    })
+    .join(', ');
+}
+
 const fmt = (v: number): string => (Number.isNaN(v) ? '   n/a' : v.toFixed(1).padStart(6));
 const counts = (r: Result): string => `TP ${r.tp}  FP ${r.fp}  FN ${r.fn}`;
 
@@ -193,7 +207,7 @@ async function main(): Promise<void> {
     for (const f of files) runs.push(await replay(f, table));
     const ms = performance.now() - started;
     const scores = runs.map((r) => r.scores);
-    const cand = { name: detector, threshold: cfg.threshold, cooldown: cfg.cooldown, scores };
+    const cand = { name: detector, threshold: thresholdOf(cfg), cooldown: cfg.cooldown, scores };
     cands.push(cand);
     const held = heldOut(files, lays, [cand], STD);
     const deployed = evaluate(
@@ -228,8 +242,9 @@ async function main(): Promise<void> {
     );
     console.log(`  held-out (standard)        score ${fmt(held.result.score)}  ${counts(held.result)}`);
     console.log(`    thresholds per fold: ${held.choices.join('; ')}`);
+    console.log(`    held-out by category: ${byCategory(held.result, categories)}`);
     console.log(
-      `  as deployed (threshold ${cfg.threshold}) score ${fmt(deployed.score)}  ${counts(deployed)}`,
+      `  as deployed (threshold ${thresholdOf(cfg)}) score ${fmt(deployed.score)}  ${counts(deployed)}`,
     );
     for (const [name, b, r] of hindsight)
       console.log(
@@ -237,7 +252,7 @@ async function main(): Promise<void> {
       );
     console.log('  per-subset standard profile by category:');
     for (const c of categories) {
-      const v = std.byCategory.get(c) ?? { raw: 0, windows: 0 };
+      const v = std.byCategory.get(c) ?? { raw: 0, windows: 0, tp: 0, fp: 0, fn: 0 };
       const shown =
         v.windows === 0
           ? `raw ${v.raw.toFixed(2)} (no windows: FP cost only)`
@@ -254,7 +269,8 @@ async function main(): Promise<void> {
     const pipeline = heldOut(files, lays, cands, STD);
     console.log(`detector AND threshold chosen per fold on the other categories (standard):`);
     console.log(`  held-out score ${fmt(pipeline.result.score)}  ${counts(pipeline.result)}`);
-    console.log(`    choices: ${pipeline.choices.join('; ')}\n`);
+    console.log(`    choices: ${pipeline.choices.join('; ')}`);
+    console.log(`    held-out by category: ${byCategory(pipeline.result, categories)}\n`);
   }
   console.log('summary (normalised NAB score)');
   console.log('                   HELD-OUT  deployed  per-subset: standard, reward_low_FP, reward_low_FN');

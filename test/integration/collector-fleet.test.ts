@@ -108,7 +108,7 @@ outputs = ["archive-file"]
 
 [[processors.anomaly]]
 alias = "cpu-anomaly"
-# 40 samples per series: too short for the default (adaptive) detector's likelihood to settle.
+# 40 samples per series: too short for the default (ensemble) detector's likelihoods to settle.
 detector = "ewma"
 fields = ["usage"]
 mode = "events"

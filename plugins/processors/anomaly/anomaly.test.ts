@@ -37,24 +37,35 @@ const S = 1000;
 const fast = { detector: 'ewma', ewma_alpha: 0.5, warmup: 10, cooldown: 5 };
 
 describe('anomaly processor', () => {
-  it('should, with the default detector, learn a daily-like cycle quietly and flag a break in it', () => {
-    const p = create({});
-    let x = 1;
-    const noise = (): number => {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      return x / 2147483648 - 0.5;
-    };
-    const value = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i) / 48) + noise();
-    const out = p.process(Array.from({ length: 1500 }, (_, i) => at(i, value(i))));
-    expect(out.slice(1100).filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
-    // 15 above what the cycle has at that point, for 10 samples: one flag (then the cooldown).
-    const broken = p.process(Array.from({ length: 10 }, (_, k) => at(1500 + k, value(1500 + k) + 15)));
-    const flagged = broken.filter((m) => m.fields.usage_anomaly === true);
-    expect(flagged).toHaveLength(1);
-    expect(flagged[0].fields.usage_anomaly_reason).toMatch(
+  const cycleReasons: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'the default detector (ensemble)',
+      {},
+      /^ensemble \(mean of adaptive [01]\.\d\d, robust [01]\.\d\d, contextual [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
+    ],
+    [
+      'adaptive',
+      { detector: 'adaptive' },
       /^adaptive \(season of \d+ samples\): [\d.]+ against the expected [\d.]+; recent surprise is \d+\.\d spreads above its usual level for this series$/,
-    );
-  });
+    ],
+  ];
+  for (const [name, table, reason] of cycleReasons)
+    it(`should, with ${name}, learn a daily-like cycle quietly and flag a break in it`, () => {
+      const p = create(table);
+      let x = 1;
+      const noise = (): number => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648 - 0.5;
+      };
+      const value = (i: number): number => 100 + 20 * Math.sin((2 * Math.PI * i) / 48) + noise();
+      const out = p.process(Array.from({ length: 1500 }, (_, i) => at(i, value(i))));
+      expect(out.slice(1100).filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
+      // 15 above what the cycle has at that point, for 10 samples: one flag (then the cooldown).
+      const broken = p.process(Array.from({ length: 10 }, (_, k) => at(1500 + k, value(1500 + k) + 15)));
+      const flagged = broken.filter((m) => m.fields.usage_anomaly === true);
+      expect(flagged).toHaveLength(1);
+      expect(flagged[0].fields.usage_anomaly_reason).toMatch(reason);
+    });
 
   it('should add a score and a flag to every watched field and flag a spike with its reason', () => {
     const p = create(fast);
@@ -71,6 +82,16 @@ describe('anomaly processor', () => {
       /^ewma: 100 is \d+\.\d spreads above the expected 10(\.\d+)?$/,
     );
     expect('usage_anomaly_reason' in normal.fields).toBe(false);
+  });
+
+  it("should flag at its detector's own threshold when none is set, and at the configured one when set", () => {
+    // A jump to 14.6 scores 0.52 here: above 0.5, below the EWMA's own threshold of 0.55.
+    const jump = (table: Record<string, unknown>) => create(table).process([...series(20), at(20, 14.6)])[20];
+    const own = jump(fast);
+    expect(own.fields.usage_anomaly_score).toBeGreaterThan(0.5);
+    expect(own.fields.usage_anomaly_score).toBeLessThan(0.55);
+    expect(own.fields.usage_anomaly).toBe(false);
+    expect(jump({ ...fast, threshold: 0.5 }).fields.usage_anomaly).toBe(true);
   });
 
   it('should not flag during warmup', () => {
@@ -104,6 +125,28 @@ describe('anomaly processor', () => {
     expect(e.fields.expected).toBeCloseTo(10, 0);
     expect(e.fields.deviation).toBeGreaterThan(50);
     expect(await counter(ctx, 'anomalies')).toBe(1);
+  });
+
+  it("should emit an ensemble's combined score with each part's score in the reason", () => {
+    const p = create({
+      ...fast,
+      detector: 'ensemble',
+      ensemble_parts: ['ewma', 'robust'],
+      ensemble_combine: 'max',
+      mode: 'events',
+      // Robust's calibration is young after 20 samples: only the spike may flag.
+      threshold: 0.9,
+    });
+    const out = p.process([...series(20), at(20, 100)]);
+    expect(out).toHaveLength(22);
+    const e = out[21];
+    expect(e.tags.detector).toBe('ensemble');
+    // The EWMA scores the spike 1; the max of the two parts is 1 whatever robust's calibration says.
+    expect(e.fields.score).toBe(1);
+    expect(e.fields.reason).toMatch(
+      /^ensemble \(max of ewma 1\.00, robust [01]\.\d\d\): 100 against the expected 1?\d(\.\d+)?$/,
+    );
+    expect(e.fields.deviation).toBeGreaterThan(50);
   });
 
   it('should keep one detector per series and field', () => {
@@ -223,12 +266,13 @@ describe('anomaly processor', () => {
   it('should ignore saved contextual state from another quantisation', async () => {
     const ctx = testContext(anomalyProcessor);
     const p = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
-    p.process(series(20));
+    // Past the warmup and the likelihood's first 20 samples, so the saved state can score.
+    p.process(series(200));
     await p.stop();
     const same = create({ detector: 'contextual', warmup: 10, persist: true }, ctx);
-    expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    expect(same.process([at(200, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
     const other = create({ detector: 'contextual', warmup: 10, context_bins: 8, persist: true }, ctx);
-    expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+    expect(other.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
   });
 
   it('should ignore saved tail state from another window', async () => {
@@ -295,6 +339,22 @@ describe('anomaly processor', () => {
       /^tail: 400 against a median of [\d.]+ in this series' recent samples, a two-sided tail probability of [\d.e-]+ under their distribution$/,
     );
   });
+  it.each(['ensemble', 'adaptive', 'robust', 'contextual'] as const)(
+    'should not flag a new series right after warmup with the %s detector',
+    (detector) => {
+      // The likelihood and the calibration know one or two samples then: nothing must look unusual.
+      let x = 3;
+      const noise = (): number => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648 - 0.5;
+      };
+      const p = create({ detector });
+      const out = p.process(
+        Array.from({ length: 300 }, (_, i) => at(i, 100 + 20 * Math.sin(i / 8) + noise())),
+      );
+      expect(out.filter((m) => m.fields.usage_anomaly === true)).toHaveLength(0);
+    },
+  );
 
   it('should calibrate robust scores by default and say so in the reason', () => {
     const p = create({ detector: 'robust', warmup: 30, robust_window: 20 });

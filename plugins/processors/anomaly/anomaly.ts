@@ -11,13 +11,14 @@
 import { compileGlobs, type GlobSet } from '../../../core/engine/filter/glob.ts';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import type { PluginContext, ProcessorInstance } from '../../../core/plugin/types.ts';
-import type { AnomalyConfig } from './config.ts';
+import { thresholdOf, type AnomalyConfig } from './config.ts';
 import { loadState, saveState } from './persist.ts';
 import { FieldMap, SeriesIndex } from '../../../core/model/metric/series-index.ts';
 import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
 import { AdaptiveDetector, ContextualDetector } from './detectors.ts';
 import { TailDetector } from './tail.ts';
+import { EnsembleDetector } from './ensemble.ts';
 
 /** Output field names of one input field, built once. */
 interface Names {
@@ -33,6 +34,8 @@ export class AnomalyProcessor implements ProcessorInstance {
   /** How often the core ticks it: the expiry sweep's and persist_interval's shorter; 0 without either. */
   readonly tickInterval: number;
   private readonly cfg: AnomalyConfig;
+  /** The configured threshold, or the detector's default. */
+  private readonly threshold: number;
   private readonly ctx: PluginContext;
   private readonly series: SeriesIndex<SeriesState>;
   private readonly fieldMatch: GlobSet;
@@ -59,6 +62,7 @@ export class AnomalyProcessor implements ProcessorInstance {
 
   constructor(cfg: AnomalyConfig, ctx: PluginContext) {
     this.cfg = cfg;
+    this.threshold = thresholdOf(cfg);
     this.ctx = ctx;
     this.events = cfg.mode === 'events';
     this.fieldMatch = compileGlobs(cfg.fields);
@@ -173,8 +177,8 @@ export class AnomalyProcessor implements ProcessorInstance {
     }
     const zc = st.calib === null ? z : Math.sign(z) * Math.max(0, st.calib.update(z));
     this.hitZ[j] = zc;
-    const score = scoreOf(zc);
-    const flag = score >= this.cfg.threshold && n - st.lastFlag > this.cfg.cooldown;
+    const score = st.det.score ?? scoreOf(zc);
+    const flag = score >= this.threshold && n - st.lastFlag > this.cfg.cooldown;
     if (flag) st.lastFlag = n;
     this.hitScores[j] = score;
     this.hitFlags[j] = flag;
@@ -208,6 +212,11 @@ export class AnomalyProcessor implements ProcessorInstance {
       const model = st.det.season > 0 ? `season of ${st.det.season} samples` : 'no season';
       return `adaptive (${model}): ${fmt(this.hitValues[j])} against the expected ${fmt(st.det.expected)}; recent surprise is ${z.toFixed(1)} spreads above its usual level for this series`;
     }
+    if (st.det instanceof EnsembleDetector) {
+      const { names, scores } = st.det;
+      const parts = names.map((name, i) => `${name} ${scores[i].toFixed(2)}`).join(', ');
+      return `ensemble (${this.cfg.ensemble_combine} of ${parts}): ${fmt(this.hitValues[j])} against the expected ${fmt(st.det.expected)}`;
+    }
     if (st.det instanceof ContextualDetector)
       return `contextual: ${fmt(this.hitValues[j])} (recent mean ${fmt(st.det.expected)}) in a sequence of levels new to this series; recent novelty is ${z.toFixed(1)} spreads above its usual level`;
     if (st.det instanceof TailDetector)
@@ -219,6 +228,8 @@ export class AnomalyProcessor implements ProcessorInstance {
 
   private calibrated(): boolean {
     const c = this.cfg.calibrate;
+    // An ensemble calibrates its parts itself; its combined score is final.
+    if (this.cfg.detector === 'ensemble') return false;
     return c === 'on' || (c === 'auto' && this.cfg.detector === 'robust');
   }
 

@@ -4,10 +4,10 @@ import { duration } from '../../../core/config/duration.ts';
 /** Config of the anomaly processor. */
 export const anomalyConfig = z.strictObject({
   detector: z
-    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail'])
-    .default('adaptive')
+    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'ensemble'])
+    .default('ensemble')
     .describe(
-      'adaptive (best held-out over the seven NAB categories): ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual (experimental): how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (experimental, for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
+      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive, robust and contextual) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (experimental, for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
     ),
   fields: z
     .array(z.string())
@@ -23,9 +23,9 @@ export const anomalyConfig = z.strictObject({
     .number()
     .min(0)
     .max(1)
-    .default(0.5)
+    .optional()
     .describe(
-      'Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6).',
+      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.28, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29.",
     ),
   warmup: z
     .number()
@@ -133,6 +133,20 @@ export const anomalyConfig = z.strictObject({
     .describe(
       'tail: pass the tail score through the anomaly likelihood (as adaptive does) instead of scoring it directly.',
     ),
+  ensemble_parts: z
+    .array(z.enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail']))
+    .min(2)
+    .max(3)
+    .default(['adaptive', 'robust', 'contextual'])
+    .describe(
+      'ensemble: the detectors (two or three, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
+    ),
+  ensemble_combine: z
+    .enum(['mean', 'max', 'vote'])
+    .default('mean')
+    .describe(
+      "ensemble: mean of the parts' scores, their max (any part may flag), or vote (the second highest: at least two parts agree).",
+    ),
   hw_alpha: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: level smoothing.'),
   hw_beta: z.number().min(0).lt(1).default(0.001).describe('holt_winters: trend smoothing.'),
   hw_gamma: z.number().gt(0).lt(1).default(0.2).describe('holt_winters: seasonal smoothing.'),
@@ -168,3 +182,22 @@ export const anomalyConfig = z.strictObject({
 });
 
 export type AnomalyConfig = z.output<typeof anomalyConfig>;
+
+/**
+ * The threshold of each detector when `threshold` is not set: the one the training folds of the
+ * seven-category NAB evaluation choose for it (`npm run eval:nab-all`, docs/ANOMALY.md).
+ */
+export const DEFAULT_THRESHOLDS: Readonly<Record<AnomalyConfig['detector'], number>> = {
+  adaptive: 0.365,
+  ensemble: 0.28,
+  ewma: 0.55,
+  robust: 0.385,
+  holt_winters: 0.845,
+  contextual: 0.18,
+  tail: 0.29,
+};
+
+/** The threshold in force: the configured one, or the detector's default. */
+export function thresholdOf(cfg: AnomalyConfig): number {
+  return cfg.threshold ?? DEFAULT_THRESHOLDS[cfg.detector];
+}

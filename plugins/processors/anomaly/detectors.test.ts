@@ -7,12 +7,16 @@ import {
   HoltWintersDetector,
   Likelihood,
   regularGrid,
+  medianAbsDev,
   RobustDetector,
   samplingStep,
   type AdaptiveParams,
   type ContextualParams,
 } from './detectors.ts';
 import { Calibrator, erfc, scoreOf } from './score.ts';
+import { combine, EnsembleDetector, type EnsembleParams } from './ensemble.ts';
+import { anomalyConfig } from './config.ts';
+import { makeDetector } from './series.ts';
 
 describe('EwmaDetector', () => {
   it('should score against the mean and variance learnt before the sample', () => {
@@ -66,6 +70,35 @@ describe('RobustDetector', () => {
     for (const v of [5, 5, 5, 5, 7]) d.update(v);
     // MAD 0; mean |x - 5| = 0.4, spread 0.4 * 1.2533.
     expect(d.update(6)).toBeCloseTo(1 / (0.4 * 1.2533), 9);
+  });
+});
+
+describe('RobustDetector state and MAD', () => {
+  it('should find the median absolute deviation of a sorted window as a full sort of the distances does', () => {
+    const r = noise(23);
+    for (const n of [1, 2, 3, 4, 7, 10, 51, 400]) {
+      for (let trial = 0; trial < 20; trial++) {
+        // Rounded values, so that ties and distances equal on both sides occur.
+        const a = Array.from({ length: n }, () => Math.round(r() * 20)).sort((x, y) => x - y);
+        const h = n >>> 1;
+        const med = n % 2 === 1 ? a[h] : (a[h - 1] + a[h]) / 2;
+        const d = a.map((v) => Math.abs(v - med)).sort((x, y) => x - y);
+        const want = n % 2 === 1 ? d[h] : (d[h - 1] + d[h]) / 2;
+        expect(medianAbsDev(Float64Array.from(a), n, med)).toBe(want);
+      }
+    }
+  });
+
+  it('should round-trip its state, mid-fill and once the window is full', () => {
+    const r = noise(29);
+    for (const cut of [50, 700]) {
+      const d = new RobustDetector({ window: 400 });
+      const xs = Array.from({ length: cut + 300 }, () => r());
+      for (let i = 0; i < cut; i++) d.update(xs[i]);
+      const e = new RobustDetector({ window: 400 }, JSON.parse(JSON.stringify(d.save())) as never);
+      for (let i = cut; i < xs.length; i++) expect(e.update(xs[i])).toBe(d.update(xs[i]));
+      expect(e.expected).toBe(d.expected);
+    }
   });
 });
 
@@ -378,6 +411,109 @@ describe('ContextualDetector', () => {
       return feed(e, cycle, 20);
     });
     expect(long).toBeGreaterThan(brief + 3);
+  });
+});
+
+describe('EnsembleDetector', () => {
+  const cfg = anomalyConfig.parse({});
+  /** An ensemble of ewma (as it is alone: no calibration) and robust (calibrated, as alone). */
+  const pair = (how: EnsembleParams['combine']): EnsembleDetector =>
+    new EnsembleDetector({
+      parts: [
+        { name: 'ewma', make: (s) => makeDetector({ ...cfg, detector: 'ewma' }, s), calibrate: false },
+        { name: 'robust', make: (s) => makeDetector({ ...cfg, detector: 'robust' }, s), calibrate: true },
+      ],
+      combine: how,
+      warmup: 100,
+    });
+
+  it('should combine scores by their mean, their max, or the second highest (at least two agree)', () => {
+    expect(combine([0.2, 0.9, 0.5], 'mean')).toBeCloseTo(1.6 / 3, 12);
+    expect(combine([0.2, 0.9, 0.5], 'max')).toBe(0.9);
+    expect(combine([0.2, 0.9, 0.5], 'vote')).toBe(0.5);
+    expect(combine([0.9, 0.9, 0.1], 'vote')).toBe(0.9);
+    // With two parts a vote needs both: the lower score.
+    expect(combine([0.7, 0.3], 'vote')).toBe(0.3);
+  });
+
+  it('should score each part as it scores alone (robust calibrated) and combine those scores', () => {
+    const r = noise(31);
+    const xs = Array.from(
+      { length: 1500 },
+      (_, i) => 50 + 5 * Math.sin(i / 30) + r() + (i % 400 === 399 ? 40 : 0),
+    );
+    for (const how of ['mean', 'max', 'vote'] as const) {
+      const ens = pair(how);
+      const ewma = makeDetector({ ...cfg, detector: 'ewma' });
+      const robust = makeDetector({ ...cfg, detector: 'robust' });
+      const calib = new Calibrator();
+      let spikes = 0;
+      xs.forEach((x, i) => {
+        const z = ens.update(x, i);
+        const got = ens.score;
+        const ze = ewma.update(x, i);
+        const zr = robust.update(x, i);
+        if (i < 100) {
+          // Warm-up: scored 0, and kept out of the calibration.
+          expect(got).toBe(0);
+          return;
+        }
+        const zc = Math.max(0, calib.update(zr));
+        const parts = [scoreOf(ze), scoreOf(zc)];
+        expect([...ens.scores]).toEqual(parts);
+        expect(got).toBe(combine(parts, how));
+        // The deviation given back is the larger of the parts'.
+        expect(Math.abs(z)).toBe(Math.max(Math.abs(ze), zc));
+        if (i % 400 === 399 && got >= 0.5) spikes++;
+      });
+      expect(ens.expected).toBe(ewma.expected);
+      // The one-sample jumps of 40 (8 times the swing): the EWMA scores them 1, robust's calibration
+      // (an average of 5 deviations) below 0.3, so the mean and the max flag them and a vote does not.
+      expect(spikes).toBe(how === 'vote' ? 0 : 3);
+    }
+  });
+
+  it('should round-trip its state and go on exactly as before', () => {
+    const r = noise(37);
+    const three = {
+      ...cfg,
+      detector: 'ensemble' as const,
+      ensemble_parts: ['adaptive', 'robust', 'contextual'] as const,
+    };
+    const xs = Array.from({ length: 3000 }, (_, i) => 10 * Math.sin(i / 20) + r());
+    for (const cut of [500, 1800]) {
+      const d = makeDetector({ ...three, ensemble_parts: [...three.ensemble_parts] });
+      for (let i = 0; i < cut; i++) d.update(xs[i], i * 1000);
+      const e = makeDetector(
+        { ...three, ensemble_parts: [...three.ensemble_parts] },
+        JSON.parse(JSON.stringify(d.save())) as never,
+      );
+      for (let i = cut; i < xs.length; i++) {
+        expect(e.update(xs[i], i * 1000)).toBe(d.update(xs[i], i * 1000));
+        expect(e.score).toBe(d.score);
+      }
+      expect(e.expected).toBe(d.expected);
+    }
+  });
+
+  it('should keep its state to the sum of its parts however long the series', () => {
+    const r = noise(41);
+    const d = makeDetector({
+      ...cfg,
+      detector: 'ensemble',
+      ensemble_parts: ['adaptive', 'robust', 'contextual'],
+    });
+    for (let i = 0; i < 1200; i++) d.update(r(), i * 1000);
+    const size = JSON.stringify(d.save()).length;
+    for (let i = 1200; i < 60_000; i++) d.update(r() + (i % 997 === 0 ? 5 : 0), i * 1000);
+    expect(JSON.stringify(d.save()).length).toBeLessThan(size * 1.2);
+    const parts = ['adaptive', 'robust', 'contextual'] as const;
+    const alone = parts.map((name) => {
+      const p = makeDetector({ ...cfg, detector: name });
+      for (let i = 0; i < 1200; i++) p.update(r(), i * 1000);
+      return JSON.stringify(p.save()).length;
+    });
+    expect(size).toBeLessThan(alone.reduce((a, b) => a + b, 0) + 1000);
   });
 });
 

@@ -17,6 +17,11 @@ export interface Detector {
    * in its period when samples are irregular or missing, the others ignore it.
    */
   update(x: number, t?: number): number;
+  /**
+   * The last sample's score (0..1), for a detector that scores by itself (one that combines other
+   * detectors' scores); absent for the others, whose score the processor derives from the deviation.
+   */
+  readonly score?: number;
   /** A JSON-safe copy of the state. */
   save(): DetectorState;
 }
@@ -90,63 +95,87 @@ export interface RobustParams {
 const MAD_TO_SIGMA = 1.4826;
 const MEAN_AD_TO_SIGMA = 1.2533;
 
-/** Robust z-score: distance from the rolling median in units of the rolling MAD. */
+/**
+ * Robust z-score: distance from the rolling median in units of the rolling MAD. The window is kept
+ * twice in typed arrays, in arrival order and sorted; a sample costs one shift of the sorted
+ * entries between the one leaving and the one arriving, and O(log window) for the median and the
+ * MAD.
+ */
 export class RobustDetector implements Detector {
   n = 0;
   expected = 0;
-  /** Ring of the last `window` samples in arrival order. */
-  private readonly ring: number[];
-  /** The same samples, sorted. */
-  private readonly sorted: number[];
+  /** Ring of the last `window` samples in arrival order (the first `len` slots used). */
+  private readonly ring: Float64Array;
+  /** The same samples, sorted (the first `len` slots). */
+  private readonly sorted: Float64Array;
+  private len = 0;
   private head = 0;
   private readonly p: RobustParams;
 
   constructor(p: RobustParams, s?: DetectorState) {
     this.p = p;
-    this.ring = [];
-    this.sorted = [];
+    this.ring = new Float64Array(p.window);
+    this.sorted = new Float64Array(p.window);
     if (s !== undefined) {
       this.n = s.n as number;
-      const ring = s.ring as number[];
-      this.head = (s.head as number) % Math.max(1, ring.length);
-      for (const v of ring) this.ring.push(v);
-      if (this.ring.length > p.window) this.ring.splice(0, this.ring.length - p.window);
-      this.sorted = [...this.ring].sort((a, b) => a - b);
-      if (this.head >= this.ring.length) this.head = 0;
+      let ring = s.ring as number[];
+      let head = (s.head as number) % Math.max(1, ring.length);
+      if (ring.length > p.window) {
+        ring = ring.slice(ring.length - p.window);
+        head = 0;
+      }
+      this.ring.set(ring);
+      this.len = ring.length;
+      this.head = head >= this.len ? 0 : head;
+      this.sorted.set(this.ring.subarray(0, this.len));
+      this.sorted.subarray(0, this.len).sort();
     }
   }
 
   update(x: number): number {
     this.n++;
     const sorted = this.sorted;
+    const len = this.len;
     let z = 0;
-    if (sorted.length > 0) {
-      const med = median(sorted);
+    if (len > 0) {
+      const med = median(sorted, len);
       this.expected = med;
-      const mad = medianAbsDev(sorted, med);
+      const mad = medianAbsDev(sorted, len, med);
       // On a mostly flat window the MAD is 0; the mean absolute deviation still sees the rare moves.
-      const spread = mad > 0 ? mad * MAD_TO_SIGMA : meanAbsDev(sorted, med) * MEAN_AD_TO_SIGMA;
+      const spread = mad > 0 ? mad * MAD_TO_SIGMA : meanAbsDev(sorted, len, med) * MEAN_AD_TO_SIGMA;
       z = (x - med) / Math.max(spread, spreadFloor(med));
     } else this.expected = x;
-    if (this.ring.length < this.p.window) this.ring.push(x);
-    else {
-      const old = this.ring[this.head];
-      this.ring[this.head] = x;
-      this.head = (this.head + 1) % this.p.window;
-      sorted.splice(lowerBound(sorted, old), 1);
+    const at = lowerBound(sorted, len, x);
+    if (len < this.p.window) {
+      this.ring[this.len++] = x;
+      sorted.copyWithin(at + 1, at, len);
+      sorted[at] = x;
+      return z;
     }
-    sorted.splice(lowerBound(sorted, x), 0, x);
+    const old = this.ring[this.head];
+    this.ring[this.head] = x;
+    this.head = (this.head + 1) % this.p.window;
+    // The sample leaving and the one arriving in one shift: only the entries between them move.
+    const out = lowerBound(sorted, len, old);
+    if (at > out) {
+      sorted.copyWithin(out, out + 1, at);
+      sorted[at - 1] = x;
+    } else {
+      sorted.copyWithin(at + 1, at, out);
+      sorted[at] = x;
+    }
     return z;
   }
 
   save(): DetectorState {
-    return { n: this.n, head: this.head, ring: [...this.ring] };
+    return { n: this.n, head: this.head, ring: Array.from(this.ring.subarray(0, this.len)) };
   }
 }
 
-function lowerBound(a: number[], x: number): number {
+/** The first index of the first `n` entries of sorted `a` whose value is not below `x`. */
+function lowerBound(a: ArrayLike<number>, n: number, x: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] < x) lo = mid + 1;
@@ -155,38 +184,51 @@ function lowerBound(a: number[], x: number): number {
   return lo;
 }
 
-function meanAbsDev(a: number[], med: number): number {
+function meanAbsDev(a: ArrayLike<number>, n: number, med: number): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - med);
-  return s / a.length;
+  for (let i = 0; i < n; i++) s += Math.abs(a[i] - med);
+  return s / n;
 }
 
-function median(sorted: number[]): number {
-  const n = sorted.length;
+function median(sorted: ArrayLike<number>, n: number): number {
   const h = n >>> 1;
   return n % 2 === 1 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
 }
 
 /**
- * Median of |x - med| over a sorted array in O(n): the distances grow outward from the median on
- * both sides, so merging the two sorted runs finds the middle one(s).
+ * Median of |x - med| over the first `n` entries of sorted `a`: the distances grow outward from
+ * the median on both sides, two sorted runs, so their k-th smallest is found by a binary search
+ * on how many come from the right-hand run (O(log n)).
  */
-function medianAbsDev(sorted: number[], med: number): number {
-  const n = sorted.length;
-  let r = lowerBound(sorted, med);
-  let l = r - 1;
+export function medianAbsDev(a: ArrayLike<number>, n: number, med: number): number {
   const want = n >>> 1;
-  let prev = 0;
-  for (let k = 0; k <= want; k++) {
-    const dl = l >= 0 ? med - sorted[l] : Infinity;
-    const dr = r < n ? sorted[r] - med : Infinity;
-    const d = dl <= dr ? dl : dr;
-    if (dl <= dr) l--;
-    else r++;
-    if (k === want) return n % 2 === 1 ? d : (prev + d) / 2;
-    prev = d;
+  const r = lowerBound(a, n, med);
+  const d = kthDistance(a, n, r, med, want);
+  return n % 2 === 1 ? d : (kthDistance(a, n, r, med, want - 1) + d) / 2;
+}
+
+/**
+ * The k-th (from 0) smallest |a[i] - med| over the first `n` entries of sorted `a`, where `r` is
+ * the first index not below `med`: the right run's distances are a[r + i] - med, the left run's
+ * med - a[r - 1 - j].
+ */
+function kthDistance(a: ArrayLike<number>, n: number, r: number, med: number, k: number): number {
+  const na = n - r;
+  const nb = r;
+  let lo = Math.max(0, k + 1 - nb);
+  let hi = Math.min(k + 1, na);
+  // The smallest i (taken from the right run, k + 1 - i from the left) at which the right run's
+  // next distance is no longer below the left run's last one taken.
+  while (lo < hi) {
+    const i = (lo + hi) >>> 1;
+    const j = k + 1 - i;
+    if (a[r + i] - med < med - a[r - j]) lo = i + 1;
+    else hi = i;
   }
-  return prev;
+  const j = k + 1 - lo;
+  const fromA = lo > 0 ? a[r + lo - 1] - med : -Infinity;
+  const fromB = j > 0 ? med - a[r - j] : -Infinity;
+  return fromA > fromB ? fromA : fromB;
 }
 
 /** Parameters of the Holt-Winters detector. */
@@ -277,7 +319,7 @@ export class HoltWintersDetector implements Detector {
       resid.push(Math.abs(raw[k] - this.season[k]));
     }
     resid.sort((a, b) => a - b);
-    const sd = MAD_TO_SIGMA * median(resid);
+    const sd = MAD_TO_SIGMA * median(resid, resid.length);
     this.errVar = sd * sd;
     return 0;
   }
@@ -329,13 +371,20 @@ const LIKELIHOOD_SHORT = 10;
 const LIKELIHOOD_ALPHA = 0.001;
 /** Floor of the likelihood's long-term variance (the raw scores are in 0..1). */
 const LIKELIHOOD_MIN_VAR = 1e-4;
+/**
+ * Samples learnt before the likelihood speaks: with one or two its spread is the floor, and any
+ * change in the short-term average looked a many-spread surprise (a flag in every new series
+ * right after warmup).
+ */
+const LIKELIHOOD_SETTLE = 20;
 
 /**
  * Anomaly likelihood, after NAB's post-processing of HTM scores: the raw score (0..1) of the
  * underlying model is averaged over the last 10 samples and compared with the long-term mean and
  * spread of that average. Returns how many spreads the short-term average is above its usual level
  * (0 when below): a series whose model is often surprised needs a bigger surprise, and a sustained
- * change stands out even when each sample alone is modest.
+ * change stands out even when each sample alone is modest. It scores 0 while it learns its first 20
+ * samples.
  */
 export class Likelihood {
   private readonly ring = new Float64Array(LIKELIHOOD_SHORT);
@@ -349,7 +398,10 @@ export class Likelihood {
     this.sum += raw - this.ring[slot];
     this.ring[slot] = raw;
     const avg = this.sum / Math.min(this.n + 1, LIKELIHOOD_SHORT);
-    const z = this.n > 0 ? (avg - this.mean) / Math.sqrt(Math.max(this.variance, LIKELIHOOD_MIN_VAR)) : 0;
+    const z =
+      this.n >= LIKELIHOOD_SETTLE
+        ? (avg - this.mean) / Math.sqrt(Math.max(this.variance, LIKELIHOOD_MIN_VAR))
+        : 0;
     const a = Math.max(LIKELIHOOD_ALPHA, 1 / (this.n + 1));
     this.n++;
     const d = avg - this.mean;

@@ -2,11 +2,11 @@ import { defineProcessor } from '../../../core/plugin/define.ts';
 import { AnomalyProcessor } from './anomaly.ts';
 import { anomalyConfig } from './config.ts';
 
-/** The anomaly processor: streaming per-series detectors (EWMA, robust, Holt-Winters) that score and flag samples. */
+/** The anomaly processor: streaming per-series detectors (an ensemble of them by default) that score and flag samples. */
 export const anomalyProcessor = defineProcessor({
   name: 'anomaly',
   description:
-    'Streaming anomaly detection per series and field (adaptive: EWMA or Holt-Winters with a detected season plus anomaly likelihood; EWMA z-score, rolling median/MAD, Holt-Winters) with scores and flags',
+    'Streaming anomaly detection per series and field (ensemble: the mean score of adaptive, robust and contextual; adaptive: EWMA or Holt-Winters with a detected season plus anomaly likelihood; EWMA z-score, rolling median/MAD, Holt-Winters, contextual) with scores and flags',
   config: anomalyConfig,
   create: (config, ctx) => new AnomalyProcessor(config, ctx),
 });

@@ -45,13 +45,19 @@ const CALIBRATION_CAP = 30;
 const CALIBRATION_SHORT = 5;
 /** Weight of a new sample in the long-term mean and variance (memory of about 1000 samples). */
 const CALIBRATION_ALPHA = 0.001;
+/**
+ * Samples learnt before the calibration speaks: with one or two samples its spread is about 0 and
+ * any change in the deviations looked infinitely unusual (a flag in every new series right after
+ * warmup).
+ */
+const CALIBRATION_SETTLE = 20;
 
 /**
  * Calibration (after NAB's anomaly likelihood): rescores the detector's |deviation| against the
  * series' own history of deviations. The short-term mean of the last 5 |deviations| is compared
  * with the long-term mean and spread of that same quantity, so a series whose detector is often
  * surprised needs a bigger surprise to flag, and a sustained change scores even when each sample
- * alone is modest.
+ * alone is modest. It scores 0 while it learns its first 20 samples.
  */
 export class Calibrator {
   private readonly ring = new Float64Array(CALIBRATION_SHORT);
@@ -67,7 +73,7 @@ export class Calibrator {
     this.sum += r - this.ring[slot];
     this.ring[slot] = r;
     const avg = this.sum / Math.min(this.n + 1, CALIBRATION_SHORT);
-    const out = this.n > 0 ? (avg - this.mean) / (Math.sqrt(this.variance) + 1e-6) : 0;
+    const out = this.n >= CALIBRATION_SETTLE ? (avg - this.mean) / (Math.sqrt(this.variance) + 1e-6) : 0;
     const a = Math.max(CALIBRATION_ALPHA, 1 / (this.n + 1));
     this.n++;
     const d = avg - this.mean;

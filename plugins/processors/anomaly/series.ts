@@ -14,6 +14,7 @@ import {
 } from './detectors.ts';
 import { scoreOf, type Calibrator } from './score.ts';
 import { TailDetector } from './tail.ts';
+import { EnsembleDetector } from './ensemble.ts';
 import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
 /** State of one series and field. */
@@ -71,6 +72,19 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
           log: cfg.tail_log,
           likelihood: cfg.tail_likelihood,
           likelihoodWarmup: cfg.warmup,
+        },
+        state,
+      );
+    case 'ensemble':
+      return new EnsembleDetector(
+        {
+          parts: cfg.ensemble_parts.map((name) => ({
+            name,
+            make: (s?: DetectorState) => makeDetector({ ...cfg, detector: name }, s),
+            calibrate: cfg.calibrate === 'on' || (cfg.calibrate === 'auto' && name === 'robust'),
+          })),
+          combine: cfg.ensemble_combine,
+          warmup: cfg.warmup,
         },
         state,
       );
