@@ -195,10 +195,32 @@ shared_pid() {
   echo "$pid"
 }
 
+# stale_pid SERVICE PID: whether that process is a service services.sh started (its working
+# directory is a service directory named after it, which its command line names) whose data is
+# gone: its scratch dir was deleted under it (a removed checkout) or its data directory was. Such a
+# server still answers but fails writes, so it must not be reused.
+stale_pid() {
+  local svc=$1 pid=$2 cwd
+  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || return 1
+  cwd=${cwd% (deleted)}
+  [[ $cwd == */"$svc" && $(cmdline "$pid") == *"$cwd"* ]] || return 1
+  [[ ! -e /proc/$pid/cwd/$("data_$svc") ]]
+}
+
+# stop_stale SERVICE PID: stop a service whose data directory is gone, saying so.
+stop_stale() {
+  local dir
+  dir=$(readlink "/proc/$2/cwd" 2>/dev/null || true)
+  dir=${dir% (deleted)}
+  log "$1: pid $2, started by services.sh in $dir, lost its data ($dir/$("data_$1") is gone: a" \
+    "deleted checkout or scratch dir); stopping it and starting a fresh one from $SERVICES_DIR"
+  terminate "$2" 60 "$(stop_signal "$1")"
+}
+
 # claim_ports SERVICE PORT...: make our ports free. When the first port is served by the same
-# service of another VIVA scratch dir, that one is reused (return 1, pid in SHARED_PID); a system
-# instance of the same program (e.g. started by its Debian package) is stopped; anything else is
-# an error.
+# service of another VIVA scratch dir, that one is reused (return 1, pid in SHARED_PID), unless its
+# data directory is gone (then it is stopped); a system instance of the same program (e.g. started
+# by its Debian package) is stopped; anything else is an error.
 claim_ports() {
   local svc=$1 port pid
   shift
@@ -208,6 +230,10 @@ claim_ports() {
     [[ -n $pid ]] || fail "$svc" "port $HOST:$port is in use by a process this user cannot see" /dev/null
     is_service "$svc" "$pid" ||
       fail "$svc" "port $HOST:$port is in use by another program: $(cmdline "$pid")" /dev/null
+    if stale_pid "$svc" "$pid"; then
+      stop_stale "$svc" "$pid"
+      continue
+    fi
     if [[ $port == "$1" ]] && SHARED_PID=$(shared_pid "$port"); then
       if [[ $(readlink "/proc/$pid/cwd") == "$SERVICES_DIR/$svc" ]]; then
         log "$svc: pid $pid was started from this scratch dir but lost its pid file; adopting it"
@@ -241,6 +267,7 @@ generated_config() {
 needs_kafka() { need java openjdk-17-jre-headless && need mvn maven && need kcat kcat; }
 ports_kafka() { echo "$VIVA_KAFKA_PORT" "$VIVA_KAFKA_CONTROLLER_PORT"; }
 match_kafka() { echo 'kafka\.Kafka '; }
+data_kafka() { echo data; }
 unit_kafka() { echo kafka; }
 probe_kafka() {
   local out
@@ -343,6 +370,7 @@ EOF
 needs_mosquitto() { need mosquitto mosquitto && need mosquitto_pub mosquitto-clients; }
 ports_mosquitto() { echo "$VIVA_MQTT_PORT"; }
 match_mosquitto() { echo '(^|/)mosquitto( |$)'; }
+data_mosquitto() { echo data; }
 unit_mosquitto() { echo mosquitto; }
 probe_mosquitto() {
   port_open "$VIVA_MQTT_PORT" && mosquitto_pub -h "$HOST" -p "$VIVA_MQTT_PORT" -i viva-probe -t viva/probe -n
@@ -377,6 +405,7 @@ EOF
 needs_influxdb() { need influxd influxdb && need influx influxdb-client && need curl curl; }
 ports_influxdb() { echo "$VIVA_INFLUX_PORT" "$VIVA_INFLUX_RPC_PORT"; }
 match_influxdb() { echo '(^|/)influxd( |$)'; }
+data_influxdb() { echo meta; }
 unit_influxdb() { echo influxdb; }
 probe_influxdb() { curl -sf -o /dev/null "http://$HOST:$VIVA_INFLUX_PORT/ping"; }
 
@@ -419,6 +448,7 @@ EOF
 needs_prometheus() { need prometheus prometheus && need curl curl; }
 ports_prometheus() { echo "$VIVA_PROMETHEUS_PORT"; }
 match_prometheus() { echo '(^|/)prometheus( |$)'; }
+data_prometheus() { echo data; }
 unit_prometheus() { echo prometheus; }
 probe_prometheus() { curl -sf -o /dev/null "http://$HOST:$VIVA_PROMETHEUS_PORT/-/ready"; }
 
@@ -446,6 +476,7 @@ start_prometheus() {
 needs_alertmanager() { need prometheus-alertmanager prometheus-alertmanager && need curl curl; }
 ports_alertmanager() { echo "$VIVA_ALERTMANAGER_PORT"; }
 match_alertmanager() { echo '(^|/)(prometheus-)?alertmanager( |$)'; }
+data_alertmanager() { echo data; }
 unit_alertmanager() { echo prometheus-alertmanager; }
 probe_alertmanager() { curl -sf -o /dev/null "http://$HOST:$VIVA_ALERTMANAGER_PORT/-/ready"; }
 
@@ -477,6 +508,7 @@ needs_postgres() {
 }
 ports_postgres() { echo "$VIVA_POSTGRES_PORT"; }
 match_postgres() { echo '(^|/)postgres -D '; }
+data_postgres() { echo PG_VERSION; }
 unit_postgres() { echo postgresql; }
 signal_postgres() { echo INT; } # fast shutdown; SIGTERM would wait for every client to leave
 probe_postgres() {
@@ -587,6 +619,7 @@ needs_mariadb() {
 }
 ports_mariadb() { echo "$VIVA_MARIADB_PORT"; }
 match_mariadb() { echo '(^|/)(mariadbd|mysqld) '; }
+data_mariadb() { echo mysql; }
 unit_mariadb() { echo mariadb; }
 # `ping` succeeds as soon as the server answers, whatever the user (a refused login included);
 # without TLS, since the client would not trust a refusal sent before the TLS handshake.
@@ -653,6 +686,11 @@ GRANT ALL PRIVILEGES ON \`$VIVA_MARIADB_DB\`.* TO '$VIVA_MARIADB_USER'@'%';"
 
 up_one() {
   local svc=$1 pid changed=0 port
+  # Before config_ recreates a data directory someone deleted under the running server.
+  if pid=$(our_pid "$svc") && stale_pid "$svc" "$pid"; then
+    stop_stale "$svc" "$pid"
+    rm -f "$(pid_file "$svc")"
+  fi
   mkdir -p "$SERVICES_DIR/$svc"
   if declare -F "config_$svc" >/dev/null && "config_$svc"; then changed=1; fi
   if pid=$(our_pid "$svc"); then
@@ -696,6 +734,8 @@ status_one() {
   port=${ports[0]}
   if pid=$(our_pid "$svc"); then
     if "probe_$svc" >/dev/null 2>&1; then state=running; else state=starting; fi
+  elif pid=$(listener_pid "$port") && [[ -n $pid ]] && stale_pid "$svc" "$pid"; then
+    state=stale # its data directory is gone; `up` stops it and starts a fresh one
   elif pid=$(shared_pid "$port") && "probe_$svc" >/dev/null 2>&1; then
     state=shared # served by the services of another VIVA scratch dir (or ours, without pid file)
     [[ $(readlink "/proc/$pid/cwd") != "$SERVICES_DIR/$svc" ]] || state=running

@@ -191,10 +191,10 @@ describe('fleet registry', () => {
     expect(text).toMatch(/^viva_fleet_agents\{health="healthy"[^}]*\} 0 /m);
     expect(text).toMatch(/^viva_fleet_config_rejected_agents\{[^}]*\} 1 /m);
     expect(text).toMatch(/^viva_fleet_heartbeat_age_max_seconds\{[^}]*\} 60 /m);
-    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{le="10"[^}]*\} 1 /m);
-    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{le="30"[^}]*\} 1 /m);
-    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{le="60"[^}]*\} 1001 /m);
-    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{le="\+Inf"[^}]*\} 1001 /m);
+    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{max_age="10"[^}]*\} 1 /m);
+    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{max_age="30"[^}]*\} 1 /m);
+    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{max_age="60"[^}]*\} 1001 /m);
+    expect(text).toMatch(/^viva_fleet_heartbeat_age_agents\{max_age="\+Inf"[^}]*\} 1001 /m);
     expect(text.split('\n').filter((l) => l.startsWith('viva_fleet_'))).toHaveLength(11);
     await telemetry.shutdown();
   });

@@ -39,7 +39,10 @@ export const MAX_LIMIT = 500;
 const SWEEP_MS = 1000;
 const SAVE_MS = 5000;
 const RANK: Record<SourceHealth, number> = { silent: 0, degraded: 1, healthy: 2 };
-/** Upper bounds (seconds) of viva_fleet_heartbeat_age_agents, cumulative like a histogram's le. */
+/**
+ * Upper bounds (seconds) of viva_fleet_heartbeat_age_agents{max_age}, cumulative. A gauge of agents
+ * now, not a histogram of observations, so the label is not `le` (reserved for histograms).
+ */
 const AGE_BUCKETS = [10, 30, 60, 300, 3600, Infinity];
 
 /** The public view of a record (what the API shows). */
@@ -303,8 +306,8 @@ export class FleetRegistry implements FleetView {
     ).set(Math.max(0, oldest / 1000), {});
     const ages = t.gauge(
       'viva_fleet_heartbeat_age_agents',
-      'Agents whose last heartbeat is at most le seconds old (cumulative, like histogram buckets)',
+      'Agents whose last heartbeat is at most max_age seconds old (cumulative)',
     );
-    AGE_BUCKETS.forEach((le, i) => ages.set(byAge[i], { le: le === Infinity ? '+Inf' : String(le) }));
+    AGE_BUCKETS.forEach((b, i) => ages.set(byAge[i], { max_age: b === Infinity ? '+Inf' : String(b) }));
   }
 }

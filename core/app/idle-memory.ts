@@ -10,6 +10,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { Logger } from 'pino';
 
 type Gc = (options?: { type?: 'major'; execution?: 'sync'; flavor?: 'last-resort' }) => void;
 
@@ -104,4 +105,18 @@ export class IdleMemory {
     this.last = performance.eventLoopUtilization();
     this.onCollect?.({ utilization: window.utilization, before, after: this.floor, ms });
   }
+}
+
+/**
+ * The idle GC of a long-running command (`viva agent`, `viva collector`), each GC logged at debug
+ * level: the heap the start grew, and later idle growth, goes back to the OS while it idles.
+ */
+export function loggedIdleMemory(log: Logger): IdleMemory {
+  return new IdleMemory({
+    onCollect: (e) =>
+      log.debug(
+        { heap_mb_before: e.before / 1048576, heap_mb_after: e.after / 1048576, ms: e.ms },
+        'idle GC',
+      ),
+  });
 }

@@ -233,12 +233,8 @@ function throughput(w: Window): Result {
     offered_per_s: lg ? Math.round((la.sent - lb.sent) / secs) : undefined,
     buffer_end: total(after.metrics, 'viva_output_buffer_size'),
     // Event-loop delay of the agent since it started (warm-up included), in ms.
-    loop_delay_p99_ms: round(
-      total(after.metrics, 'viva_process_event_loop_delay_seconds', 'quantile="0.99"') * 1000,
-    ),
-    loop_delay_max_ms: round(
-      total(after.metrics, 'viva_process_event_loop_delay_seconds', 'quantile="max"') * 1000,
-    ),
+    loop_delay_p99_ms: round(total(after.metrics, 'viva_process_event_loop_delay_p99_seconds') * 1000),
+    loop_delay_max_ms: round(total(after.metrics, 'viva_process_event_loop_delay_max_seconds') * 1000),
     duration_s: round(secs, 1),
   };
 }

@@ -24,8 +24,8 @@ function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function start(args: string[]) {
-  const child = spawn(viva, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], runEnv: NodeJS.ProcessEnv = env) {
+  const child = spawn(viva, args, { cwd: dir, env: runEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -66,6 +66,7 @@ describe('npm pack and npm install -g', () => {
       'conf/agent.toml',
       'deploy/systemd/viva-agent.service',
       'deploy/systemd/install.sh',
+      'deploy/docker/warm-compile-cache.js',
       'deploy/k8s/base/kustomization.yaml',
       'docs/OPERATIONS.md',
     ])
@@ -108,6 +109,51 @@ describe('npm pack and npm install -g', () => {
     expect(second.stderr).toBe('');
     expect(second.status).toBe(0);
     expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('should warm at image build (deploy/docker) a compile cache from which the collector and the agent strip nothing', async () => {
+    // The Dockerfile runs the warm-up as the runtime user; a container then only reads the cache.
+    const cache = path.join(dir, 'image-cache');
+    const warmEnv = { ...env, NODE_COMPILE_CACHE: cache };
+    const warm = spawnSync('node', [path.join(installed, 'deploy', 'docker', 'warm-compile-cache.js')], {
+      cwd: dir,
+      env: warmEnv,
+      encoding: 'utf8',
+    });
+    expect(warm.stderr).toBe('');
+    expect(warm.status).toBe(0);
+    const stripped = () =>
+      fs
+        .readdirSync(cache, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.includes('viva-stripped') && f.endsWith('.js'))
+        .sort();
+    const warmed = stripped();
+    expect(warmed.length).toBeGreaterThan(200);
+
+    // A container's start: the collector and an agent, other ports and plugins than the warm-up's.
+    const [listen, collAdmin, agentAdmin] = [await freePort(), await freePort(), await freePort()];
+    fs.writeFileSync(
+      path.join(dir, 'image-collector.toml'),
+      `[agent]\ndata_dir = "${dir}/image-collector"\n\n[collector]\nlisten = "127.0.0.1:${listen}"\n` +
+        `admin_listen = "127.0.0.1:${collAdmin}"\n\n[[routes]]\nname = "all"\ndestinations = ["d"]\n\n` +
+        `[[destinations]]\nname = "d"\noutputs = ["discard"]\n\n[[outputs.discard]]\nalias = "discard"\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'image-agent.toml'),
+      `[agent]\ninterval = "1s"\nflush_interval = "1s"\nhttp_listen = "127.0.0.1:${agentAdmin}"\n` +
+        `data_dir = "${dir}/image-agent"\n\n[[inputs.cpu]]\n[[inputs.mem]]\n[[processors.rename]]\n\n` +
+        `[[outputs.viva]]\nurls = ["http://127.0.0.1:${listen}"]\n`,
+    );
+    const collector = start(['collector', '-c', path.join(dir, 'image-collector.toml')], warmEnv);
+    await waitFor(() => ready(collAdmin), 'the collector to be ready', 60_000);
+    const agent = start(['agent', '-c', path.join(dir, 'image-agent.toml')], warmEnv);
+    await waitFor(() => ready(agentAdmin), 'the agent to be ready', 60_000);
+    for (const port of [collAdmin, agentAdmin]) await fetch(`http://127.0.0.1:${port}/metrics`);
+    agent.child.kill('SIGTERM');
+    collector.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    expect(await collector.exited).toBe(0);
+    expect(stripped()).toEqual(warmed);
   });
 
   it('should run the installed agent (host inputs, a TypeScript plugin) into the installed collector', async () => {

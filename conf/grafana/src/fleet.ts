@@ -97,7 +97,9 @@ export function fleetDashboard(): dashboard.Dashboard {
         .title('Agents by heartbeat age')
         .description('Agents whose last heartbeat is at most this many seconds old (cumulative).')
         .unit('none')
-        .withTarget(promInstant(`sum by (le) (viva_fleet_heartbeat_age_agents{${C}})`, '≤ {{le}} s'))
+        .withTarget(
+          promInstant(`sum by (max_age) (viva_fleet_heartbeat_age_agents{${C}})`, '≤ {{max_age}} s'),
+        )
         .span(12)
         .height(8),
     )

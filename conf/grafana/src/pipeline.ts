@@ -140,10 +140,7 @@ export function pipelineDashboard(): dashboard.Dashboard {
         'p99 of the event-loop delay of each VIVA process: a stalled loop delays everything.',
       )
         .withTarget(
-          prom(
-            `max by (instance) (viva_process_event_loop_delay_seconds{quantile="0.99", ${A}})`,
-            '{{instance}}',
-          ),
+          prom(`max by (instance) (viva_process_event_loop_delay_p99_seconds{${A}})`, '{{instance}}'),
         )
         .span(8)
         .height(8),

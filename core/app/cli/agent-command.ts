@@ -22,7 +22,7 @@ import { Reloader } from '../reloader.ts';
 import { bootConfig, CentralConfig, fleetClient } from '../fleet/index.ts';
 import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
-import { IdleMemory } from '../idle-memory.ts';
+import { loggedIdleMemory } from '../idle-memory.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -116,14 +116,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     load: () => central.load(),
   });
   const fleet = fleetClient({ agent, reloader, central, telemetry, log });
-  // The heap the start grew (and later idle growth) goes back to the OS while the agent idles.
-  const idle = new IdleMemory({
-    onCollect: (e) =>
-      log.debug(
-        { heap_mb_before: e.before / 1048576, heap_mb_after: e.after / 1048576, ms: e.ms },
-        'idle GC',
-      ),
-  });
+  const idle = loggedIdleMemory(log);
   admin?.route(
     'POST /admin/reload',
     async (_req, res) => {

@@ -140,8 +140,10 @@ export class Telemetry {
 
   /**
    * Event-loop delay of this process since it started, as gauges in seconds:
-   * `viva_process_event_loop_delay_seconds{quantile="0.5"|"0.99"|"max"}` (a stalled loop delays
-   * every socket and timer; a soak records it next to RSS).
+   * `viva_process_event_loop_delay_p50_seconds`, `_p99_seconds` and `_max_seconds` (a stalled
+   * loop delays every socket and timer; a soak records it next to RSS). Separate gauges, as
+   * prom-client's `nodejs_eventloop_lag_p99_seconds`: a `quantile` label belongs to summaries,
+   * whose `_sum` and `_count` over the process's life say nothing more here.
    */
   monitorEventLoop(): void {
     if (this.loopDelay !== undefined) return;
@@ -151,15 +153,15 @@ export class Telemetry {
     const seconds = (ns: number): number => Math.max(0, ns / 1e9 - resolutionMs / 1000);
     h.enable();
     this.loopDelay = h;
-    this.observableGauge(
-      'viva_process_event_loop_delay_seconds',
-      'Event-loop delay since the process started, by quantile (and max)',
-      (r) => {
-        r.observe(seconds(h.percentile(50)), { quantile: '0.5' });
-        r.observe(seconds(h.percentile(99)), { quantile: '0.99' });
-        r.observe(seconds(h.max), { quantile: 'max' });
-      },
-    );
+    const gauge = (stat: string, what: string, value: () => number): void =>
+      this.observableGauge(
+        `viva_process_event_loop_delay_${stat}_seconds`,
+        `${what} of the event-loop delay since the process started`,
+        (r) => r.observe(seconds(value())),
+      );
+    gauge('p50', 'Median', () => h.percentile(50));
+    gauge('p99', '99th percentile', () => h.percentile(99));
+    gauge('max', 'Maximum', () => h.max);
   }
 
   shutdown(): Promise<void> {
