@@ -58,8 +58,8 @@ export class RunningOutput {
   private readonly stats: OutputStats;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | null = null;
-  /** A flush was asked for while the write loop ran: look again when it ends. */
-  private flushAsked = false;
+  /** A retry came due while the write loop still awaited other writes: write again when it ends. */
+  private retryDue = false;
   /** Writes the output takes at once (its maxConcurrentWrites, at least 1). */
   private readonly maxWrites: number;
   /** Metrics of the batches being written now. */
@@ -187,16 +187,11 @@ export class RunningOutput {
   /** Starts writing if no write loop runs and no backoff is pending. */
   flushSoon(): void {
     if (this.closed) return;
-    if (this.writing !== null) {
-      this.flushAsked = true;
-      return;
-    }
-    if (performance.now() < this.retryAt) return;
-    this.flushAsked = false;
+    if (this.writing !== null || performance.now() < this.retryAt) return;
+    this.retryDue = false;
     this.writing = this.writeLoop().finally(() => {
       this.writing = null;
-      // A retry timer or a full batch that came while the last writes were awaited.
-      if (this.flushAsked && this.buffer.length > 0) this.flushSoon();
+      if (this.retryDue) this.flushSoon();
     });
   }
 
@@ -320,7 +315,10 @@ export class RunningOutput {
       { err: err.message, attempt: this.attempt, retryInMs: Math.round(delay), buffered: this.buffer.length },
       'output write failed; will retry',
     );
-    setTimeout(() => this.flushSoon(), delay).unref?.();
+    setTimeout(() => {
+      this.retryDue = true;
+      this.flushSoon();
+    }, delay).unref?.();
     return false;
   }
 

@@ -122,13 +122,13 @@ export class CapacityGate {
         return;
       }
       if (this.acc.saturated) {
-        void this.acc.waitForCapacity().then(next);
+        // Woken on a later turn: a sink that resolved while still full cannot spin the loop.
+        void this.acc.waitForCapacity().then(() => setImmediate(next));
         return;
       }
       this.settle(this.held[0], 'admitted');
       setImmediate(next);
     };
-    if (this.acc.saturated) void this.acc.waitForCapacity().then(next);
-    else setImmediate(next);
+    setImmediate(next);
   }
 }
