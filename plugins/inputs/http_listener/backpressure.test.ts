@@ -2,6 +2,7 @@
  * backpressure_wait end to end inside one process: a real listener in front of a real pipeline
  * whose only output is slow (its write completes when the test says) and blocks when full.
  */
+import net from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outputCommonSchema } from '../../../core/config/schema.ts';
@@ -102,6 +103,7 @@ async function setup(table: Record<string, unknown>) {
   /** Finishes the oldest write in flight. */
   const finishWrite = (): void => pending.shift()?.();
   return {
+    port: listener.port,
     post,
     finishWrite,
     written,
@@ -184,6 +186,29 @@ describe('http_listener backpressure_wait', () => {
     expect([...s.written].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(s.rejects).toEqual([]);
     expect(await held(s.telemetry, 'admitted')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('should count a held write whose client hangs up as gone, and hold nothing for it', async () => {
+    const s = await setup({ backpressure_wait: '5s' });
+    expect((await s.post('a v=1\nb v=2\n').done).status).toBe(204);
+    await until(() => s.pending.length === 1 && s.saturated(), 'the output writing a full buffer');
+    const body = 'c v=3\nd v=4\n';
+    const sock = net.connect(s.port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    sock.write(`POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await until(() => s.capacityWaits() > 0, 'the write held');
+    sock.destroy();
+    let gone = 0;
+    for (const end = Date.now() + 10_000; gone === 0;) {
+      if (Date.now() > end) throw new Error('the held write was not counted as gone');
+      await new Promise((r) => setTimeout(r, 5));
+      gone = await held(s.telemetry, 'gone');
+    }
+    expect(gone).toBe(1);
+    s.finishWrite();
+    expect((await s.post('e v=5\nf v=6\n').done).status).toBe(204);
+    expect(s.rejects).toEqual([]);
+    expect(await held(s.telemetry, 'admitted')).toBe(0);
   });
 
   it('should refuse a backpressure_wait not below read_timeout', () => {
