@@ -49,7 +49,10 @@ export class CapacityGate {
   private readonly acc: Accumulator;
   private readonly waitMs: number;
   private readonly held: Held[] = [];
-  private pumping = false;
+  /** A step of the pump is scheduled (setImmediate). */
+  private scheduled = false;
+  /** A wait on the pipeline's capacity is pending: one at a time, whatever the number held. */
+  private waiting = false;
   private readonly counted: (value?: number, attrs?: Record<string, string>) => void;
   private readonly waited: (value: number, attrs?: Record<string, string>) => void;
 
@@ -65,11 +68,6 @@ export class CapacityGate {
       'backpressure_wait_seconds',
       'How long a held write request waited for room in the pipeline, by outcome',
     );
-  }
-
-  /** Requests held now. */
-  get holding(): number {
-    return this.held.length;
   }
 
   /**
@@ -92,7 +90,7 @@ export class CapacityGate {
       };
       res.once('close', entry.onGone);
       this.held.push(entry);
-      this.pump();
+      this.kick();
     });
   }
 
@@ -108,27 +106,35 @@ export class CapacityGate {
     entry.resolve(outcome === 'admitted');
   }
 
+  /** Runs a step of the pump on the next turn of the event loop (once, however often asked). */
+  private kick(): void {
+    if (this.scheduled || this.held.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.step();
+    });
+  }
+
   /**
-   * Admits held requests one per turn of the event loop while there is room: each pushes before
-   * the next is woken, so they do not all push into the room of one. One wait on the pipeline at
-   * a time, whatever the number held (a request whose wait ends leaves nothing behind there).
+   * Admits the oldest held request when there is room, then the next on a later turn: each gets
+   * its turn to push before the next is woken, so they do not all push into the room of one.
+   * While the pipeline is full it waits on the pipeline's capacity signal, once; a new request
+   * held meanwhile looks at the pipeline itself, so a wait that is never signalled (the sink
+   * replaced on a reload) delays nobody once there is room.
    */
-  private pump(): void {
-    if (this.pumping) return;
-    this.pumping = true;
-    const next = (): void => {
-      if (this.held.length === 0) {
-        this.pumping = false;
-        return;
-      }
-      if (this.acc.saturated) {
-        // Woken on a later turn: a sink that resolved while still full cannot spin the loop.
-        void this.acc.waitForCapacity().then(() => setImmediate(next));
-        return;
-      }
+  private step(): void {
+    if (this.held.length === 0) return;
+    if (!this.acc.saturated) {
       this.settle(this.held[0], 'admitted');
-      setImmediate(next);
-    };
-    setImmediate(next);
+      this.kick();
+      return;
+    }
+    if (this.waiting) return;
+    this.waiting = true;
+    void this.acc.waitForCapacity().then(() => {
+      this.waiting = false;
+      this.kick();
+    });
   }
 }
