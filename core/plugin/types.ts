@@ -122,6 +122,12 @@ export interface OutputInstance {
   connect?(): Promise<void>;
   write(metrics: Metric[]): Promise<void>;
   /**
+   * Optional: how many write() calls the output takes at once (default 1). An output whose writes
+   * share no per-write state declares more, and the core then writes the next batch while earlier
+   * ones await their answer (batches still taken in order; a failed one is retried).
+   */
+  readonly maxConcurrentWrites?: number;
+  /**
    * Optional: writes batches in the binary batch format (core/format/binary), `count` metrics in
    * all, exactly as `write` would write them decoded and concatenated (a partial WriteError's
    * indices count through the concatenation). The collector calls it, when a destination's data

@@ -187,4 +187,94 @@ describe('MemoryBuffer byte accounting', () => {
     b.add(tinyThenHuge(10, 0), null);
     expect(b.isFull()).toBe(true);
   });
+
+  describe('with several batches in flight', () => {
+    const buffer = (whenFull: 'drop_oldest' | 'block' = 'block', limit = 100) => {
+      const drops: number[] = [];
+      const b = new MemoryBuffer({ limit, maxBytes: 1e9, whenFull, onDrop: (n) => drops.push(n) });
+      return { b, drops };
+    };
+    const take = (b: MemoryBuffer, n: number) => {
+      const t = b.take(n);
+      if (t === null) throw new Error('nothing to take');
+      return t;
+    };
+
+    it('should hand out consecutive batches and remove them only once every older one is acknowledged', () => {
+      const { b } = buffer();
+      const acked: string[] = [];
+      b.add(batch(2, 0), new Delivery((ok) => acked.push(`a:${ok}`)));
+      b.add(batch(2, 2), new Delivery((ok) => acked.push(`b:${ok}`)));
+      b.add(batch(2, 4), new Delivery((ok) => acked.push(`c:${ok}`)));
+      const t1 = take(b, 2);
+      const t2 = take(b, 2);
+      const t3 = take(b, 2);
+      expect([seqs(t1.metrics), seqs(t2.metrics), seqs(t3.metrics)]).toEqual([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
+      expect(b.take(2)).toBeNull();
+      b.ack(t3);
+      b.ack(t2);
+      expect(b.length).toBe(6);
+      expect(acked).toEqual([]);
+      b.ack(t1);
+      expect(b.length).toBe(0);
+      expect(acked).toEqual(['a:true', 'b:true', 'c:true']);
+    });
+
+    it('should hand a batch given back while a newer one is in flight out again, whole, before anything newer', () => {
+      const { b } = buffer();
+      b.add(batch(6, 0), null);
+      const t1 = take(b, 2);
+      const t2 = take(b, 2);
+      b.nack(t1);
+      const again = take(b, 5);
+      expect(again).toBe(t1);
+      expect(seqs(again.metrics)).toEqual([0, 1]);
+      expect(seqs(take(b, 5).metrics)).toEqual([4, 5]);
+      b.ack(t2);
+      expect(b.length).toBe(6);
+      b.ack(again);
+      expect(b.length).toBe(2);
+    });
+
+    it('should untake the newest batches given back, so a later take covers them and more', () => {
+      const { b } = buffer();
+      b.add(batch(6, 0), null);
+      const t1 = take(b, 2);
+      const t2 = take(b, 2);
+      b.nack(t2);
+      b.ack(t1);
+      expect(b.length).toBe(4);
+      expect(seqs(take(b, 10).metrics)).toEqual([2, 3, 4, 5]);
+    });
+
+    it('should name the deliveries of a batch behind another in flight', () => {
+      const { b } = buffer();
+      const da = new Delivery(() => undefined);
+      const db = new Delivery(() => undefined);
+      b.add(batch(2, 0), da);
+      b.add(batch(2, 2), db);
+      take(b, 2);
+      expect(b.deliveriesOf(take(b, 2))).toEqual([db]);
+    });
+
+    it('should drop the oldest metrics not in flight (drop_oldest), never one being written', () => {
+      const { b, drops } = buffer('drop_oldest', 6);
+      b.add(batch(6, 0), null);
+      const t1 = take(b, 2);
+      const t2 = take(b, 2);
+      b.add(batch(2, 6), null);
+      expect(drops).toEqual([2]);
+      expect([seqs(t1.metrics), seqs(t2.metrics)]).toEqual([
+        [0, 1],
+        [2, 3],
+      ]);
+      b.ack(t1);
+      b.ack(t2);
+      expect(seqs(take(b, 10).metrics)).toEqual([6, 7]);
+    });
+  });
 });

@@ -1,7 +1,10 @@
 /**
  * The memory buffer: a queue of batches bounded in metrics and bytes. Deliveries are released
- * when their metrics are written or dropped. One batch is taken at a time (one write in flight
- * per output), always from the front.
+ * when their metrics are written or dropped. Batches are taken from the front, one after another;
+ * several may be in flight at once (an output that takes concurrent writes) and acknowledged in
+ * any order: metrics leave the buffer, and their deliveries are released, once every batch taken
+ * before them is acknowledged too. A batch given back (nack) is handed out again, whole and
+ * before anything newer, unless nothing was taken after it: then its metrics are simply untaken.
  */
 import type { Metric } from '../../model/metric/metric.ts';
 import type { Delivery } from '../pipeline/delivery.ts';
@@ -21,8 +24,12 @@ const SPENT: Metric[] = [];
 const NO_SIZES: readonly number[] = [];
 
 interface TakenBatch extends BufferBatch {
-  /** How many metrics from the front this batch covers. */
+  /** How many metrics this batch covers, after those of the batches taken before it. */
   readonly count: number;
+  /** Acknowledged, waiting for an older batch to be acknowledged too. */
+  done: boolean;
+  /** Given back (nack) while a newer batch is in flight: handed out again first. */
+  returned: boolean;
 }
 
 /**
@@ -68,7 +75,10 @@ export class MemoryBuffer implements OutputBuffer {
   private head = 0;
   private count = 0;
   private byteCount = 0;
-  private taken: TakenBatch | null = null;
+  /** Batches taken and not yet removed, oldest first; together they cover the front. */
+  private taken: TakenBatch[] = [];
+  /** Metrics the batches in `taken` cover. */
+  private takenCount = 0;
   private readonly limit: number;
   private readonly maxBytes: number;
   private readonly whenFull: WhenFull;
@@ -108,7 +118,7 @@ export class MemoryBuffer implements OutputBuffer {
   /** Drops the oldest metrics not in flight until within bounds. */
   private enforceBounds(): void {
     let dropped = 0;
-    const inFlight = this.taken?.count ?? 0;
+    const inFlight = this.takenCount;
     while ((this.count > this.limit || this.byteCount > this.maxBytes) && this.count - inFlight > 0) {
       // Skip the chunks covered by the in-flight batch: find the first metric after it.
       const { index, offset } = this.locate(inFlight);
@@ -156,34 +166,54 @@ export class MemoryBuffer implements OutputBuffer {
   }
 
   take(max: number): BufferBatch | null {
-    if (this.taken !== null) throw new Error('MemoryBuffer: a batch is already taken');
-    if (this.count === 0) return null;
-    let need = Math.min(max, this.count);
-    const first = this.chunks[this.head];
+    for (const t of this.taken) {
+      if (!t.returned) continue;
+      t.returned = false;
+      return t;
+    }
+    const left = this.count - this.takenCount;
+    if (left <= 0) return null;
+    let need = Math.min(max, left);
+    const { index, offset } = this.locate(this.takenCount);
+    const first = this.chunks[index];
     let metrics: Metric[];
     if (
-      first.offset === 0 &&
+      offset === 0 &&
       first.metrics.length <= need &&
-      (first.metrics.length === need || this.chunks.length - this.head === 1)
+      (first.metrics.length === need || this.chunks.length - index === 1)
     ) {
       metrics = first.metrics;
     } else {
       metrics = [];
-      for (let i = this.head; need > 0 && i < this.chunks.length; i++) {
+      for (let i = index, from = offset; need > 0 && i < this.chunks.length; i++) {
         const c = this.chunks[i];
-        const n = Math.min(need, c.metrics.length - c.offset);
-        for (let j = 0; j < n; j++) metrics.push(c.metrics[c.offset + j]);
+        const n = Math.min(need, c.metrics.length - from);
+        for (let j = 0; j < n; j++) metrics.push(c.metrics[from + j]);
         need -= n;
+        if (i + 1 < this.chunks.length) from = this.chunks[i + 1].offset;
       }
     }
-    this.taken = { metrics, count: metrics.length };
-    return this.taken;
+    const t: TakenBatch = { metrics, count: metrics.length, done: false, returned: false };
+    this.taken.push(t);
+    this.takenCount += t.count;
+    return t;
   }
 
   ack(batch: BufferBatch): void {
-    if (batch !== this.taken) return;
-    this.taken = null;
-    let n = (batch as TakenBatch).count;
+    const t = batch as TakenBatch;
+    if (!this.taken.includes(t) || t.done) return;
+    t.done = true;
+    t.returned = false;
+    while (this.taken.length > 0 && this.taken[0].done) {
+      const first = this.taken.shift() as TakenBatch;
+      this.takenCount -= first.count;
+      this.removeFront(first.count);
+    }
+    if (this.whenFull === 'drop_oldest') this.enforceBounds();
+  }
+
+  /** Removes `n` written metrics from the front, releasing the deliveries of the chunks passed. */
+  private removeFront(n: number): void {
     while (n > 0) {
       const c = this.chunks[this.head];
       const avail = c.metrics.length - c.offset;
@@ -208,23 +238,36 @@ export class MemoryBuffer implements OutputBuffer {
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;
     }
-    if (this.whenFull === 'drop_oldest') this.enforceBounds();
   }
 
   /** The deliveries of the chunks a taken batch covers (to hold them across a partial retry). */
   deliveriesOf(batch: BufferBatch): Delivery[] {
     const out: Delivery[] = [];
-    let n = (batch as TakenBatch).count;
-    for (let i = this.head; n > 0 && i < this.chunks.length; i++) {
+    const t = batch as TakenBatch;
+    const at = this.taken.indexOf(t);
+    if (at === -1) return out;
+    let before = 0;
+    for (let k = 0; k < at; k++) before += this.taken[k].count;
+    const { index, offset } = this.locate(before);
+    let n = t.count;
+    for (let i = index, from = offset; n > 0 && i < this.chunks.length; i++) {
       const c = this.chunks[i];
-      n -= c.metrics.length - c.offset;
+      n -= c.metrics.length - from;
       if (c.delivery !== null) out.push(c.delivery);
+      if (i + 1 < this.chunks.length) from = this.chunks[i + 1].offset;
     }
     return out;
   }
 
   nack(batch: BufferBatch): void {
-    if (batch === this.taken) this.taken = null;
+    const t = batch as TakenBatch;
+    if (!this.taken.includes(t) || t.done) return;
+    t.returned = true;
+    // Nothing taken after them: the metrics are simply untaken (a later take may cover more).
+    while (this.taken.length > 0 && this.taken[this.taken.length - 1].returned) {
+      const last = this.taken.pop() as TakenBatch;
+      this.takenCount -= last.count;
+    }
   }
 
   /** Drops everything left (shutdown without a disk buffer), reporting the loss. */
@@ -235,7 +278,8 @@ export class MemoryBuffer implements OutputBuffer {
     this.head = 0;
     this.count = 0;
     this.byteCount = 0;
-    this.taken = null;
+    this.taken = [];
+    this.takenCount = 0;
     if (n > 0) this.onDrop(n, reason);
     return n;
   }
@@ -249,7 +293,8 @@ export class MemoryBuffer implements OutputBuffer {
     this.head = 0;
     this.count = 0;
     this.byteCount = 0;
-    this.taken = null;
+    this.taken = [];
+    this.takenCount = 0;
     return out;
   }
 

@@ -381,3 +381,145 @@ describe('RunningOutput with a disk buffer', () => {
     }
   });
 });
+
+/**
+ * An output taking `max` writes at once whose writes complete when the test says (`finish`), or
+ * fail with `fail`; records every write's seqs in call order.
+ */
+function concurrentOutput(max: number) {
+  const calls: { seqs: number[]; settle: (err?: Error) => void }[] = [];
+  const instance: OutputInstance = {
+    maxConcurrentWrites: max,
+    write: (b) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push({ seqs: seqs(b), settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      }),
+  };
+  let done = 0;
+  const inFlight = (): number => calls.length - done;
+  const settle = (i: number, err?: Error): void => {
+    done++;
+    calls[i].settle(err);
+  };
+  return { instance, calls, inFlight, settle };
+}
+
+describe('RunningOutput with concurrent writes (maxConcurrentWrites)', () => {
+  it('should write the next batches while the first awaits its answer, in order, up to maxConcurrentWrites', async () => {
+    const o = concurrentOutput(3);
+    const { out } = running(o.instance, {}, 2, 100);
+    await out.start();
+    const acked: boolean[] = [];
+    out.add(metrics(10), new Delivery((ok) => acked.push(ok)), performance.now());
+    await until(() => o.calls.length === 3);
+    expect(o.calls.map((c) => c.seqs)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    // Answered out of order: nothing leaves the buffer before the oldest batch is answered.
+    o.settle(2);
+    o.settle(1);
+    await until(() => o.calls.length === 5);
+    expect(o.calls.slice(3).map((c) => c.seqs)).toEqual([
+      [6, 7],
+      [8, 9],
+    ]);
+    expect(out.buffer.length).toBe(10);
+    o.settle(0);
+    await until(() => out.buffer.length === 4);
+    expect(acked).toEqual([]);
+    o.settle(3);
+    o.settle(4);
+    await until(() => out.buffer.length === 0);
+    expect(o.calls.map((c) => c.seqs).flat()).toEqual([...Array(10).keys()]);
+    expect(acked).toEqual([true]);
+    await out.stop(1000);
+  });
+
+  it('should retry a failed batch among concurrent ones and deliver every metric, the source acked once', async () => {
+    const o = concurrentOutput(2);
+    const { out, telemetry } = running(o.instance, {}, 2, 100);
+    await out.start();
+    const acked: boolean[] = [];
+    out.add(metrics(6), new Delivery((ok) => acked.push(ok)), performance.now());
+    await until(() => o.calls.length === 2);
+    o.settle(0, WriteError.retryable('HTTP 503'));
+    o.settle(1);
+    // The failed batch comes back first, whole, before the batch never taken.
+    await until(() => o.calls.length === 4);
+    expect(o.calls.slice(2).map((c) => c.seqs)).toEqual([
+      [0, 1],
+      [4, 5],
+    ]);
+    o.settle(3);
+    o.settle(2);
+    await until(() => out.buffer.length === 0);
+    const written = o.calls.filter((_, i) => i !== 0).flatMap((c) => c.seqs);
+    expect([...written].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(acked).toEqual([true]);
+    expect(await telemetry.text()).toMatch(/viva_output_written_total\{[^}]*\} 6/);
+    await out.stop(1000);
+  });
+
+  it('should write one batch at a time for an output that declares nothing', async () => {
+    let flying = 0;
+    let most = 0;
+    const got: number[] = [];
+    const { out } = running(
+      {
+        write: async (b) => {
+          flying++;
+          most = Math.max(most, flying);
+          await new Promise((r) => setTimeout(r, 1));
+          got.push(...seqs(b));
+          flying--;
+        },
+      },
+      {},
+      2,
+    );
+    await out.start();
+    out.add(metrics(10), null, performance.now());
+    await until(() => got.length === 10);
+    expect(most).toBe(1);
+    await out.stop(1000);
+  });
+
+  it('should keep a disk buffer record answered after newer ones for the next start (at least once)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const o = concurrentOutput(3);
+      const telemetry = new Telemetry('test');
+      const out = new RunningOutput({
+        id,
+        common: outputCommonSchema.parse({}),
+        batchSize: 3,
+        bufferLimit: 100,
+        flushIntervalMs: 60_000,
+        flushJitterMs: 0,
+        instance: o.instance,
+        log: pino({ level: 'silent' }),
+        stats: new OutputStats(telemetry, id),
+        buffer: DiskBuffer.open({ dir, fsync: 'never' }),
+      });
+      await out.start();
+      for (let b = 1; b <= 3; b++) out.add(diskBatch(b, 3), null, performance.now());
+      await until(() => o.calls.length === 3);
+      o.settle(2);
+      o.settle(1);
+      await until(() => out.buffer.length === 3);
+      await out.stop(50);
+      // The read position stops at the oldest unanswered record: it comes back first, and the
+      // newer ones answered meanwhile come back behind it (the viva output resends them under
+      // the same batch ids, which the collector drops as duplicates).
+      const again = DiskBuffer.open({ dir, fsync: 'never' });
+      const back = diskSeqs(again.take(100)?.metrics ?? []);
+      expect(back.slice(0, 3)).toEqual(diskSeqs(diskBatch(1, 3)));
+      expect(back).toEqual([1, 2, 3].flatMap((b) => diskSeqs(diskBatch(b, 3))));
+      await again.close();
+    } finally {
+      cleanup();
+    }
+  });
+});

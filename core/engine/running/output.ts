@@ -1,7 +1,10 @@
 /**
  * RunningOutput: owns an output's buffer, flush schedule, batching, retries, timeouts and
- * self-metrics. One write is in flight per output; a slow or dead output only fills its own
- * buffer, never stalls the pipeline (unless when_full = block, which pushes back to the sources).
+ * self-metrics. One write is in flight per output, or up to the output's declared
+ * `maxConcurrentWrites` (batches taken in order, the next written while earlier ones await their
+ * answer; the buffer removes a batch once every older one is acknowledged too, and a failed one
+ * is retried); a slow or dead output only fills its own buffer, never stalls the pipeline (unless
+ * when_full = block, which pushes back to the sources).
  */
 import type { Logger } from 'pino';
 import { sleep } from '../sleep.ts';
@@ -55,6 +58,12 @@ export class RunningOutput {
   private readonly stats: OutputStats;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | null = null;
+  /** A retry came due while the write loop still awaited other writes: write again when it ends. */
+  private retryDue = false;
+  /** Writes the output takes at once (its maxConcurrentWrites, at least 1). */
+  private readonly maxWrites: number;
+  /** Metrics of the batches being written now. */
+  private inFlight = 0;
   private attempt = 0;
   private retryAt = 0;
   private stopping = new AbortController();
@@ -75,6 +84,7 @@ export class RunningOutput {
     this.dropLog = new LogThrottle(opts.log);
     this.stats = opts.stats;
     this.filter = compileFilter(opts.common);
+    this.maxWrites = Math.max(1, Math.floor(opts.instance.maxConcurrentWrites ?? 1));
     this.buffer =
       opts.buffer ??
       new MemoryBuffer({
@@ -174,23 +184,49 @@ export class RunningOutput {
     this.wasFull = full;
   }
 
-  /** Starts a write if none is in flight and no backoff is pending. */
+  /** Starts writing if no write loop runs and no backoff is pending. */
   flushSoon(): void {
-    if (this.writing !== null || this.closed) return;
-    if (performance.now() < this.retryAt) return;
+    if (this.closed) return;
+    if (this.writing !== null || performance.now() < this.retryAt) return;
+    this.retryDue = false;
     this.writing = this.writeLoop().finally(() => {
       this.writing = null;
+      if (this.retryDue) this.flushSoon();
     });
   }
 
-  /** Writes batches until the buffer is below one batch (or a write fails). */
+  /**
+   * Writes batches until the buffer is below one batch (or a write fails), up to maxWrites at
+   * once: the first write takes what there is; another starts only for a whole batch not yet taken.
+   * After a failure no new write starts; the loop ends once those in flight are answered.
+   */
   private async writeLoop(): Promise<void> {
+    const flying = new Set<Promise<void>>();
+    let failed = false;
+    const size = this.opts.batchSize;
     for (;;) {
-      const batch = await this.buffer.take(this.opts.batchSize);
-      if (batch === null) return;
-      const ok = await this.writeBatch(batch);
-      this.report();
-      if (!ok || this.buffer.length < this.opts.batchSize || this.stopping.signal.aborted) return;
+      while (
+        !failed &&
+        !this.closed &&
+        !this.stopping.signal.aborted &&
+        flying.size < this.maxWrites &&
+        (flying.size === 0 || this.buffer.length - this.inFlight >= size)
+      ) {
+        const batch = await this.buffer.take(size);
+        if (batch === null) break;
+        const n = batch.metrics.length;
+        this.inFlight += n;
+        const w: Promise<void> = this.writeBatch(batch).then((ok) => {
+          this.inFlight -= n;
+          flying.delete(w);
+          if (!ok) failed = true;
+          this.report();
+        });
+        flying.add(w);
+      }
+      if (flying.size === 0) return;
+      await Promise.race(flying);
+      if (flying.size === 0 && (failed || this.buffer.length < size || this.stopping.signal.aborted)) return;
     }
   }
 
@@ -279,7 +315,10 @@ export class RunningOutput {
       { err: err.message, attempt: this.attempt, retryInMs: Math.round(delay), buffered: this.buffer.length },
       'output write failed; will retry',
     );
-    setTimeout(() => this.flushSoon(), delay).unref?.();
+    setTimeout(() => {
+      this.retryDue = true;
+      this.flushSoon();
+    }, delay).unref?.();
     return false;
   }
 

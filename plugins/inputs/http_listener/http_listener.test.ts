@@ -178,7 +178,7 @@ describe('http_listener input', () => {
   });
 
   it('should answer 429 with Retry-After while the pipeline pushes back, and accept again after', async () => {
-    const { acc, base } = await listen({ retry_after: '2s' });
+    const { acc, base } = await listen({ retry_after: '2s', backpressure_wait: '0s' });
     acc.saturated = true;
     const res = await post(`${base}/write`, 'm v=1');
     expect(res.status).toBe(429);

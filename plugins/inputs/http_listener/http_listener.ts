@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { Parser } from '../../../core/format/types.ts';
+import { CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import { BodyPool } from '../../../core/lib/http/body-pool.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
 import type { Credentials } from '../../../core/lib/listen/auth.ts';
@@ -49,10 +50,11 @@ export class HttpListener implements InputInstance {
     );
   }
 
-  private writeContext(acc: Accumulator, paramTags: [string, string][]): WriteContext {
+  private writeContext(acc: Accumulator, gate: CapacityGate, paramTags: [string, string][]): WriteContext {
     const clock = this.ctx.clock;
     return {
       acc,
+      gate,
       lineProtocol: this.lineProtocol,
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
@@ -67,11 +69,12 @@ export class HttpListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
-    this.v1 = this.writeContext(acc, [
+    const gate = new CapacityGate(acc, c.backpressure_wait, this.ctx.metrics);
+    this.v1 = this.writeContext(acc, gate, [
       ['db', c.database_tag],
       ['rp', c.retention_policy_tag],
     ]);
-    this.v2 = this.writeContext(acc, [['bucket', c.bucket_tag]]);
+    this.v2 = this.writeContext(acc, gate, [['bucket', c.bucket_tag]]);
     const server = new HttpServer({
       name: this.ctx.id.label,
       listen: c.service_address,

@@ -12,6 +12,7 @@ import { readBody } from '../../../core/lib/http/body.ts';
 import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
 import { pushForAnswer, type AckMode } from '../../../core/lib/http/ack.ts';
+import type { CapacityGate } from '../../../core/lib/http/backpressure.ts';
 
 const gunzip = promisify(gunzipCb);
 
@@ -34,6 +35,8 @@ export interface WriteContext {
   json: Parser;
   maxBodySize: number;
   retryAfterSeconds: number;
+  /** Holds writes while the pipeline is full (backpressure_wait; shared by both APIs). */
+  gate: CapacityGate;
   /** When a write is answered: at once, or once the pipeline stored it (core/lib/http/ack.ts). */
   ack: AckMode;
   /** Body bytes held by every request in flight (shared by both APIs), and their bound. */
@@ -72,6 +75,20 @@ function tooBusy(req: IncomingMessage, res: ServerResponse, w: WriteContext): vo
     'retry-after': String(w.retryAfterSeconds),
     connection: 'close',
   });
+}
+
+/**
+ * True when the pipeline has room, at once or after holding the request up to backpressure_wait;
+ * false when the request was answered 429 (or its client went away meanwhile).
+ */
+function admitted(req: IncomingMessage, res: ServerResponse, w: WriteContext): boolean | Promise<boolean> {
+  const ok = w.gate.admit(res);
+  if (ok === true) return true;
+  const refuse = (): false => {
+    if (!res.destroyed) tooBusy(req, res, w);
+    return false;
+  };
+  return ok === false ? refuse() : ok.then((yes) => yes || refuse());
 }
 
 /** Counts a refused request in viva_input_rejected_total{reason} (logged throttled). */
@@ -147,7 +164,8 @@ async function write(
   w: WriteContext,
   held: { bytes: number },
 ): Promise<void> {
-  if (w.acc.saturated) return tooBusy(req, res, w);
+  const first = admitted(req, res, w);
+  if (first !== true && !(await first)) return;
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > w.maxBodySize) return tooLarge(req, res, w);
   if (w.inflight.bytes + declared > w.inflight.max) return overloaded(req, res, w);
@@ -231,11 +249,10 @@ async function parseBody(
     sendError(res, 415, 'unsupported media type', `unsupported Content-Encoding "${encoding}"`);
     return null;
   }
-  // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
-  if (w.acc.saturated) {
-    tooBusy(req, res, w);
-    return null;
-  }
+  // The pipeline may have filled while the body arrived: wait for room (or refuse) rather than
+  // overfill it; the body held meanwhile counts against max_inflight_body_size.
+  const room = admitted(req, res, w);
+  if (room !== true && !(await room)) return null;
   const isJson = isJsonBody(req);
   const parser = isJson ? w.json : w.lineProtocol;
   // JSON epoch numbers without an explicit precision get their unit inferred from their size.

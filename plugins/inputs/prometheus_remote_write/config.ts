@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ackModeSchema } from '../../../core/lib/http/ack.ts';
+import { backpressureWaitSchema } from '../../../core/lib/http/backpressure.ts';
 import { duration, size } from '../../../core/config/duration.ts';
 import { secret } from '../../../core/config/secret.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
@@ -44,12 +45,17 @@ export const prometheusRemoteWriteConfig = z
     basic_username: secret.optional().describe('Require HTTP basic auth with this user.'),
     basic_password: secret.optional().describe('Password of basic_username.'),
     ack: ackModeSchema,
+    backpressure_wait: backpressureWaitSchema,
     retry_after: duration
       .prefault('1s')
       .describe('Retry-After of a 429 answered while the pipeline pushes back.'),
     tls_cert: z.string().optional().describe('PEM certificate file: serve HTTPS.'),
     tls_key: z.string().optional().describe('PEM key file of tls_cert.'),
     tls_client_ca: z.string().optional().describe('PEM CA file: require client certificates signed by it.'),
+  })
+  .refine((c) => c.backpressure_wait < c.read_timeout, {
+    message: 'backpressure_wait must be below read_timeout (a held request must still be read in time)',
+    path: ['backpressure_wait'],
   })
   .refine((c) => (c.tls_cert === undefined) === (c.tls_key === undefined), {
     message: 'tls_cert and tls_key go together',

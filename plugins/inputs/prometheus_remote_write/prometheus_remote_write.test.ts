@@ -262,7 +262,7 @@ describe('prometheus_remote_write input', () => {
   });
 
   it('should answer 429 with Retry-After while the pipeline pushes back, and accept again after', async () => {
-    const { acc, url } = await listen({ retry_after: '3s' });
+    const { acc, url } = await listen({ retry_after: '3s', backpressure_wait: '0s' });
     acc.saturated = true;
     const res = await post(url, remoteWriteBody(series));
     expect(res.status).toBe(429);
@@ -271,6 +271,27 @@ describe('prometheus_remote_write input', () => {
     acc.release();
     expect((await post(url, remoteWriteBody(series))).status).toBe(204);
     expect(acc.metrics).toHaveLength(3);
+  });
+
+  it('should hold a write while the pipeline is full and accept it once there is room (backpressure_wait)', async () => {
+    const { acc, url } = await listen({ backpressure_wait: '5s' });
+    acc.saturated = true;
+    let waits = 0;
+    const wait = acc.waitForCapacity.bind(acc);
+    acc.waitForCapacity = () => {
+      waits++;
+      return wait();
+    };
+    const answer = post(url, remoteWriteBody(series));
+    for (const end = Date.now() + 5000; waits === 0;) {
+      if (Date.now() > end) throw new Error('the request was not held');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(acc.metrics).toHaveLength(0);
+    acc.release();
+    expect((await answer).status).toBe(204);
+    expect(acc.metrics).toHaveLength(3);
+    expect(acc.rejects).toEqual([]);
   });
 
   it('should serve only POST on its path', async () => {

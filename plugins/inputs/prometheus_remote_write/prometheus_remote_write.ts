@@ -5,6 +5,7 @@
  * (malformed, not retried by the sender), 401, 413, 415, 429 and 503 (retried).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import type { BodyLimits } from '../../../core/lib/http/body.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
 import type { Credentials } from '../../../core/lib/listen/auth.ts';
@@ -19,6 +20,7 @@ export class PrometheusRemoteWriteListener implements InputInstance {
   private readonly creds: Credentials;
   private readonly limits: BodyLimits;
   private server: HttpServer | undefined;
+  private gate: CapacityGate | undefined;
   /** The bound port (after start). */
   port = 0;
 
@@ -31,6 +33,8 @@ export class PrometheusRemoteWriteListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
+    const gate = new CapacityGate(acc, c.backpressure_wait, this.ctx.metrics);
+    this.gate = gate;
     const server = new HttpServer({
       name: this.ctx.id.label,
       listen: c.service_address,
@@ -80,10 +84,12 @@ export class PrometheusRemoteWriteListener implements InputInstance {
       return sendText(res, 405, 'method not allowed: use POST', { allow: 'POST' });
     }
     // The server answers 401 (plain text), counts and logs the refusal.
-    if (this.server === undefined) return sendText(res, 503, 'not started; retry later');
+    if (this.server === undefined || this.gate === undefined)
+      return sendText(res, 503, 'not started; retry later');
     if (!this.server.authorize(req, res)) return;
     const w: ReceiveContext = {
       acc,
+      gate: this.gate,
       limits: this.limits,
       metricVersion: this.cfg.metric_version,
       retryAfterSeconds: Math.max(1, Math.ceil(this.cfg.retry_after / 1000)),

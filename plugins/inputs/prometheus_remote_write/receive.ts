@@ -10,6 +10,7 @@ import { readBody, type BodyLimits } from '../../../core/lib/http/body.ts';
 import { ErrorCode, VivaError } from '../../../core/model/errors/index.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
 import { pushForAnswer, type AckMode } from '../../../core/lib/http/ack.ts';
+import type { CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import { toMetrics } from './convert.ts';
 
 /** Series errors named in a 400; the count covers the rest. */
@@ -18,6 +19,8 @@ const MAX_NAMED = 10;
 /** What a request needs besides itself. */
 export interface ReceiveContext {
   acc: Accumulator;
+  /** Holds requests while the pipeline is full (backpressure_wait). */
+  gate: CapacityGate;
   limits: BodyLimits;
   metricVersion: 1 | 2;
   retryAfterSeconds: number;
@@ -93,6 +96,20 @@ function unsupported(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * True when the pipeline has room, at once or after holding the request up to backpressure_wait;
+ * false when the request was answered 429 (or its client went away meanwhile).
+ */
+function admitted(req: IncomingMessage, res: ServerResponse, w: ReceiveContext): boolean | Promise<boolean> {
+  const ok = w.gate.admit(res);
+  if (ok === true) return true;
+  const refuse = (): false => {
+    if (!res.destroyed) tooBusy(req, res, w);
+    return false;
+  };
+  return ok === false ? refuse() : ok.then((yes) => yes || refuse());
+}
+
 /** Handles one remote write request; the body bytes it held are given back when it ends. */
 export async function receive(req: IncomingMessage, res: ServerResponse, w: ReceiveContext): Promise<void> {
   const held = { bytes: 0 };
@@ -109,7 +126,8 @@ async function write(
   w: ReceiveContext,
   held: { bytes: number },
 ): Promise<void> {
-  if (w.acc.saturated) return tooBusy(req, res, w);
+  const first = admitted(req, res, w);
+  if (first !== true && !(await first)) return;
   const why = unsupported(req);
   if (why !== undefined) {
     refuse(req, w, 'unsupported media type', { why });
@@ -135,8 +153,10 @@ async function write(
     refuse(req, w, 'invalid remote write body', { code: e.code, err: e.message });
     return sendText(res, 400, `invalid remote write body: ${e.message}`);
   }
-  // The pipeline may have filled while the body arrived: refuse now rather than overfill it.
-  if (w.acc.saturated) return tooBusy(req, res, w);
+  // The pipeline may have filled while the body arrived: wait for room (or refuse) rather than
+  // overfill it; the body held meanwhile counts against max_inflight_body_size.
+  const room = admitted(req, res, w);
+  if (room !== true && !(await room)) return;
   const { metrics, errors } = toMetrics(decoded.series, w.metricVersion);
   if (metrics.length > 0 && !(await pushForAnswer(w.acc, metrics, w.ack))) {
     // Not stored (a spool append failed): nothing of it is written, the sender retries it whole.

@@ -54,7 +54,10 @@ export const vivaConfig = z.strictObject({
     .min(1)
     .max(64)
     .default(4)
-    .describe('Bodies of one write POSTed at the same time over the keep-alive connections.'),
+    .describe(
+      'Bodies POSTed at the same time over the keep-alive connections, over all writes: the agent ' +
+        'writes up to this many batches at once, the next while earlier ones await their answer.',
+    ),
   ...httpTlsKeys,
 });
 

@@ -323,6 +323,17 @@ describe('viva output', () => {
     expect(c.maxHeld()).toBe(2);
   });
 
+  it('should take max_in_flight writes at once and keep max_in_flight bodies in flight over all of them', async () => {
+    const c = await gatedCollector(3, 6, () => [204]);
+    const { out } = await output({ urls: [c.url], max_body_metrics: 2, max_in_flight: 3 });
+    expect(out.maxConcurrentWrites).toBe(3);
+    const writes = [batch(4), batch(4), batch(4)];
+    await Promise.all(writes.map((w) => out.write(w)));
+    expect(c.seen).toHaveLength(6);
+    expect(c.maxHeld()).toBe(3);
+    expect(c.seen.flatMap((s) => s.metrics)).toHaveLength(12);
+  });
+
   it('should retry only the metrics of the one body refused among several, under the same batch id', async () => {
     let busy = true;
     const c = await gatedCollector(3, 3, (s) =>

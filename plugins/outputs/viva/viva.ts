@@ -1,6 +1,8 @@
 /**
  * The viva output: sends batches to VIVA collectors (docs/COLLECTOR_PROTOCOL.md). A write is cut
- * into bodies of at most max_body_metrics metrics, up to max_in_flight of them POSTed at once; each
+ * into bodies of at most max_body_metrics metrics, up to max_in_flight of them POSTed at once over
+ * every write in flight (the core calls write() again, up to max_in_flight times, while earlier
+ * writes await their answer: a write keeps its state in its own outcome); each
  * body goes to one healthy collector, failing over to the next in the same write; a collector that
  * failed is skipped for a backoff. A body the collector finds too large (413) is sent again in two
  * halves. What became of each metric is kept by its index, so only a failed body is retried.
@@ -65,10 +67,17 @@ export class VivaOutput implements OutputInstance {
    * them), by their first metric; weak, so metrics the core drops are forgotten with them.
    */
   private readonly unanswered = new WeakMap<Metric, Metric[]>();
+  /** Writes the core may run at once: each holds at least one of the max_in_flight body slots. */
+  readonly maxConcurrentWrites: number;
+  /** Bodies being sent now, over every write in flight (at most max_in_flight). */
+  private sending = 0;
+  /** Bodies waiting for a slot, first come first served. */
+  private readonly slotWaiters: (() => void)[] = [];
 
   constructor(cfg: VivaConfig, ctx: PluginContext) {
     this.cfg = cfg;
     this.ctx = ctx;
+    this.maxConcurrentWrites = cfg.max_in_flight;
     let contentType = BINARY_CONTENT_TYPE;
     if (cfg.data_format === 'influx') {
       const s = createSerializer('influx', { precision: 'ns' });
@@ -117,7 +126,12 @@ export class VivaOutput implements OutputInstance {
     const worker = async (): Promise<void> => {
       while (next < pieces.length) {
         const p = pieces[next++];
-        await this.deliver(p.metrics, p.index, out);
+        await this.slot();
+        try {
+          await this.deliver(p.metrics, p.index, out);
+        } finally {
+          this.freeSlot();
+        }
       }
     };
     const workers = Math.min(this.cfg.max_in_flight, pieces.length);
@@ -137,6 +151,22 @@ export class VivaOutput implements OutputInstance {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** Waits for one of the max_in_flight body slots shared by every write in flight. */
+  private slot(): Promise<void> | void {
+    if (this.sending < this.cfg.max_in_flight) {
+      this.sending++;
+      return;
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  /** Hands the slot to the next body waiting, or frees it. */
+  private freeSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next !== undefined) next();
+    else this.sending--;
   }
 
   /**
