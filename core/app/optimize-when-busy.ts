@@ -20,9 +20,12 @@ export interface OptimizeWhenBusyOptions {
   windowMs?: number;
   /** Utilization (0–1) of each of `burstWindows` windows in a row that means load (default 0.25). */
   burst?: number;
-  /** How many busy windows in a row (default 2). */
+  /** How many busy windows in a row (default 3). */
   burstWindows?: number;
-  /** Mean utilization over the last `steadyWindows` windows that means load too (default 0.05). */
+  /**
+   * Mean utilization over the last `steadyWindows` windows that means load too (default 0.05),
+   * counted from the first window under `burst`: the start's own work is not load.
+   */
   steady?: number;
   /** Default 30. */
   steadyWindows?: number;
@@ -49,6 +52,10 @@ export class OptimizeWhenBusy {
   private readonly deferred: boolean;
   private readonly onEnable: ((utilization: number) => void) | undefined;
   private readonly recent: number[] = [];
+  /** Busy windows in a row. */
+  private run = 0;
+  /** Whether a window under `burst` was seen (the start is over). */
+  private settled = false;
   private timer: NodeJS.Timeout | undefined;
   private last: EventLoopUtilization | undefined;
   private enabled = false;
@@ -56,7 +63,7 @@ export class OptimizeWhenBusy {
   constructor(opts: OptimizeWhenBusyOptions = {}) {
     this.windowMs = opts.windowMs ?? 1000;
     this.burst = opts.burst ?? 0.25;
-    this.burstWindows = opts.burstWindows ?? 2;
+    this.burstWindows = opts.burstWindows ?? 3;
     this.steady = opts.steady ?? 0.05;
     this.steadyWindows = opts.steadyWindows ?? 30;
     this.deferred = optimizersDeferred(opts.execArgv);
@@ -85,12 +92,14 @@ export class OptimizeWhenBusy {
     const now = performance.eventLoopUtilization();
     const u = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
-    this.recent.push(u);
-    if (this.recent.length > this.steadyWindows) this.recent.shift();
-    const tail = this.recent.slice(-this.burstWindows);
-    const burst = tail.length === this.burstWindows && tail.every((x) => x >= this.burst);
+    this.run = u >= this.burst ? this.run + 1 : 0;
+    if (u < this.burst) this.settled = true;
+    if (this.settled) {
+      this.recent.push(u);
+      if (this.recent.length > this.steadyWindows) this.recent.shift();
+    }
     const mean = this.recent.reduce((a, b) => a + b, 0) / this.steadyWindows;
-    if (burst || mean >= this.steady) this.enable(u);
+    if (this.run >= this.burstWindows || mean >= this.steady) this.enable(u);
   }
 
   private enable(utilization: number): void {
