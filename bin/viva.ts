@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=32
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=32 --no-maglev --no-turbofan
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
@@ -7,8 +7,11 @@
  * young generation at 64 MB; V8's default here grew it to 128 MB under http-pipeline. Measured
  * (http-pipeline peak RSS, CPU s per M): default 393 MB 1.25-1.32; 32: 322-339 MB 1.34; 16:
  * 298-320 MB 1.42-1.44; 8: 892 MB (promoted too early). BENCHMARKS.md, Memory (issue 19).
+ * --no-maglev --no-turbofan: the optimizing compilers wait until the process is busy
+ * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary.
  */
 import { main } from '../core/app/cli/main.ts';
+import { OptimizeWhenBusy } from '../core/app/optimize-when-busy.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
 import { builtinInputs } from '../plugins/inputs/registry.ts';
@@ -18,6 +21,7 @@ import { builtinProcessors } from '../plugins/processors/registry.ts';
 /** How long a finished command may wait for the event loop to empty before it exits anyway. */
 const EXIT_GRACE_MS = 500;
 
+new OptimizeWhenBusy().start();
 const registry = new Registry().registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 
 main(process.argv.slice(2), {

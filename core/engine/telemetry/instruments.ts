@@ -1,9 +1,8 @@
 /**
- * The self-metric instruments and their values, kept in process without the OpenTelemetry SDK:
+ * The self-metric instruments and their values, kept in process (no OpenTelemetry SDK):
  * counters and histograms with the semantics of the SDK's (cumulative; negative values ignored;
  * explicit buckets where a value counts in the first bucket whose bound is >= it) and gauges read
- * when collected. The SDK and its Prometheus serializer load only when /metrics is first served
- * (exposition.ts): an idle agent that nobody scrapes does not hold them.
+ * when collected. exposition.ts writes them in the Prometheus text format.
  */
 import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
 

@@ -1,7 +1,7 @@
 /**
  * VIVA's self-metrics: instruments with the OpenTelemetry API's shapes (instruments.ts), served on
- * the agent's /metrics in the Prometheus exposition by OpenTelemetry's serializer, which loads on
- * the first scrape (exposition.ts). One instance per process; plugin stats are pre-bound to
+ * the agent's /metrics in the Prometheus text exposition, as OpenTelemetry's exporter wrote it
+ * (exposition.ts). One instance per process; plugin stats are pre-bound to
  * attributes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,7 +25,6 @@ type Gauge = { value: number; attrs: Attributes };
 /** Process-wide self-telemetry. */
 export class Telemetry {
   private readonly serviceName: string;
-  private readonly startMs = Date.now();
   /**
    * Every instrument in the order they were created (the exposition's order), and by name per
    * kind: a name used by two kinds is two instruments, as with the SDK (the exposition drops both).
@@ -102,15 +101,18 @@ export class Telemetry {
   handle(_req: IncomingMessage, res: ServerResponse): void {
     res.statusCode = 200;
     res.setHeader('content-type', 'text/plain');
-    exposition(this.serviceName, this.startMs, this.instruments, false).then(
-      (text) => res.end(text),
-      (e: unknown) => res.end(`# failed to export metrics: ${String(e)}`),
-    );
+    let text: string;
+    try {
+      text = exposition(this.serviceName, this.instruments, false);
+    } catch (e) {
+      text = `# failed to export metrics: ${String(e)}`;
+    }
+    res.end(text);
   }
 
   /** The exposition text with timestamps and the scope label, for tests and the dashboard. */
   text(): Promise<string> {
-    return exposition(this.serviceName, this.startMs, this.instruments, true);
+    return Promise.resolve(exposition(this.serviceName, this.instruments, true));
   }
 
   /** Every self-metric as a Metric: one per data point, attributes as tags. */

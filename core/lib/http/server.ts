@@ -6,8 +6,8 @@
  * errors, and a graceful stop. Routing stays with each user: it passes one request handler.
  */
 import fs from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -15,6 +15,12 @@ import { LogThrottle } from '../../engine/telemetry/log-throttle.ts';
 import { ErrorCode, type ErrorCodeValue } from '../../model/errors/codes.ts';
 import { VivaError } from '../../model/errors/errors.ts';
 import { authorized, authRequired, type Credentials } from '../listen/auth.ts';
+
+// Taken as a CommonJS module, not imported: an ES import of node:http builds its namespace by
+// reading every export, and its lazy WebSocket getter then loads Node's bundled undici (and with
+// it http2, tls, worker_threads...), RSS an idle agent would hold for nothing (BENCHMARKS.md,
+// "Each change, what it saved"). node:https (and TLS) load only for a server that has a cert.
+const http = process.getBuiltinModule('node:http');
 
 /** Splits "host:port" (IPv6 as "[::1]:port"; an empty host is every interface). */
 export function splitHostPort(listen: string): { host: string; port: number } {
@@ -103,7 +109,7 @@ export class HttpServer {
   private readonly opts: HttpServerOptions;
   private readonly warnings: LogThrottle;
   private readonly authFailures: ReturnType<CounterSource['counter']> | undefined;
-  private server: http.Server | undefined;
+  private server: Http.Server | undefined;
   /** Answers not yet sent, so a stop can tell their connections not to stay open. */
   private readonly pending = new Set<ServerResponse>();
   private stopping = false;
@@ -164,7 +170,7 @@ export class HttpServer {
     return false;
   }
 
-  private create(): http.Server {
+  private create(): Http.Server {
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.pending.add(res);
       res.once('close', () => this.pending.delete(res));
@@ -174,7 +180,7 @@ export class HttpServer {
     const t = this.opts.tls;
     if (t === undefined) return http.createServer(handler);
     const ca = t.clientCa !== undefined ? fs.readFileSync(t.clientCa) : undefined;
-    return https.createServer(
+    return process.getBuiltinModule('node:https').createServer(
       {
         cert: fs.readFileSync(t.cert),
         key: fs.readFileSync(t.key),
@@ -186,7 +192,7 @@ export class HttpServer {
     );
   }
 
-  private applyLimits(server: http.Server): void {
+  private applyLimits(server: Http.Server): void {
     const l = this.opts.limits ?? {};
     if (l.requestTimeoutMs !== undefined) server.requestTimeout = l.requestTimeoutMs;
     if (l.headersTimeoutMs !== undefined) server.headersTimeout = l.headersTimeoutMs;
