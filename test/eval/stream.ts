@@ -46,17 +46,14 @@ async function create(def: ProcessorDefinition, table: Record<string, unknown>):
 
 type Chain = ProcessorInstance[];
 
-async function chain(
-  which: string,
-  detector = 'adaptive',
-  extra: Record<string, unknown> = {},
-): Promise<Chain> {
+/** `detector` unset: the processor's default. */
+async function chain(which: string, detector?: string, extra: Record<string, unknown> = {}): Promise<Chain> {
   const agg = await create(aggregateProcessor, {
     period: '10s',
     max_series: SERIES * 2,
   });
   const ano = await create(anomalyProcessor, {
-    detector,
+    ...(detector === undefined ? {} : { detector }),
     fields: ['usage'],
     max_series: SERIES * 2,
     expire_after: 0,

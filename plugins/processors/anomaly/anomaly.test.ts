@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
@@ -41,7 +42,7 @@ describe('anomaly processor', () => {
     [
       'the default detector (ensemble)',
       {},
-      /^ensemble \(mean of adaptive [01]\.\d\d, robust [01]\.\d\d, contextual [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
+      /^ensemble \(mean of adaptive [01]\.\d\d, tail [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
     ],
     [
       'adaptive',
@@ -284,6 +285,38 @@ describe('anomaly processor', () => {
     expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
     const other = create({ detector: 'tail', warmup: 10, tail_window: 64, persist: true }, ctx);
     expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+  });
+
+  it('should ignore, with a warning, saved ensemble state from other parts or another tail window', async () => {
+    const lines: string[] = [];
+    const base = testContext(anomalyProcessor);
+    const ctx: PluginContext = {
+      ...base,
+      log: pino({ level: 'info' }, { write: (s: string) => void lines.push(s) }),
+    };
+    const ignored = (): number =>
+      lines.filter((l) => l.includes('saved under another detector configuration')).length;
+    // The ensemble that was the default before tail joined it.
+    const before = { ensemble_parts: ['adaptive', 'robust', 'contextual'], warmup: 10, persist: true };
+    const p = create(before, ctx);
+    p.process(series(200));
+    await p.stop();
+    const same = create(before, ctx);
+    expect(same.process([at(200, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    expect(ignored()).toBe(0);
+    const now = create({ warmup: 10, persist: true }, ctx);
+    expect(now.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
+    expect(ignored()).toBe(1);
+    // The default ensemble saves its own state; one with another tail window ignores it.
+    const q = create({ warmup: 10, persist: true }, ctx);
+    q.process(series(200));
+    await q.stop();
+    expect(ignored()).toBe(2);
+    const again = create({ warmup: 10, persist: true }, ctx);
+    expect(again.process([at(200, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
+    const otherWindow = create({ warmup: 10, tail_window: 64, persist: true }, ctx);
+    expect(otherWindow.process([at(200, 100)])[0].fields.usage_anomaly_score).toBe(0);
+    expect(ignored()).toBe(3);
   });
 
   it.each(['robust', 'holt_winters'] as const)('should flag a spike with the %s detector', (detector) => {

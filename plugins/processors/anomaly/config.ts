@@ -7,7 +7,7 @@ export const anomalyConfig = z.strictObject({
     .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'ensemble'])
     .default('ensemble')
     .describe(
-      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive, robust and contextual) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (experimental, for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
+      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive and tail) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
     ),
   fields: z
     .array(z.string())
@@ -25,7 +25,7 @@ export const anomalyConfig = z.strictObject({
     .max(1)
     .optional()
     .describe(
-      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.28, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29.",
+      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.315, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29.",
     ),
   warmup: z
     .number()
@@ -119,7 +119,7 @@ export const anomalyConfig = z.strictObject({
     .max(4096)
     .default(512)
     .describe(
-      'tail: recent samples per series and field whose distribution a value is ranked in (10 bytes each).',
+      'tail: recent samples per series and field whose distribution a value is ranked in (16 bytes each).',
     ),
   tail_log: z
     .boolean()
@@ -136,10 +136,10 @@ export const anomalyConfig = z.strictObject({
   ensemble_parts: z
     .array(z.enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail']))
     .min(2)
-    .max(3)
-    .default(['adaptive', 'robust', 'contextual'])
+    .max(4)
+    .default(['adaptive', 'tail'])
     .describe(
-      'ensemble: the detectors (two or three, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
+      'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
     ),
   ensemble_combine: z
     .enum(['mean', 'max', 'vote'])
@@ -189,7 +189,7 @@ export type AnomalyConfig = z.output<typeof anomalyConfig>;
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<AnomalyConfig['detector'], number>> = {
   adaptive: 0.365,
-  ensemble: 0.28,
+  ensemble: 0.315,
   ewma: 0.55,
   robust: 0.385,
   holt_winters: 0.845,

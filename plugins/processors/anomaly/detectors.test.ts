@@ -475,17 +475,17 @@ describe('EnsembleDetector', () => {
 
   it('should round-trip its state and go on exactly as before', () => {
     const r = noise(37);
-    const three = {
+    const four = {
       ...cfg,
       detector: 'ensemble' as const,
-      ensemble_parts: ['adaptive', 'robust', 'contextual'] as const,
+      ensemble_parts: ['adaptive', 'robust', 'contextual', 'tail'] as const,
     };
     const xs = Array.from({ length: 3000 }, (_, i) => 10 * Math.sin(i / 20) + r());
     for (const cut of [500, 1800]) {
-      const d = makeDetector({ ...three, ensemble_parts: [...three.ensemble_parts] });
+      const d = makeDetector({ ...four, ensemble_parts: [...four.ensemble_parts] });
       for (let i = 0; i < cut; i++) d.update(xs[i], i * 1000);
       const e = makeDetector(
-        { ...three, ensemble_parts: [...three.ensemble_parts] },
+        { ...four, ensemble_parts: [...four.ensemble_parts] },
         JSON.parse(JSON.stringify(d.save())) as never,
       );
       for (let i = cut; i < xs.length; i++) {
@@ -501,13 +501,13 @@ describe('EnsembleDetector', () => {
     const d = makeDetector({
       ...cfg,
       detector: 'ensemble',
-      ensemble_parts: ['adaptive', 'robust', 'contextual'],
+      ensemble_parts: ['adaptive', 'robust', 'contextual', 'tail'],
     });
     for (let i = 0; i < 1200; i++) d.update(r(), i * 1000);
     const size = JSON.stringify(d.save()).length;
     for (let i = 1200; i < 60_000; i++) d.update(r() + (i % 997 === 0 ? 5 : 0), i * 1000);
     expect(JSON.stringify(d.save()).length).toBeLessThan(size * 1.2);
-    const parts = ['adaptive', 'robust', 'contextual'] as const;
+    const parts = ['adaptive', 'robust', 'contextual', 'tail'] as const;
     const alone = parts.map((name) => {
       const p = makeDetector({ ...cfg, detector: name });
       for (let i = 0; i < 1200; i++) p.update(r(), i * 1000);

@@ -57,11 +57,11 @@ function fingerprint(cfg: AnomalyConfig): string {
     hw_gamma,
     hw_spread_alpha,
     calibrate,
-    // Only for contextual and ensemble, so the other detectors' snapshots stay valid.
+    // Only for contextual, tail and an ensemble with them, so the other detectors' snapshots stay valid.
     ...(detector === 'contextual' || (detector === 'ensemble' && cfg.ensemble_parts.includes('contextual'))
       ? { bins: cfg.context_bins, length: cfg.context_length, slots: cfg.context_slots }
       : {}),
-    ...(detector === 'tail'
+    ...(detector === 'tail' || (detector === 'ensemble' && cfg.ensemble_parts.includes('tail'))
       ? { tailWindow: cfg.tail_window, tailLog: cfg.tail_log, tailLikelihood: cfg.tail_likelihood }
       : {}),
     ...(detector === 'ensemble' ? { parts: cfg.ensemble_parts, combine: cfg.ensemble_combine } : {}),

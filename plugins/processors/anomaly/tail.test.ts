@@ -105,6 +105,28 @@ describe('TailDetector', () => {
     expect(Math.max(...a)).toBeGreaterThan(3);
   });
 
+  it('should rank each value among exactly the last window samples, ties included', () => {
+    const w = 16;
+    const d = new TailDetector({ ...base, window: w });
+    const next = counts(9);
+    const seen: number[] = [];
+    let checked = 0;
+    for (let i = 0; i < 3000; i++) {
+      // Small counts: most values repeat, and the leaving sample has many equals in the window.
+      const v = next() % 6;
+      d.update(v);
+      const last = seen.slice(-w);
+      if (last.length === w && v > Math.min(...last) && v < Math.max(...last)) {
+        const above = last.filter((u) => u >= v).length;
+        const below = last.filter((u) => u <= v).length;
+        expect(d.tailP).toBe(Math.min(1, (2 * Math.min(above + 1, below + 1)) / (w + 1)));
+        checked++;
+      }
+      seen.push(v);
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
   it('should keep only the newest samples when restored into a smaller window', () => {
     const d = new TailDetector({ ...base, window: 64 });
     for (let i = 0; i < 100; i++) d.update(i);
@@ -122,7 +144,7 @@ describe('TailDetector', () => {
       if (i >= 100_000 - 256) last.push(v);
     }
     const s = d.save();
-    // The newest 256 samples, oldest first, after arrival numbers have wrapped around.
+    // The newest 256 samples, oldest first, after the window has turned over many times.
     expect(s.window).toEqual(last);
     expect(JSON.stringify(s).length).toBeLessThan(8 * 1024);
   });

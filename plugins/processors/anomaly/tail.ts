@@ -65,8 +65,8 @@ function upperBound(a: Float64Array, n: number, x: number): number {
 }
 
 /**
- * Tail detector. The last `window` samples are kept sorted (to rank a new one with two binary
- * searches), each with its arrival number (to find the one that leaves). A sample's upper tail
+ * Tail detector. The last `window` samples are kept twice: sorted (to rank a new one with two
+ * binary searches) and in order of arrival (to know which value leaves). A sample's upper tail
  * probability is the share of the window at or above it, (count + 1) / (size + 1), and its lower
  * one likewise; the sample scores the two-sided probability 2·min(upper, lower), so a typical
  * value scores 0 and one beyond everything in the window at most 2 / (size + 1). Beyond the
@@ -80,7 +80,8 @@ function upperBound(a: Float64Array, n: number, x: number): number {
  * two-sided probability (or, with `likelihood`, how far the recent tail scores are above their
  * usual level, as in `adaptive`).
  *
- * State: 10 bytes per sample of the window (5 KB at 512) and a few numbers.
+ * State: 16 bytes per sample of the window (8 KB at 512) and a few numbers; a sample costs three
+ * binary searches and one shift of the sorted samples between the leaving and the arriving one.
  */
 export class TailDetector implements Detector {
   n = 0;
@@ -88,31 +89,34 @@ export class TailDetector implements Detector {
   /** Two-sided tail probability of the last sample (1 while the window fills). */
   tailP = 1;
   private readonly sorted: Float64Array;
-  /** Beside each sorted sample, its arrival number (mod 2^16), to find the oldest. */
-  private readonly tags: Uint16Array;
+  /** The same samples in order of arrival (a ring), to know which value leaves. */
+  private readonly ring: Float64Array;
   /** Samples in the window. */
   private size = 0;
-  /** Arrival number (mod 2^16) the next sample gets. */
-  private seq = 0;
+  /** Slot of the ring the next sample takes (the oldest's once the window is full). */
+  private next = 0;
+  /** Where the last scored value goes in `sorted` (its upper bound), or -1. */
+  private rank = -1;
   private readonly lik: Likelihood | null;
   private readonly params: TailParams;
 
   constructor(p: TailParams, s?: DetectorState) {
     this.params = p;
     this.sorted = new Float64Array(p.window);
-    this.tags = new Uint16Array(p.window);
+    this.ring = new Float64Array(p.window);
     this.lik = p.likelihood ? new Likelihood() : null;
     if (s !== undefined) {
       this.n = s.n as number;
-      // The window is saved oldest first; a smaller window keeps the newest.
+      // The window is saved oldest first; a smaller window keeps the newest. Equal values stay
+      // in order of arrival, as `learn` keeps them.
       const w = ((s.window as number[] | undefined) ?? []).slice(-p.window);
       const order = w.map((_, i) => i).sort((i, j) => w[i] - w[j] || i - j);
       for (let k = 0; k < w.length; k++) {
         this.sorted[k] = w[order[k]];
-        this.tags[k] = order[k];
+        this.ring[k] = w[k];
       }
       this.size = w.length;
-      this.seq = w.length;
+      this.next = w.length % p.window;
       if (this.size > 0) this.expected = this.median();
       this.lik?.load((s.lik as number[] | undefined) ?? []);
     }
@@ -120,6 +124,7 @@ export class TailDetector implements Detector {
 
   update(x: number): number {
     this.n++;
+    this.rank = -1;
     this.tailP = this.size >= MIN_SAMPLES ? this.tail(x) : 1;
     if (this.size > 0) this.expected = this.median();
     else this.expected = x;
@@ -136,6 +141,7 @@ export class TailDetector implements Detector {
     const a = this.sorted;
     const below = lowerBound(a, m, x);
     const atOrBelow = upperBound(a, m, x);
+    this.rank = atOrBelow;
     let up = (m - below + 1) / (m + 1);
     let low = (atOrBelow + 1) / (m + 1);
     if (below === m) up *= this.beyond(x, true);
@@ -170,41 +176,36 @@ export class TailDetector implements Detector {
     return m % 2 === 1 ? this.sorted[h] : (this.sorted[h - 1] + this.sorted[h]) / 2;
   }
 
-  /** Adds `x` to the window, dropping the oldest sample when it is full. */
+  /**
+   * Adds `x` to the window, dropping the oldest sample when it is full. Equal values sit in order
+   * of arrival (a new one goes after its equals), so the oldest is the first of its value's run:
+   * one binary search finds it, and only the samples between it and x's place move.
+   */
   private learn(x: number): void {
     const a = this.sorted;
-    const tags = this.tags;
     const m = this.size;
-    let j = upperBound(a, m, x);
+    let j = this.rank >= 0 ? this.rank : upperBound(a, m, x);
     if (m < this.params.window) {
       a.copyWithin(j + 1, j, m);
-      tags.copyWithin(j + 1, j, m);
       this.size = m + 1;
     } else {
-      // The oldest leaves: the window's arrival numbers are distinct (it holds at most
-      // 4096 < 2^16), so one scan finds it; only the samples between it and x's place move.
-      const oldest = (this.seq - m) & 0xffff;
-      let i = 0;
-      while (tags[i] !== oldest) i++;
-      if (j <= i) {
-        a.copyWithin(j + 1, j, i);
-        tags.copyWithin(j + 1, j, i);
-      } else {
+      const i = lowerBound(a, m, this.ring[this.next]);
+      if (j <= i) a.copyWithin(j + 1, j, i);
+      else {
         a.copyWithin(i, i + 1, j);
-        tags.copyWithin(i, i + 1, j);
         j--;
       }
     }
     a[j] = x;
-    tags[j] = this.seq;
-    this.seq = (this.seq + 1) & 0xffff;
+    this.ring[this.next] = x;
+    this.next = this.next + 1 === this.params.window ? 0 : this.next + 1;
   }
 
   save(): DetectorState {
-    // Oldest first, by arrival number.
+    // Oldest first.
     const w = new Array<number>(this.size);
-    const first = this.seq - this.size;
-    for (let i = 0; i < this.size; i++) w[(this.tags[i] - first) & 0xffff] = this.sorted[i];
+    const first = this.size < this.params.window ? 0 : this.next;
+    for (let i = 0; i < this.size; i++) w[i] = this.ring[(first + i) % this.params.window];
     const out: DetectorState = { n: this.n, window: w };
     if (this.lik !== null) out.lik = this.lik.save();
     return out;
