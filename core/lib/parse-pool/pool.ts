@@ -7,7 +7,7 @@
  * first errors and their count, decoded here. Workers start on the first body handed off; one
  * that dies is replaced, and the bodies it held are parsed inline: nothing is lost.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { decodeBatch } from '../../format/binary/index.ts';
 import type { ParseOptions, ParseResult, Parser } from '../../format/types.ts';
 import type { PluginContext } from '../../plugin/types.ts';
@@ -39,6 +39,8 @@ export interface ParsePoolOptions {
   inline: Parser;
   /** Bytes a worker may hold before bodies are parsed inline (default 64 MiB). */
   maxQueuedBytes?: number;
+  /** V8 limits of each worker (default: a 16 MB young generation); for measurements. */
+  resourceLimits?: ResourceLimits;
   ctx: Pick<PluginContext, 'metrics' | 'log'>;
 }
 
@@ -133,7 +135,7 @@ export class ParsePool {
     const data: WorkerData = { seriesCache: this.o.seriesCache };
     const w = new Worker(new URL('./worker.ts', import.meta.url), {
       workerData: data,
-      resourceLimits: RESOURCE_LIMITS,
+      resourceLimits: this.o.resourceLimits ?? RESOURCE_LIMITS,
     });
     slot.worker = w;
     w.on('message', (r: WorkerReply) => this.reply(r));
