@@ -28,7 +28,8 @@ const USAGE = `usage: node test/bench/bench.ts [options]
   --batch N           lines per HTTP request / TCP write
   --connections N     TCP connections or concurrent HTTP requests per load generator
   --processes N       load generator processes
-  --parse-workers N   worker threads of the prototype listener (proto-* scenarios; default 1)
+  --parse-workers N   parse_workers of http_listener (default: its own, 0), or the worker threads
+                      of the prototype listener (proto-* scenarios; default 1)
   --max-queued-bytes N  prototype: parse on the event loop while every worker has more than N
                       bytes queued (default 1000000; 0 = always hand bodies to the workers)
   --output-batch N    metric_batch_size of the latency scenarios' output (default 1000)
@@ -53,7 +54,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string' },
     connections: { type: 'string' },
     processes: { type: 'string' },
-    'parse-workers': { type: 'string', default: '1' },
+    'parse-workers': { type: 'string' },
     'max-queued-bytes': { type: 'string', default: '1000000' },
     'no-strings': { type: 'boolean', default: false },
     points: { type: 'string' },
@@ -77,7 +78,7 @@ async function maxRate(sc: Scenario, load: Partial<Load>, nodeFlags: string[]): 
     load: { ...load, rate: 0 },
     nodeFlags,
     keep: false,
-    parseWorkers: Number(a['parse-workers']),
+    parseWorkers: a['parse-workers'] === undefined ? undefined : Number(a['parse-workers']),
     maxQueuedBytes: Number(a['max-queued-bytes']),
     outputBatch: Number(a['output-batch']),
     seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
@@ -123,7 +124,7 @@ async function main(): Promise<number> {
       load,
       nodeFlags,
       keep: a.keep,
-      parseWorkers: Number(a['parse-workers']),
+      parseWorkers: a['parse-workers'] === undefined ? undefined : Number(a['parse-workers']),
       maxQueuedBytes: Number(a['max-queued-bytes']),
       outputBatch: Number(a['output-batch']),
       seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),

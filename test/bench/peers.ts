@@ -100,7 +100,7 @@ async function main(): Promise<number> {
         load: {},
         nodeFlags: [],
         keep: false,
-        parseWorkers: 1,
+        parseWorkers: undefined,
         maxQueuedBytes: 0,
         outputBatch: 1000,
         seriesCache: undefined,

@@ -22,8 +22,8 @@ export interface RunOptions {
   nodeFlags: string[];
   /** Keep the temp dir (config, agent log, profiles). */
   keep: boolean;
-  /** Worker threads of the prototype listener. */
-  parseWorkers: number;
+  /** parse_workers of http_listener, or the prototype listener's workers (proto-*: default 1). */
+  parseWorkers: number | undefined;
   /** Prototype listener: parse inline when every worker has more than this queued (0 = never). */
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output. */
@@ -341,7 +341,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     warmup_s: o.warmupS,
     offered_rate: load === null ? 'generator' : load.rate === 0 ? 'max' : load.rate,
     load: load ?? undefined,
-    parse_workers: proto ? o.parseWorkers : undefined,
+    parse_workers: proto ? (o.parseWorkers ?? 1) : o.parseWorkers,
     max_queued_bytes: proto ? o.maxQueuedBytes : undefined,
     output_batch: sc.sink ? o.outputBatch : undefined,
     series_cache: o.seriesCache ?? 'default',

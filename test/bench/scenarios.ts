@@ -13,8 +13,8 @@ export interface Env {
   listenPort: number;
   sinkUrl: string;
   dir: string;
-  /** Worker threads of the prototype listener (proto-* scenarios). */
-  parseWorkers: number;
+  /** parse_workers of http_listener (undefined: its default), or the prototype's workers (proto-*). */
+  parseWorkers: number | undefined;
   /** Prototype listener: parse inline when every worker has more than this queued (0 = never). */
   maxQueuedBytes: number;
   /** metric_batch_size of the latency scenarios' output (batching is latency). */
@@ -133,7 +133,7 @@ const httpListener = (env: Env): string => `
 [[inputs.http_listener]]
   service_address = "127.0.0.1:${env.listenPort}"
   max_body_size = "64MiB"
-${seriesCache(env)}`;
+${seriesCache(env)}${env.parseWorkers === undefined ? '' : `  parse_workers = ${env.parseWorkers}\n`}`;
 
 const socketListener = (env: Env): string => `
 [[inputs.socket_listener]]
@@ -144,7 +144,7 @@ ${seriesCache(env)}`;
 const workersListener = (env: Env): string => `
 [[inputs.http_listener_workers]]
   service_address = "127.0.0.1:${env.listenPort}"
-  parse_workers = ${env.parseWorkers}
+  parse_workers = ${env.parseWorkers ?? 1}
   max_queued_bytes = ${env.maxQueuedBytes}
 `;
 /** The latency probe output (test/bench/latency-probe.ts), loaded as an external plugin. */

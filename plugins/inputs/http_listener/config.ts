@@ -45,6 +45,18 @@ export const httpListenerConfig = z
       .describe('Tag named so carrying the v1 rp= param ("" = none).'),
     bucket_tag: z.string().default('').describe('Tag named so carrying the v2 bucket= param ("" = none).'),
     ...seriesCacheConfigShape,
+    parse_workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe(
+        'Worker threads that parse line protocol bodies beside the event loop (0 = all on the event ' +
+          'loop). A body goes to a worker only while it has at most one queued, so the event loop and ' +
+          "the workers share the load: more lines/s and lower latency near a core's limit on a host " +
+          'with 2+ cores. Costs memory: each worker has its own V8 heap and series cache (influx_series_cache).',
+      ),
     ack: ackModeSchema,
     backpressure_wait: backpressureWaitSchema,
     retry_after: duration

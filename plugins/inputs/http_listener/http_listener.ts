@@ -11,6 +11,7 @@ import type { Parser } from '../../../core/format/types.ts';
 import { CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import { BodyPool } from '../../../core/lib/http/body-pool.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
+import { ParsePool } from '../../../core/lib/parse-pool/pool.ts';
 import type { Credentials } from '../../../core/lib/listen/auth.ts';
 import { ErrorCode } from '../../../core/model/errors/codes.ts';
 import type { Accumulator, InputInstance, PluginContext } from '../../../core/plugin/types.ts';
@@ -38,6 +39,8 @@ export class HttpListener implements InputInstance {
   private readonly pool = new BodyPool(POOLED_BODIES, POOLED_BODY_MAX);
   /** The bound port (after start). */
   port = 0;
+  /** Worker threads parsing line protocol (parse_workers > 0), from start to stop. */
+  parsePool: ParsePool | undefined;
 
   constructor(cfg: HttpListenerConfig, ctx: PluginContext) {
     this.cfg = cfg;
@@ -56,6 +59,7 @@ export class HttpListener implements InputInstance {
       acc,
       gate,
       lineProtocol: this.lineProtocol,
+      parsePool: this.parsePool,
       json: createParser('json'),
       maxBodySize: this.cfg.max_body_size,
       inflight: this.inflight,
@@ -70,6 +74,13 @@ export class HttpListener implements InputInstance {
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
     const gate = new CapacityGate(acc, c.backpressure_wait, this.ctx.metrics);
+    if (c.parse_workers > 0)
+      this.parsePool = new ParsePool({
+        workers: c.parse_workers,
+        seriesCache: c.influx_series_cache,
+        inline: this.lineProtocol,
+        ctx: this.ctx,
+      });
     this.v1 = this.writeContext(acc, gate, [
       ['db', c.database_tag],
       ['rp', c.retention_policy_tag],
@@ -186,5 +197,9 @@ export class HttpListener implements InputInstance {
     // In-flight requests get a moment to finish (still answered, auth included); then every
     // socket goes. A second stop finds the server stopped and returns at once.
     await this.server?.stop(2000);
+    // The workers go once no request is left to parse; a body one still held is parsed inline.
+    const pool = this.parsePool;
+    this.parsePool = undefined;
+    await pool?.close();
   }
 }

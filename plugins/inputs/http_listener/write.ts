@@ -13,6 +13,7 @@ import type { Precision } from '../../../core/model/metric/time.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
 import { pushForAnswer, type AckMode } from '../../../core/lib/http/ack.ts';
 import type { CapacityGate } from '../../../core/lib/http/backpressure.ts';
+import type { ParsePool } from '../../../core/lib/parse-pool/pool.ts';
 
 const gunzip = promisify(gunzipCb);
 
@@ -32,6 +33,8 @@ const MAX_NAMED = 10;
 export interface WriteContext {
   acc: Accumulator;
   lineProtocol: Parser;
+  /** Worker threads sharing the line protocol parsing (parse_workers), when there are any. */
+  parsePool?: ParsePool;
   json: Parser;
   maxBodySize: number;
   retryAfterSeconds: number;
@@ -129,16 +132,14 @@ function notStored(req: IncomingMessage, res: ServerResponse, w: WriteContext, c
 }
 
 /** The 400 message naming failing lines: `3 of 10 lines rejected: line 2: ...; line 7: ...`. */
-export function partialMessage(errors: ParseError[], good: number): string {
+export function partialMessage(errors: ParseError[], good: number, count = errors.length): string {
   // Parser messages usually start with their line already ("line 2: ..."): say it once.
   const named = errors
     .slice(0, MAX_NAMED)
     .map((e) => (e.message.startsWith(`line ${e.line}:`) ? e.message : `line ${e.line}: ${e.message}`));
-  const more = errors.length > MAX_NAMED ? `; and ${errors.length - MAX_NAMED} more` : '';
+  const more = count > MAX_NAMED ? `; and ${count - MAX_NAMED} more` : '';
   const what =
-    good > 0
-      ? `partial write: ${errors.length} of ${errors.length + good} lines rejected`
-      : `${errors.length} lines rejected`;
+    good > 0 ? `partial write: ${count} of ${count + good} lines rejected` : `${count} lines rejected`;
   return `${what}: ${named.join('; ')}${more}`;
 }
 
@@ -179,7 +180,7 @@ async function write(
     why === 'too large' ? tooLarge(req, res, w) : overloaded(req, res, w),
   );
   if (raw === null) return;
-  let parsed: ParseResult | null;
+  let parsed: (ParseResult & { errorCount?: number }) | null;
   try {
     parsed = await parseBody(req, res, w, held, raw, precision, p);
   } finally {
@@ -188,6 +189,8 @@ async function write(
   }
   if (parsed === null) return;
   const { metrics, errors } = parsed;
+  // A body parsed in a worker carries only its first errors, and their count.
+  const errorCount = parsed.errorCount ?? errors.length;
   if (metrics.length > 0) {
     for (const [param, tag] of w.paramTags) {
       const v = query.get(param);
@@ -197,7 +200,7 @@ async function write(
     const stored = await pushForAnswer(w.acc, metrics, w.ack);
     if (!stored) return notStored(req, res, w, metrics.length);
   }
-  if (errors.length === 0) {
+  if (errorCount === 0) {
     res.writeHead(204);
     res.end();
     return;
@@ -210,9 +213,9 @@ async function write(
       first: errors[0].message,
       text: errors[0].text,
     },
-    errors.length,
+    errorCount,
   );
-  sendError(res, 400, 'invalid', partialMessage(errors, metrics.length));
+  sendError(res, 400, 'invalid', partialMessage(errors, metrics.length, errorCount));
 }
 
 function isJsonBody(req: IncomingMessage): boolean {
@@ -228,7 +231,7 @@ async function parseBody(
   raw: Buffer,
   precision: Precision,
   p: string | null,
-): Promise<ParseResult | null> {
+): Promise<(ParseResult & { errorCount?: number }) | null> {
   let body = raw;
   const encoding = req.headers['content-encoding'];
   if (encoding === 'gzip') {
@@ -257,5 +260,7 @@ async function parseBody(
   const parser = isJson ? w.json : w.lineProtocol;
   // JSON epoch numbers without an explicit precision get their unit inferred from their size.
   const given = isJson && (p === null || p === '') ? undefined : precision;
-  return parser.parse(body, { precision: given, defaultTime: [w.now(), 0] });
+  const options = { precision: given, defaultTime: [w.now(), 0] as const };
+  if (!isJson && w.parsePool !== undefined) return w.parsePool.parse(body, options);
+  return parser.parse(body, options);
 }
