@@ -1,12 +1,14 @@
-#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=32 --no-maglev --no-turbofan
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=16 --no-maglev --no-turbofan
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
  *
- * Node flags (first line, read by bin/viva.js and the bench): --max-semi-space-size=32 caps the
- * young generation at 64 MB; V8's default here grew it to 128 MB under http-pipeline. Measured
- * (http-pipeline peak RSS, CPU s per M): default 393 MB 1.25-1.32; 32: 322-339 MB 1.34; 16:
- * 298-320 MB 1.42-1.44; 8: 892 MB (promoted too early). BENCHMARKS.md, Memory (issue 19).
+ * Node flags (first line, read by bin/viva.js and the bench): --max-semi-space-size=16 caps the
+ * young generation at 32 MB; V8's default here grew it to 128 MB under http-pipeline. Measured
+ * (http-pipeline peak RSS): default 393 MB; 32: 322-339 MB; 8: 892 MB (promoted too early). Once
+ * batches in flight were no longer promoted (the output buffer's sizes, see buffer/memory.ts), 16
+ * peaked at 198-213 MB against 222-227 MB for 32, for 0-12 % more CPU per line (BENCHMARKS.md,
+ * Memory, issue 19: what 32 buys).
  * --no-maglev --no-turbofan: the optimizing compilers wait until the process is busy
  * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary.
  */

@@ -160,6 +160,23 @@ describe('MemoryBuffer byte accounting', () => {
     expect(b.bytes).toBeLessThan(15 * MiB);
   });
 
+  it('should count a batch shared by two buffers alike, and each other batch by its own metrics', async () => {
+    const buffer = (): MemoryBuffer =>
+      new MemoryBuffer({ limit: 1000, maxBytes: 1024 * MiB, whenFull: 'block', onDrop: () => undefined });
+    const [a, b] = [buffer(), buffer()];
+    const shared = tinyThenHuge(3, 0);
+    a.add(shared, null);
+    b.add(shared, null);
+    expect(b.bytes).toBe(a.bytes);
+    expect(a.bytes).toBeGreaterThanOrEqual(3 * MiB);
+    // Same length, other metrics, in the same task and after it: sized anew, not taken for the first.
+    a.add(batch(4, 10), null);
+    expect(a.bytes).toBeLessThan(b.bytes + MiB);
+    await Promise.resolve();
+    b.add(tinyThenHuge(3, 20), null);
+    expect(b.bytes).toBeGreaterThanOrEqual(6 * MiB);
+  });
+
   it('should drop the oldest until within buffer_max_bytes when batches carry big strings', () => {
     const drops: number[] = [];
     const b = new MemoryBuffer({
