@@ -16,18 +16,21 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 export interface OptimizeWhenBusyOptions {
-  /** Length of one window (default 1 s). */
+  /** Length of one window (default 250 ms). */
   windowMs?: number;
-  /** Utilization (0–1) of each of `burstWindows` windows in a row that means load (default 0.25). */
+  /**
+   * Utilization (0–1) of each of `burstWindows` windows in a row that means load (default 0.5),
+   * counted from the first window under it: the start's own work is not load.
+   */
   burst?: number;
-  /** How many busy windows in a row (default 3). */
+  /** How many busy windows in a row (default 2: load is seen within about half a second). */
   burstWindows?: number;
   /**
    * Mean utilization over the last `steadyWindows` windows that means load too (default 0.05),
    * counted from the first window under `burst`: the start's own work is not load.
    */
   steady?: number;
-  /** Default 30. */
+  /** Default 120 (30 s of 250 ms windows). */
   steadyWindows?: number;
   /** The node flags the process started with (default process.execArgv). */
   execArgv?: readonly string[];
@@ -61,11 +64,11 @@ export class OptimizeWhenBusy {
   private enabled = false;
 
   constructor(opts: OptimizeWhenBusyOptions = {}) {
-    this.windowMs = opts.windowMs ?? 1000;
-    this.burst = opts.burst ?? 0.25;
-    this.burstWindows = opts.burstWindows ?? 3;
+    this.windowMs = opts.windowMs ?? 250;
+    this.burst = opts.burst ?? 0.5;
+    this.burstWindows = opts.burstWindows ?? 2;
     this.steady = opts.steady ?? 0.05;
-    this.steadyWindows = opts.steadyWindows ?? 30;
+    this.steadyWindows = opts.steadyWindows ?? 120;
     this.deferred = optimizersDeferred(opts.execArgv);
     this.onEnable = opts.onEnable;
   }
@@ -92,8 +95,8 @@ export class OptimizeWhenBusy {
     const now = performance.eventLoopUtilization();
     const u = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
-    this.run = u >= this.burst ? this.run + 1 : 0;
     if (u < this.burst) this.settled = true;
+    this.run = this.settled && u >= this.burst ? this.run + 1 : 0;
     if (this.settled) {
       this.recent.push(u);
       if (this.recent.length > this.steadyWindows) this.recent.shift();
