@@ -94,6 +94,23 @@ export class CapacityGate {
     });
   }
 
+  /**
+   * `admit`, with `refuse` called when the answer is no and the request is still there (the
+   * listener answers 429 with Retry-After); a client that went away meanwhile gets nothing.
+   */
+  admitOrRefuse(
+    res: Holdable & { readonly destroyed: boolean },
+    refuse: () => void,
+  ): boolean | Promise<boolean> {
+    const ok = this.admit(res);
+    if (ok === true) return true;
+    const no = (): false => {
+      if (!res.destroyed) refuse();
+      return false;
+    };
+    return ok === false ? no() : ok.then((yes) => yes || no());
+  }
+
   private settle(entry: Held, outcome: HeldOutcome): void {
     const i = this.held.indexOf(entry);
     if (i === -1) return;

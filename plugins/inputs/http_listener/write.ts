@@ -85,13 +85,7 @@ function tooBusy(req: IncomingMessage, res: ServerResponse, w: WriteContext): vo
  * false when the request was answered 429 (or its client went away meanwhile).
  */
 function admitted(req: IncomingMessage, res: ServerResponse, w: WriteContext): boolean | Promise<boolean> {
-  const ok = w.gate.admit(res);
-  if (ok === true) return true;
-  const refuse = (): false => {
-    if (!res.destroyed) tooBusy(req, res, w);
-    return false;
-  };
-  return ok === false ? refuse() : ok.then((yes) => yes || refuse());
+  return w.gate.admitOrRefuse(res, () => tooBusy(req, res, w));
 }
 
 /** Counts a refused request in viva_input_rejected_total{reason} (logged throttled). */

@@ -101,13 +101,7 @@ function unsupported(req: IncomingMessage): string | undefined {
  * false when the request was answered 429 (or its client went away meanwhile).
  */
 function admitted(req: IncomingMessage, res: ServerResponse, w: ReceiveContext): boolean | Promise<boolean> {
-  const ok = w.gate.admit(res);
-  if (ok === true) return true;
-  const refuse = (): false => {
-    if (!res.destroyed) tooBusy(req, res, w);
-    return false;
-  };
-  return ok === false ? refuse() : ok.then((yes) => yes || refuse());
+  return w.gate.admitOrRefuse(res, () => tooBusy(req, res, w));
 }
 
 /** Handles one remote write request; the body bytes it held are given back when it ends. */
