@@ -16,13 +16,30 @@
 import { duration } from '../../config/duration.ts';
 import type { Accumulator, PluginMetrics } from '../../plugin/types.ts';
 
-/** The `backpressure_wait` option of a listener input. */
+/** The `backpressure_wait` option of a listener input; unset, see {@link backpressureWaitMs}. */
 export const backpressureWaitSchema = duration
-  .prefault('2s')
+  .optional()
   .describe(
     'How long a write is held while the pipeline is full, admitted as soon as an output makes room; ' +
-      'still full after it: 429 with Retry-After ("0s" answers 429 at once). Below read_timeout.',
+      'still full after it: 429 with Retry-After ("0s" answers 429 at once). Below read_timeout. ' +
+      'Unset: 2s, or half of read_timeout when that is shorter.',
   );
+
+/** The default hold when `backpressure_wait` is unset. */
+export const DEFAULT_BACKPRESSURE_WAIT_MS = 2000;
+
+/**
+ * The hold a listener uses: the configured `backpressure_wait`, or (unset) 2 s capped at half of
+ * `read_timeout`, so a config that shortens read_timeout stays valid without naming the hold.
+ */
+export function backpressureWaitMs(configured: number | undefined, readTimeoutMs: number): number {
+  return configured ?? Math.min(DEFAULT_BACKPRESSURE_WAIT_MS, Math.floor(readTimeoutMs / 2));
+}
+
+/** The config check of both listeners: a hold set explicitly must end before read_timeout. */
+export function backpressureWaitFits(c: { backpressure_wait?: number; read_timeout: number }): boolean {
+  return c.backpressure_wait === undefined || c.backpressure_wait < c.read_timeout;
+}
 
 /** Outcome of a held request, the `outcome` attribute of the held-requests counter. */
 export type HeldOutcome = 'admitted' | 'refused' | 'gone';

@@ -13,6 +13,8 @@ import { Telemetry } from '../../../core/engine/telemetry/telemetry.ts';
 import type { Metric } from '../../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../../core/plugin/testing.ts';
 import type { Accumulator } from '../../../core/plugin/types.ts';
+import { backpressureWaitMs } from '../../../core/lib/http/backpressure.ts';
+import { prometheusRemoteWriteConfig } from '../prometheus_remote_write/config.ts';
 import { httpListenerConfig } from './config.ts';
 import { HttpListener } from './http_listener.ts';
 import { httpListenerInput } from './index.ts';
@@ -213,7 +215,19 @@ describe('http_listener backpressure_wait', () => {
 
   it('should refuse a backpressure_wait not below read_timeout', () => {
     expect(() => httpListenerConfig.parse({ backpressure_wait: '10s' })).toThrow(/backpressure_wait/);
-    expect(httpListenerConfig.parse({}).backpressure_wait).toBe(2000);
+    expect(httpListenerConfig.parse({ backpressure_wait: '0s' }).backpressure_wait).toBe(0);
+  });
+
+  it('should default the hold to 2s, or half of a shorter read_timeout, so such a config stays valid', () => {
+    const dflt = httpListenerConfig.parse({});
+    expect(backpressureWaitMs(dflt.backpressure_wait, dflt.read_timeout)).toBe(2000);
+    const short = httpListenerConfig.parse({ read_timeout: '2s' });
+    expect(backpressureWaitMs(short.backpressure_wait, short.read_timeout)).toBe(1000);
+    const pr = prometheusRemoteWriteConfig.parse({ read_timeout: '1s' });
+    expect(backpressureWaitMs(pr.backpressure_wait, pr.read_timeout)).toBe(500);
+    expect(() => prometheusRemoteWriteConfig.parse({ read_timeout: '1s', backpressure_wait: '1s' })).toThrow(
+      /backpressure_wait must be below read_timeout/,
+    );
     expect(httpListenerConfig.parse({ backpressure_wait: '0s' }).backpressure_wait).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ackModeSchema } from '../../../core/lib/http/ack.ts';
-import { backpressureWaitSchema } from '../../../core/lib/http/backpressure.ts';
+import { backpressureWaitFits, backpressureWaitSchema } from '../../../core/lib/http/backpressure.ts';
 import { duration, size } from '../../../core/config/duration.ts';
 import { seriesCacheConfigShape } from '../../../core/format/registry.ts';
 import { hostPortSchema } from '../../../core/lib/listen/address.ts';
@@ -66,7 +66,7 @@ export const httpListenerConfig = z
     tls_key: z.string().optional().describe('PEM key file of tls_cert.'),
     tls_client_ca: z.string().optional().describe('PEM CA file: require client certificates signed by it.'),
   })
-  .refine((c) => c.backpressure_wait < c.read_timeout, {
+  .refine(backpressureWaitFits, {
     message: 'backpressure_wait must be below read_timeout (a held request must still be read in time)',
     path: ['backpressure_wait'],
   })

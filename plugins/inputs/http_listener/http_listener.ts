@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from '../../../core/format/registry.ts';
 import { withSeriesCacheMetrics } from '../../../core/format/series-cache-metrics.ts';
 import type { Parser } from '../../../core/format/types.ts';
-import { CapacityGate } from '../../../core/lib/http/backpressure.ts';
+import { backpressureWaitMs, CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import { BodyPool } from '../../../core/lib/http/body-pool.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
 import { ParsePool } from '../../../core/lib/parse-pool/pool.ts';
@@ -73,7 +73,7 @@ export class HttpListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
-    const gate = new CapacityGate(acc, c.backpressure_wait, this.ctx.metrics);
+    const gate = new CapacityGate(acc, backpressureWaitMs(c.backpressure_wait, c.read_timeout), this.ctx.metrics);
     if (c.parse_workers > 0)
       this.parsePool = new ParsePool({
         workers: c.parse_workers,

@@ -5,7 +5,7 @@
  * (malformed, not retried by the sender), 401, 413, 415, 429 and 503 (retried).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CapacityGate } from '../../../core/lib/http/backpressure.ts';
+import { backpressureWaitMs, CapacityGate } from '../../../core/lib/http/backpressure.ts';
 import type { BodyLimits } from '../../../core/lib/http/body.ts';
 import { HttpServer } from '../../../core/lib/http/server.ts';
 import type { Credentials } from '../../../core/lib/listen/auth.ts';
@@ -33,7 +33,7 @@ export class PrometheusRemoteWriteListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
-    const gate = new CapacityGate(acc, c.backpressure_wait, this.ctx.metrics);
+    const gate = new CapacityGate(acc, backpressureWaitMs(c.backpressure_wait, c.read_timeout), this.ctx.metrics);
     this.gate = gate;
     const server = new HttpServer({
       name: this.ctx.id.label,
