@@ -73,7 +73,11 @@ export class HttpListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
-    const gate = new CapacityGate(acc, backpressureWaitMs(c.backpressure_wait, c.read_timeout), this.ctx.metrics);
+    const gate = new CapacityGate(
+      acc,
+      backpressureWaitMs(c.backpressure_wait, c.read_timeout),
+      this.ctx.metrics,
+    );
     if (c.parse_workers > 0)
       this.parsePool = new ParsePool({
         workers: c.parse_workers,

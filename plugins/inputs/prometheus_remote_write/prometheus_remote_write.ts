@@ -33,7 +33,11 @@ export class PrometheusRemoteWriteListener implements InputInstance {
 
   async start(acc: Accumulator): Promise<void> {
     const c = this.cfg;
-    const gate = new CapacityGate(acc, backpressureWaitMs(c.backpressure_wait, c.read_timeout), this.ctx.metrics);
+    const gate = new CapacityGate(
+      acc,
+      backpressureWaitMs(c.backpressure_wait, c.read_timeout),
+      this.ctx.metrics,
+    );
     this.gate = gate;
     const server = new HttpServer({
       name: this.ctx.id.label,
