@@ -26,6 +26,12 @@ const MATCH = 13.28;
 /** Pseudo-count per bin of a remembered distribution, so no bin has probability 0. */
 const PSEUDO = 0.5;
 
+/** c·ln(c) for the counts a bin can hold (shift_recent is at most 1000), so a sample costs no logarithm. */
+const C_LOG_C = Float64Array.from({ length: 1001 }, (_, c) => (c > 0 ? c * Math.log(c) : 0));
+
+/** ln(c + PSEUDO) for the same counts. */
+const LOG_C_PSEUDO = Float64Array.from({ length: 1001 }, (_, c) => Math.log(c + PSEUDO));
+
 /** Survival function of the chi-squared distribution with BINS - 1 = 4 degrees of freedom. */
 export function chi2Tail4(x: number): number {
   return x <= 0 ? 1 : Math.exp(-x / 2) * (1 + x / 2);
@@ -140,10 +146,8 @@ export class ShiftDetector implements Detector {
   private test(): number {
     const w = this.p.recent;
     const c = this.counts;
-    const logW = Math.log(w);
     // G = 2 Σ c_i (log(c_i / w) - log q_i): the first part once, the second per distribution.
-    let own = 0;
-    for (let i = 0; i < BINS; i++) if (c[i] > 0) own += c[i] * (Math.log(c[i]) - logW);
+    const own = C_LOG_C[c[0]] + C_LOG_C[c[1]] + C_LOG_C[c[2]] + C_LOG_C[c[3]] + C_LOG_C[c[4]] - C_LOG_C[w];
     let best = Infinity;
     let at = -1;
     const q = this.logq;
@@ -167,7 +171,7 @@ export class ShiftDetector implements Detector {
       for (let j = 1; j < this.hyps; j++) if (this.seen[j] < this.seen[slot]) slot = j;
     } else this.hyps++;
     const norm = Math.log(w + PSEUDO * BINS);
-    for (let i = 0; i < BINS; i++) this.logq[slot * BINS + i] = Math.log(c[i] + PSEUDO) - norm;
+    for (let i = 0; i < BINS; i++) this.logq[slot * BINS + i] = LOG_C_PSEUDO[c[i]] - norm;
     this.seen[slot] = 1;
     return p;
   }
