@@ -42,7 +42,7 @@ describe('anomaly processor', () => {
     [
       'the default detector (ensemble)',
       {},
-      /^ensemble \(mean of adaptive [01]\.\d\d, tail [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
+      /^ensemble \(mean of adaptive [01]\.\d\d, tail [01]\.\d\d, shift [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
     ],
     [
       'adaptive',

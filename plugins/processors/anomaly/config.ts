@@ -7,7 +7,7 @@ export const anomalyConfig = z.strictObject({
     .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'shift', 'ensemble'])
     .default('ensemble')
     .describe(
-      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive and tail) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed; shift (weak alone, made for an ensemble): whether the distribution of the last shift_recent values over five quantile bins of the last shift_window samples is unlike every distribution the series has had recently (in the spirit of NAB relativeEntropy), scored by anomaly likelihood.',
+      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive, tail and shift) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed; shift (weak alone, made for an ensemble): whether the distribution of the last shift_recent values over five quantile bins of the last shift_window samples is unlike every distribution the series has had recently (in the spirit of NAB relativeEntropy), scored by anomaly likelihood.',
     ),
   fields: z
     .array(z.string())
@@ -25,7 +25,7 @@ export const anomalyConfig = z.strictObject({
     .max(1)
     .optional()
     .describe(
-      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.315, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29, shift 0.14.",
+      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.225, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29, shift 0.14.",
     ),
   warmup: z
     .number()
@@ -164,7 +164,7 @@ export const anomalyConfig = z.strictObject({
     .array(z.enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'shift']))
     .min(2)
     .max(4)
-    .default(['adaptive', 'tail'])
+    .default(['adaptive', 'tail', 'shift'])
     .describe(
       'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
     ),
@@ -216,7 +216,7 @@ export type AnomalyConfig = z.output<typeof anomalyConfig>;
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<AnomalyConfig['detector'], number>> = {
   adaptive: 0.365,
-  ensemble: 0.315,
+  ensemble: 0.225,
   ewma: 0.55,
   robust: 0.385,
   holt_winters: 0.845,
