@@ -166,7 +166,7 @@ export const anomalyConfig = z.strictObject({
     .max(4)
     .default(['adaptive', 'tail', 'shift'])
     .describe(
-      'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
+      'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone; shift after a tail part with the same window uses that window.',
     ),
   ensemble_combine: z
     .enum(['mean', 'max', 'vote'])
