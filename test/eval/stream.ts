@@ -102,7 +102,7 @@ async function bench(label: string, c: Chain, warm: number): Promise<void> {
   costs.sort((a, b) => a - b);
   const median = costs[RUNS >> 1];
   console.log(
-    `${label.padEnd(26)} ${median.toFixed(0).padStart(5)} ns/event, median of ${RUNS} runs (min ${costs[0].toFixed(0)}, max ${costs[RUNS - 1].toFixed(0)}); CPU ${cpus[RUNS >> 1].toFixed(0)} ns/event`,
+    `${label.padEnd(33)} ${median.toFixed(0).padStart(5)} ns/event, median of ${RUNS} runs (min ${costs[0].toFixed(0)}, max ${costs[RUNS - 1].toFixed(0)}); CPU ${cpus[RUNS >> 1].toFixed(0)} ns/event`,
   );
 }
 
@@ -113,6 +113,11 @@ series = Math.min(SERIES, 1000);
 console.log(`\nanomaly alone per detector, ${series} series, after 1200 samples per series:`);
 for (const detector of anomalyConfig.shape.detector.unwrap().options)
   await bench(`anomaly ${detector}`, await chain('anomaly', detector), series * 1200);
+await bench(
+  'anomaly ensemble (adaptive, tail)',
+  await chain('anomaly', 'ensemble', { ensemble_parts: ['adaptive', 'tail'] }),
+  series * 1200,
+);
 await bench(
   'anomaly adaptive (samples)',
   await chain('anomaly', 'adaptive', { season_clock: 'samples' }),

@@ -42,7 +42,7 @@ describe('anomaly processor', () => {
     [
       'the default detector (ensemble)',
       {},
-      /^ensemble \(mean of adaptive [01]\.\d\d, tail [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
+      /^ensemble \(mean of adaptive [01]\.\d\d, tail [01]\.\d\d, shift [01]\.\d\d\): [\d.]+ against the expected [\d.]+$/,
     ],
     [
       'adaptive',
@@ -285,6 +285,36 @@ describe('anomaly processor', () => {
     expect(same.process([at(20, 100)])[0].fields.usage_anomaly_score).toBeGreaterThan(0);
     const other = create({ detector: 'tail', warmup: 10, tail_window: 64, persist: true }, ctx);
     expect(other.process([at(20, 100)])[0].fields.usage_anomaly_score).toBe(0);
+  });
+
+  it('should flag with the shift detector a cycle that stops in its range, say why, and resume it from saved state, not from another configuration', async () => {
+    let s = 11;
+    const r = (): number => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647 - 0.5;
+    };
+    const xs = Array.from({ length: 3000 }, (_, i) => 50 + 10 * Math.sin((2 * Math.PI * i) / 100) + 2 * r());
+    for (let i = 0; i < 150; i++) xs.push(50 + r());
+    const ms = (from: number, to: number): Metric[] => xs.slice(from, to).map((v, i) => at(from + i, v));
+    const table = { detector: 'shift', threshold: 0.3, persist: true };
+    const ctx = testContext(anomalyProcessor);
+    const p = create(table, ctx);
+    const first = p.process(ms(0, 2000));
+    await p.stop();
+    const q = create(table, ctx);
+    const rest = q.process(ms(2000, 3150));
+    const unbroken = create({ detector: 'shift', threshold: 0.3 }).process(ms(0, 3150));
+    expect([...first, ...rest].map((m) => m.fields.usage_anomaly_score)).toEqual(
+      unbroken.map((m) => m.fields.usage_anomaly_score),
+    );
+    const flagged = unbroken.flatMap((m, i) => (m.fields.usage_anomaly === true ? [i] : []));
+    expect(flagged.filter((i) => i >= 1000 && i < 3000)).toEqual([]);
+    expect(flagged.some((i) => i >= 3000)).toBe(true);
+    expect(unbroken[flagged.find((i) => i >= 3000)!].fields.usage_anomaly_reason).toMatch(
+      /^shift: [\d.]+ \(recent median [\d.]+\); the distribution of this series' last 52 values is unlike any it has had \(chi-squared tail probability [\d.e-]+\); recent surprise is \d+\.\d spreads above its usual level$/,
+    );
+    const other = create({ ...table, shift_recent: 40 }, ctx);
+    expect(other.process(ms(2000, 2001))[0].fields.usage_anomaly_score).toBe(0);
   });
 
   it('should ignore, with a warning, saved ensemble state from other parts or another tail window', async () => {

@@ -18,6 +18,7 @@ import { makeDetector, type FieldState, type SeriesState } from './series.ts';
 import { Calibrator, scoreOf } from './score.ts';
 import { AdaptiveDetector, ContextualDetector } from './detectors.ts';
 import { TailDetector } from './tail.ts';
+import { ShiftDetector } from './shift.ts';
 import { EnsembleDetector } from './ensemble.ts';
 
 /** Output field names of one input field, built once. */
@@ -221,6 +222,8 @@ export class AnomalyProcessor implements ProcessorInstance {
       return `contextual: ${fmt(this.hitValues[j])} (recent mean ${fmt(st.det.expected)}) in a sequence of levels new to this series; recent novelty is ${z.toFixed(1)} spreads above its usual level`;
     if (st.det instanceof TailDetector)
       return `tail: ${fmt(this.hitValues[j])} against a median of ${fmt(st.det.expected)} in this series' recent samples, a two-sided tail probability of ${st.det.tailP.toPrecision(2)} under their distribution`;
+    if (st.det instanceof ShiftDetector)
+      return `shift: ${fmt(this.hitValues[j])} (recent median ${fmt(st.det.expected)}); the distribution of this series' last ${this.cfg.shift_recent} values is unlike any it has had (chi-squared tail probability ${st.det.shiftP.toPrecision(2)}); recent surprise is ${z.toFixed(1)} spreads above its usual level`;
     const side = z >= 0 ? 'above' : 'below';
     const what = st.calib === null ? 'spreads' : 'spreads, unusual for this series,';
     return `${this.cfg.detector}: ${fmt(this.hitValues[j])} is ${Math.abs(z).toFixed(1)} ${what} ${side} the expected ${fmt(st.det.expected)}`;

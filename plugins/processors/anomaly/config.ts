@@ -4,10 +4,10 @@ import { duration } from '../../../core/config/duration.ts';
 /** Config of the anomaly processor. */
 export const anomalyConfig = z.strictObject({
   detector: z
-    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'ensemble'])
+    .enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'shift', 'ensemble'])
     .default('ensemble')
     .describe(
-      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive and tail) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed.',
+      'ensemble (best held-out over the seven NAB categories: docs/ANOMALY.md): the detectors of ensemble_parts (adaptive, tail and shift) each score every sample, their scores combined by ensemble_combine (the mean); adaptive: ewma until season_window samples, then holt_winters with the season found by autocorrelation averaged with ewma (ewma alone when there is no season), scored by anomaly likelihood; ewma: z-score against an exponentially weighted mean and variance; robust: distance from the rolling median in MADs; holt_winters: seasonal forecast error with a fixed season; contextual: how novel the recent sequence of quantised levels is (in the spirit of CAD OSE), scored by anomaly likelihood; tail (for spiky counts): how improbable the value is under the empirical distribution of the last tail_window samples (its rank, the tail extrapolated beyond their extremes), no Gaussian assumed; shift (weak alone, made for an ensemble): whether the distribution of the last shift_recent values over five quantile bins of the last shift_window samples is unlike every distribution the series has had recently (in the spirit of NAB relativeEntropy), scored by anomaly likelihood.',
     ),
   fields: z
     .array(z.string())
@@ -25,7 +25,7 @@ export const anomalyConfig = z.strictObject({
     .max(1)
     .optional()
     .describe(
-      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.315, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29.",
+      "Score at or above which a sample is flagged (0.26 = 3 spreads, 0.5 = 4.4, 0.62 = 5, 0.87 = 6). Unset: the detector's own, the threshold the training folds of the NAB evaluation choose for it (docs/ANOMALY.md): ensemble 0.225, adaptive 0.365, ewma 0.55, robust 0.385, holt_winters 0.845, contextual 0.18, tail 0.29, shift 0.14.",
     ),
   warmup: z
     .number()
@@ -133,13 +133,40 @@ export const anomalyConfig = z.strictObject({
     .describe(
       'tail: pass the tail score through the anomaly likelihood (as adaptive does) instead of scoring it directly.',
     ),
+  shift_window: z
+    .number()
+    .int()
+    .min(16)
+    .max(4096)
+    .default(512)
+    .describe(
+      'shift: samples of history per series and field whose quantiles cut the values into five bins (16 bytes each).',
+    ),
+  shift_recent: z
+    .number()
+    .int()
+    .min(10)
+    .max(1000)
+    .default(52)
+    .describe(
+      'shift: most recent values whose distribution over the bins is tested against the remembered ones.',
+    ),
+  shift_memory: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(16)
+    .describe(
+      'shift: distributions remembered per series and field (48 bytes each); the least matched is forgotten.',
+    ),
   ensemble_parts: z
-    .array(z.enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail']))
+    .array(z.enum(['adaptive', 'ewma', 'robust', 'holt_winters', 'contextual', 'tail', 'shift']))
     .min(2)
     .max(4)
-    .default(['adaptive', 'tail'])
+    .default(['adaptive', 'tail', 'shift'])
     .describe(
-      'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone.',
+      'ensemble: the detectors (two to four, with their own options above) whose scores are combined; robust is calibrated as it is alone; shift after a tail part with the same window uses that window.',
     ),
   ensemble_combine: z
     .enum(['mean', 'max', 'vote'])
@@ -189,12 +216,13 @@ export type AnomalyConfig = z.output<typeof anomalyConfig>;
  */
 export const DEFAULT_THRESHOLDS: Readonly<Record<AnomalyConfig['detector'], number>> = {
   adaptive: 0.365,
-  ensemble: 0.315,
+  ensemble: 0.225,
   ewma: 0.55,
   robust: 0.385,
   holt_winters: 0.845,
   contextual: 0.18,
   tail: 0.29,
+  shift: 0.14,
 };
 
 /** The threshold in force: the configured one, or the detector's default. */

@@ -481,11 +481,17 @@ describe('EnsembleDetector', () => {
       ensemble_parts: ['adaptive', 'robust', 'contextual', 'tail'] as const,
     };
     const xs = Array.from({ length: 3000 }, (_, i) => 10 * Math.sin(i / 20) + r());
-    for (const cut of [500, 1800]) {
-      const d = makeDetector({ ...four, ensemble_parts: [...four.ensemble_parts] });
+    // Four parts, then the default (shift sharing the tail part's window).
+    for (const [parts, cut] of [
+      [four.ensemble_parts, 500],
+      [four.ensemble_parts, 1800],
+      [['adaptive', 'tail', 'shift'], 700],
+      [['tail', 'shift', 'robust'], 1800],
+    ] as const) {
+      const d = makeDetector({ ...four, ensemble_parts: [...parts] });
       for (let i = 0; i < cut; i++) d.update(xs[i], i * 1000);
       const e = makeDetector(
-        { ...four, ensemble_parts: [...four.ensemble_parts] },
+        { ...four, ensemble_parts: [...parts] },
         JSON.parse(JSON.stringify(d.save())) as never,
       );
       for (let i = cut; i < xs.length; i++) {

@@ -13,8 +13,11 @@ export type EnsembleCombine = 'mean' | 'max' | 'vote';
 export interface EnsemblePart {
   /** Its name, for reasons and state keys. */
   name: string;
-  /** Builds the detector, fresh or from its saved state. */
-  make: (s?: DetectorState) => Detector;
+  /**
+   * Builds the detector, fresh or from its saved state; `before` are the parts built before it,
+   * which it may share work with (they see each sample first).
+   */
+  make: (s: DetectorState | undefined, before: readonly Detector[]) => Detector;
   /** Its deviations go through a calibration stage (as the processor calibrates `robust`). */
   calibrate: boolean;
 }
@@ -52,7 +55,9 @@ export class EnsembleDetector implements Detector {
     this.p = p;
     this.names = p.parts.map((q) => q.name);
     this.scores = new Float64Array(p.parts.length);
-    this.parts = p.parts.map((q, i) => q.make(s === undefined ? undefined : sub(s, `p${i}_`)));
+    this.parts = [];
+    for (let i = 0; i < p.parts.length; i++)
+      this.parts.push(p.parts[i].make(s === undefined ? undefined : sub(s, `p${i}_`), this.parts));
     this.calibs = p.parts.map((q, i) => {
       if (!q.calibrate) return null;
       const c = new Calibrator();

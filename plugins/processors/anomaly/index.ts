@@ -6,7 +6,7 @@ import { anomalyConfig } from './config.ts';
 export const anomalyProcessor = defineProcessor({
   name: 'anomaly',
   description:
-    'Streaming anomaly detection per series and field (ensemble: the mean score of adaptive and tail; adaptive: EWMA or Holt-Winters with a detected season plus anomaly likelihood; tail: rank among the recent samples; EWMA z-score, rolling median/MAD, Holt-Winters, contextual) with scores and flags',
+    'Streaming anomaly detection per series and field (ensemble: the mean score of adaptive, tail and shift; adaptive: EWMA or Holt-Winters with a detected season plus anomaly likelihood; tail: rank among the recent samples; shift: the recent distribution against remembered ones; EWMA z-score, rolling median/MAD, Holt-Winters, contextual) with scores and flags',
   config: anomalyConfig,
   create: (config, ctx) => new AnomalyProcessor(config, ctx),
 });

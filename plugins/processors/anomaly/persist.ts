@@ -64,6 +64,9 @@ function fingerprint(cfg: AnomalyConfig): string {
     ...(detector === 'tail' || (detector === 'ensemble' && cfg.ensemble_parts.includes('tail'))
       ? { tailWindow: cfg.tail_window, tailLog: cfg.tail_log, tailLikelihood: cfg.tail_likelihood }
       : {}),
+    ...(detector === 'shift' || (detector === 'ensemble' && cfg.ensemble_parts.includes('shift'))
+      ? { shiftWindow: cfg.shift_window, shiftRecent: cfg.shift_recent, shiftMemory: cfg.shift_memory }
+      : {}),
     ...(detector === 'ensemble' ? { parts: cfg.ensemble_parts, combine: cfg.ensemble_combine } : {}),
   });
 }

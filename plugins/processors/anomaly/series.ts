@@ -14,6 +14,7 @@ import {
 } from './detectors.ts';
 import { scoreOf, type Calibrator } from './score.ts';
 import { TailDetector } from './tail.ts';
+import { ShiftDetector } from './shift.ts';
 import { EnsembleDetector } from './ensemble.ts';
 import type { FieldMap } from '../../../core/model/metric/series-index.ts';
 
@@ -35,7 +36,11 @@ export interface SeriesState {
 }
 
 /** A detector as configured, fresh or restored from a saved state. */
-export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detector {
+export function makeDetector(
+  cfg: AnomalyConfig,
+  state?: DetectorState,
+  before: readonly Detector[] = [],
+): Detector {
   switch (cfg.detector) {
     case 'adaptive':
       return new AdaptiveDetector(
@@ -75,12 +80,25 @@ export function makeDetector(cfg: AnomalyConfig, state?: DetectorState): Detecto
         },
         state,
       );
+    case 'shift':
+      return new ShiftDetector(
+        {
+          window: cfg.shift_window,
+          recent: cfg.shift_recent,
+          memory: cfg.shift_memory,
+          likelihoodWarmup: cfg.warmup,
+        },
+        state,
+        // In an ensemble, the window of a tail part before it holds the same history: shared.
+        before.find((d): d is TailDetector => d instanceof TailDetector && d.window === cfg.shift_window),
+      );
     case 'ensemble':
       return new EnsembleDetector(
         {
           parts: cfg.ensemble_parts.map((name) => ({
             name,
-            make: (s?: DetectorState) => makeDetector({ ...cfg, detector: name }, s),
+            make: (s: DetectorState | undefined, before: readonly Detector[]) =>
+              makeDetector({ ...cfg, detector: name }, s, before),
             calibrate: cfg.calibrate === 'on' || (cfg.calibrate === 'auto' && name === 'robust'),
           })),
           combine: cfg.ensemble_combine,

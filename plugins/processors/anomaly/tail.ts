@@ -88,6 +88,12 @@ export class TailDetector implements Detector {
   expected = 0;
   /** Two-sided tail probability of the last sample (1 while the window fills). */
   tailP = 1;
+  /**
+   * The last sample's rank in the window before it joined (the mean of the number of samples
+   * below it and of those at or below it), and the window's size then; -1 while the window fills.
+   */
+  lastRank = -1;
+  lastSize = 0;
   private readonly sorted: Float64Array;
   /** The same samples in order of arrival (a ring), to know which value leaves. */
   private readonly ring: Float64Array;
@@ -99,6 +105,11 @@ export class TailDetector implements Detector {
   private rank = -1;
   private readonly lik: Likelihood | null;
   private readonly params: TailParams;
+
+  /** The window's length (`window` of the parameters). */
+  get window(): number {
+    return this.params.window;
+  }
 
   constructor(p: TailParams, s?: DetectorState) {
     this.params = p;
@@ -125,6 +136,7 @@ export class TailDetector implements Detector {
   update(x: number): number {
     this.n++;
     this.rank = -1;
+    this.lastRank = -1;
     this.tailP = this.size >= MIN_SAMPLES ? this.tail(x) : 1;
     if (this.size > 0) this.expected = this.median();
     else this.expected = x;
@@ -142,6 +154,8 @@ export class TailDetector implements Detector {
     const below = lowerBound(a, m, x);
     const atOrBelow = upperBound(a, m, x);
     this.rank = atOrBelow;
+    this.lastRank = (below + atOrBelow) / 2;
+    this.lastSize = m;
     let up = (m - below + 1) / (m + 1);
     let low = (atOrBelow + 1) / (m + 1);
     if (below === m) up *= this.beyond(x, true);
