@@ -10,6 +10,12 @@
  *
  * A process started without those flags (a test's `node`, an operator's own flags) is left as it
  * is, and so is one with `--jitless`.
+ *
+ * The price (BENCHMARKS.md, "Why the late start of the compilers costs peak memory"): V8 creates
+ * Maglev's concurrent dispatcher when the isolate starts, only if Maglev is on then, so Maglev
+ * turned on here compiles on the main thread: the first seconds of load stall the event loop
+ * (0.2–0.6 s) and the peak RSS under load is higher and less steady. Leaving Maglev off for good
+ * and starting only TurboFan was measured too, and fell behind at a load's onset.
  */
 import module from 'node:module';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
