@@ -18,7 +18,13 @@
  * (npm run eval:nab-all) the unseen categories of test/data/nab-unseen join the subset: seven
  * categories, each held out in turn.
  * For exploring (not for the reported figures): NAB_DETECTORS=ewma,robust picks detectors and
- * NAB_SET='{"cooldown":0}' overrides config keys of every detector.
+ * NAB_SET='{"cooldown":0}' overrides config keys of every detector. NAB_VARIANTS adds named
+ * configurations, e.g. NAB_VARIANTS='{"two-part":{"detector":"ensemble","ensemble_parts":["adaptive","tail"]}}'.
+ *
+ * Each held-out score comes with a 95 % interval: a bootstrap over files (resampled with replacement
+ * within each category, 2,000 times, seeded), the flags fixed. With more than one configuration,
+ * each one's held-out difference from the first's is bootstrapped the same way, paired (the same
+ * resampled files for both): an interval that contains 0 means the files cannot tell them apart.
  */
 import path from 'node:path';
 import { Metric } from '../../core/model/metric/metric.ts';
@@ -32,6 +38,8 @@ import { layout, normalise, PROFILES, scoreFile, type FileLayout, type Profile }
 const ALL_DETECTORS = anomalyConfig.shape.detector.unwrap().options as readonly string[];
 const DETECTORS = process.env.NAB_DETECTORS?.split(',') ?? [...ALL_DETECTORS];
 const OVERRIDES = JSON.parse(process.env.NAB_SET ?? '{}') as Record<string, unknown>;
+const VARIANTS = JSON.parse(process.env.NAB_VARIANTS ?? '{}') as Record<string, Record<string, unknown>>;
+const RESAMPLES = 2000;
 const BATCH = 1000;
 const STD = PROFILES.standard;
 
@@ -152,7 +160,7 @@ export function heldOut(
   lays: FileLayout[],
   cands: Candidate[],
   p: Profile,
-): { result: Result; choices: string[] } {
+): { result: Result; choices: string[]; flags: Uint8Array[] } {
   const flags: Uint8Array[] = new Array<Uint8Array>(files.length);
   const choices: string[] = [];
   for (const held of new Set(files.map((f) => f.category))) {
@@ -166,7 +174,55 @@ export function heldOut(
       if (f.category === held) flags[k] = flagsAt(pick.cand.scores[k], pick.threshold, pick.cand.cooldown);
     });
   }
-  return { result: evaluate(files, lays, flags, p), choices };
+  return { result: evaluate(files, lays, flags, p), choices, flags };
+}
+
+/** Small seeded PRNG (mulberry32): the same resamples on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * 95 % bootstrap interval of the normalised score of each flag set in `sets`, and of each one's
+ * difference from the first (paired: every resample draws the same files for all). Files are drawn
+ * with replacement within their category, so every resample keeps the categories' sizes.
+ */
+export function bootstrap(
+  files: NabFile[],
+  lays: FileLayout[],
+  sets: Uint8Array[][],
+  p: Profile,
+  resamples = RESAMPLES,
+): { score: [number, number]; diff: [number, number] }[] {
+  const raws = sets.map((flags) => files.map((_, k) => scoreFile(lays[k], flags[k], p).raw));
+  const byCat = new Map<string, number[]>();
+  files.forEach((f, k) => byCat.set(f.category, [...(byCat.get(f.category) ?? []), k]));
+  const groups = [...byCat.values()];
+  const rand = prng(20261204);
+  const scores = sets.map(() => new Float64Array(resamples));
+  for (let r = 0; r < resamples; r++) {
+    const raw = new Float64Array(sets.length);
+    let windows = 0;
+    for (const g of groups)
+      for (let i = 0; i < g.length; i++) {
+        const k = g[Math.floor(rand() * g.length)];
+        windows += lays[k].windows;
+        for (let s = 0; s < sets.length; s++) raw[s] += raws[s][k];
+      }
+    for (let s = 0; s < sets.length; s++) scores[s][r] = normalise(raw[s], windows, p);
+  }
+  const interval = (v: Float64Array): [number, number] => {
+    const sorted = Float64Array.from(v).sort();
+    return [sorted[Math.floor(0.025 * resamples)], sorted[Math.ceil(0.975 * resamples) - 1]];
+  };
+  return scores.map((v) => ({ score: interval(v), diff: interval(v.map((x, r) => x - scores[0][r])) }));
 }
 
 /** Per-category scores of `r` (raw false-positive cost for a category without windows) and TP/FP/FN. */
@@ -199,8 +255,15 @@ async function main(): Promise<void> {
   console.log('');
   const cands: Candidate[] = [];
   const summary: string[] = [];
-  for (const detector of DETECTORS) {
-    const table = { detector, ...OVERRIDES };
+  const heldFlags: Uint8Array[][] = [];
+  const configs: [string, Record<string, unknown>][] = [
+    ...DETECTORS.map((d): [string, Record<string, unknown>] => [d, { detector: d, ...OVERRIDES }]),
+    ...Object.entries(VARIANTS).map(([name, t]): [string, Record<string, unknown>] => [
+      name,
+      { ...OVERRIDES, ...t },
+    ]),
+  ];
+  for (const [detector, table] of configs) {
     const cfg = parseConfig(anomalyProcessor, table);
     const started = performance.now();
     const runs: Replay[] = [];
@@ -210,6 +273,8 @@ async function main(): Promise<void> {
     const cand = { name: detector, threshold: thresholdOf(cfg), cooldown: cfg.cooldown, scores };
     cands.push(cand);
     const held = heldOut(files, lays, [cand], STD);
+    heldFlags.push(held.flags);
+    const [ci] = bootstrap(files, lays, [held.flags], STD);
     const deployed = evaluate(
       files,
       lays,
@@ -240,7 +305,9 @@ async function main(): Promise<void> {
     console.log(
       `detector ${detector}  (${((ms * 1e6) / rows).toFixed(0)} ns/row incl. replay; processor flags ${agree ? 'agree' : 'DISAGREE'})`,
     );
-    console.log(`  held-out (standard)        score ${fmt(held.result.score)}  ${counts(held.result)}`);
+    console.log(
+      `  held-out (standard)        score ${fmt(held.result.score)}  ${counts(held.result)}  95 % interval ${ci.score.map((v) => v.toFixed(1)).join(' to ')} (bootstrap over files)`,
+    );
     console.log(`    thresholds per fold: ${held.choices.join('; ')}`);
     console.log(`    held-out by category: ${byCategory(held.result, categories)}`);
     console.log(
@@ -266,6 +333,13 @@ async function main(): Promise<void> {
     if (!agree) process.exitCode = 1;
   }
   if (cands.length > 1) {
+    const cis = bootstrap(files, lays, heldFlags, STD);
+    console.log(`held-out difference from ${cands[0].name} (paired bootstrap over files, 95 %):`);
+    for (let i = 1; i < cands.length; i++)
+      console.log(
+        `  ${cands[i].name.padEnd(18)} ${cis[i].diff.map((v) => (v >= 0 ? '+' : '') + v.toFixed(1)).join(' to ')}`,
+      );
+    console.log('');
     const pipeline = heldOut(files, lays, cands, STD);
     console.log(`detector AND threshold chosen per fold on the other categories (standard):`);
     console.log(`  held-out score ${fmt(pipeline.result.score)}  ${counts(pipeline.result)}`);
