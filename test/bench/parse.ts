@@ -21,22 +21,11 @@ import {
   serializeLineProtocol,
 } from '../../core/format/lineprotocol/index.ts';
 import type { Metric } from '../../core/model/metric/metric.ts';
+import { rng } from './corpus.ts';
 
 const LINES = 200_000;
 const BATCH = 1000;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-
-/** A small deterministic PRNG (mulberry32), so runs compare. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 const OSES = ['linux', 'windows', 'darwin'];

@@ -30,6 +30,7 @@ import path from 'node:path';
 import { Metric } from '../../core/model/metric/metric.ts';
 import { parseConfig, testContext } from '../../core/plugin/testing.ts';
 import type { ProcessorInstance } from '../../core/plugin/types.ts';
+import { rng } from '../bench/corpus.ts';
 import { anomalyConfig, thresholdOf } from '../../plugins/processors/anomaly/config.ts';
 import { anomalyProcessor } from '../../plugins/processors/anomaly/index.ts';
 import { loadNab, nabDir, type NabFile } from './nab-data.ts';
@@ -177,18 +178,6 @@ export function heldOut(
   return { result: evaluate(files, lays, flags, p), choices, flags };
 }
 
-/** Small seeded PRNG (mulberry32): the same resamples on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * 95 % bootstrap interval of the normalised score of each flag set in `sets`, and of each one's
  * difference from the first (paired: every resample draws the same files for all). Files are drawn
@@ -205,7 +194,7 @@ export function bootstrap(
   const byCat = new Map<string, number[]>();
   files.forEach((f, k) => byCat.set(f.category, [...(byCat.get(f.category) ?? []), k]));
   const groups = [...byCat.values()];
-  const rand = prng(20261204);
+  const rand = rng(20261204);
   const scores = sets.map(() => new Float64Array(resamples));
   for (let r = 0; r < resamples; r++) {
     const raw = new Float64Array(sets.length);
