@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=16 --no-turbofan --maglev-filter=-*
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=16 --no-maglev --no-turbofan
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
@@ -9,11 +9,8 @@
  * batches in flight were no longer promoted (the output buffer's sizes, see buffer/memory.ts), 16
  * peaked at 198-213 MB against 222-227 MB for 32, for 0-12 % more CPU per line (BENCHMARKS.md,
  * Memory, issue 19: what 32 buys).
- * --no-turbofan --maglev-filter=-*: the optimizing compilers wait until the process is busy
- * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary. Maglev
- * is kept on with a filter that lets nothing through, not turned off: V8 creates its compiler
- * thread only for a process that starts with Maglev on (with --no-maglev it compiled on the main
- * thread once turned on, and the first seconds of load stalled the event loop).
+ * --no-maglev --no-turbofan: the optimizing compilers wait until the process is busy
+ * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary.
  */
 import { main } from '../core/app/cli/main.ts';
 import { OptimizeWhenBusy } from '../core/app/optimize-when-busy.ts';

@@ -1,22 +1,21 @@
 /**
  * V8's optimizing compilers (Maglev and TurboFan) turned on once the process has work for them.
- * bin/viva.ts's first line starts node with them off (`--no-turbofan --maglev-filter=-*`): their
- * machine code is pages of the node binary that stay resident once run, and loading VIVA's modules
- * at the start ran them (about 7 MB of an idle host agent's RSS, BENCHMARKS.md "Each change, what
- * it saved"), though an idle agent has no code hot enough to be worth optimizing. Interpreted and
+ * bin/viva.ts's first line starts node with them off (`--no-maglev --no-turbofan`): their machine
+ * code is pages of the node binary that stay resident once run, and loading VIVA's modules at the
+ * start ran them (about 7 MB of an idle host agent's RSS, BENCHMARKS.md "Each change, what it
+ * saved"), though an idle agent has no code hot enough to be worth optimizing. Interpreted and
  * baseline (Sparkplug) code does what optimized code does, only slower, so when the event loop
  * gets busy, under load or a replay, they are turned on for good and the hot code is optimized
  * from then on (it takes V8 a few seconds of that load).
  *
- * Maglev is held off by a filter that lets no function through rather than by `--no-maglev`: V8
- * creates Maglev's concurrent dispatcher (its compiler thread) when the isolate starts, only if
- * Maglev is on then. A process started with `--no-maglev` compiles on the main thread once Maglev
- * is turned on, so the first seconds of load stalled the event loop (0.2–0.6 s) and the peak RSS
- * under load was higher and less steady (BENCHMARKS.md, "Why the late start of the compilers costs
- * peak memory"). With the filter, the dispatcher exists and Maglev compiles on its own thread.
- *
  * A process started without those flags (a test's `node`, an operator's own flags) is left as it
  * is, and so is one with `--jitless`.
+ *
+ * The price (BENCHMARKS.md, "Why the late start of the compilers costs peak memory"): V8 creates
+ * Maglev's concurrent dispatcher when the isolate starts, only if Maglev is on then, so Maglev
+ * turned on here compiles on the main thread: the first seconds of load stall the event loop
+ * (0.2–0.6 s) and the peak RSS under load is higher and less steady. Leaving Maglev off for good
+ * and starting only TurboFan was measured too, and fell behind at a load's onset.
  */
 import module from 'node:module';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
@@ -49,11 +48,7 @@ export interface OptimizeWhenBusyOptions {
 export function optimizersDeferred(execArgv: readonly string[] = process.execArgv): boolean {
   const flags = execArgv.map((f) => f.replaceAll('_', '-'));
   if (flags.includes('--jitless') || /(^|\s)--jitless\b/.test(process.env.NODE_OPTIONS ?? '')) return false;
-  return (
-    flags.includes('--no-turbofan') ||
-    flags.includes('--no-maglev') ||
-    flags.some((f) => f.startsWith('--maglev-filter=') && f !== '--maglev-filter=*')
-  );
+  return flags.includes('--no-turbofan') || flags.includes('--no-maglev');
 }
 
 /** Watches the event loop and turns the optimizing compilers on once it is busy. */
@@ -123,7 +118,6 @@ export class OptimizeWhenBusy {
     // written now, under the flags the next start will have, not after the change.
     module.flushCompileCache?.();
     v8.setFlagsFromString('--maglev');
-    v8.setFlagsFromString('--maglev-filter=*');
     v8.setFlagsFromString('--turbofan');
     this.onEnable?.(utilization);
   }
