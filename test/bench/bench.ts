@@ -35,6 +35,8 @@ const USAGE = `usage: node test/bench/bench.ts [options]
   --output-batch N    metric_batch_size of the latency scenarios' output (default 1000)
   --series-cache N    influx_series_cache of the listeners and kafka_consumer (default: the
                       agent's, 200000; the corpus has 162,000 series; 0 turns the cache off)
+  --buffer-limit N    metric_buffer_limit of the agent (default 200000; the agent's own default is
+                      10000)
   --points N          points of each series per request (default 1: no series repeats in a request)
   --no-strings        no string fields in the offered lines (isolates quote-aware splitting)
  --spool-fsync P     spool_fsync of the collector scenarios: always (default), interval, never;
@@ -60,6 +62,7 @@ const { values: a } = parseArgs({
     points: { type: 'string' },
     'output-batch': { type: 'string', default: '1000' },
     'series-cache': { type: 'string' },
+    'buffer-limit': { type: 'string' },
     'spool-fsync': { type: 'string', default: 'always' },
     json: { type: 'string' },
     profile: { type: 'boolean', default: false },
@@ -82,6 +85,7 @@ async function maxRate(sc: Scenario, load: Partial<Load>, nodeFlags: string[]): 
     maxQueuedBytes: Number(a['max-queued-bytes']),
     outputBatch: Number(a['output-batch']),
     seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
+    bufferLimit: a['buffer-limit'] === undefined ? undefined : Number(a['buffer-limit']),
     spoolFsync: 'always',
   });
   console.error(`bench: ${sc.name}: measured maximum ${String(r.events_per_s)} events/s`);
@@ -128,6 +132,7 @@ async function main(): Promise<number> {
       maxQueuedBytes: Number(a['max-queued-bytes']),
       outputBatch: Number(a['output-batch']),
       seriesCache: a['series-cache'] === undefined ? undefined : Number(a['series-cache']),
+      bufferLimit: a['buffer-limit'] === undefined ? undefined : Number(a['buffer-limit']),
       spoolFsync: spoolFsync ?? fsync,
     });
     if (measuredMax !== undefined) delete load.rate;

@@ -104,6 +104,7 @@ async function main(): Promise<number> {
         maxQueuedBytes: 0,
         outputBatch: 1000,
         seriesCache: undefined,
+        bufferLimit: undefined,
         spoolFsync: 'always',
       });
       // The same measure for both: lines the load generator saw accepted (idle: none offered).

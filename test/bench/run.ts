@@ -11,7 +11,14 @@ import { AgentProcess, cpuSeconds, freePort, machineBusySeconds, memMb, waitForP
 import { collectorFigures, loadFigures } from './collector-result.ts';
 import { LoadGenerators, type LoadStats } from './loadgen-process.ts';
 import { histogramQuantiles, type Scrape, scrape, total } from './prom.ts';
-import type { Env, Load, Prepared, Scenario, SpoolFsync } from './scenarios.ts';
+import {
+  BENCH_BUFFER_LIMIT,
+  type Env,
+  type Load,
+  type Prepared,
+  type Scenario,
+  type SpoolFsync,
+} from './scenarios.ts';
 import { LatencySink } from './sink.ts';
 
 export interface RunOptions {
@@ -30,6 +37,8 @@ export interface RunOptions {
   outputBatch: number;
   /** influx_series_cache of the inputs that parse line protocol (undefined: the agent's default). */
   seriesCache: number | undefined;
+  /** metric_buffer_limit of the agent (undefined: the bench's 200,000). */
+  bufferLimit: number | undefined;
   /** spool_fsync of the collector (collector scenarios). */
   spoolFsync: SpoolFsync;
 }
@@ -252,6 +261,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     maxQueuedBytes: o.maxQueuedBytes,
     outputBatch: o.outputBatch,
     seriesCache: o.seriesCache,
+    bufferLimit: o.bufferLimit,
     vars: {},
     collectorPort: await freePort(),
     collectorAdminPort: await freePort(),
@@ -345,6 +355,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<Result> 
     max_queued_bytes: proto ? o.maxQueuedBytes : undefined,
     output_batch: sc.sink ? o.outputBatch : undefined,
     series_cache: o.seriesCache ?? 'default',
+    buffer_limit: o.bufferLimit ?? BENCH_BUFFER_LIMIT,
     loadavg_start: loadavgStart.map((x) => round(x)),
     loadavg_end: os.loadavg().map((x) => round(x)),
     node: process.version,

@@ -21,6 +21,8 @@ export interface Env {
   outputBatch: number;
   /** influx_series_cache of the inputs that parse line protocol (undefined: the agent's default). */
   seriesCache: number | undefined;
+  /** metric_buffer_limit of the agent (undefined: BENCH_BUFFER_LIMIT). */
+  bufferLimit: number | undefined;
   /** What the scenario's prepare() set up for this run (topic names...), for its config. */
   vars: Record<string, string>;
   /** The collector's ingest and admin ports (collector scenarios). */
@@ -108,6 +110,9 @@ export interface Scenario {
   collector?(env: Env): string;
 }
 
+/** The agent's buffer in the bench: larger than its default (10,000), to absorb a burst. */
+export const BENCH_BUFFER_LIMIT = 200_000;
+
 /** [agent] tuned for throughput: large batches, a buffer that absorbs a burst. */
 function agentSection(env: Env, flush = '1s'): string {
   return `[agent]
@@ -115,7 +120,7 @@ function agentSection(env: Env, flush = '1s'): string {
   hostname = "bench"
   flush_interval = "${flush}"
   metric_batch_size = 5000
-  metric_buffer_limit = 200000
+  metric_buffer_limit = ${env.bufferLimit ?? BENCH_BUFFER_LIMIT}
   data_dir = "${env.dir}/data"
   watch_config = false
   log_level = "warn"
