@@ -23,6 +23,8 @@ import { bootConfig, CentralConfig, fleetClient } from '../fleet/index.ts';
 import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
 import { loggedIdleMemory } from '../idle-memory.ts';
+import { loggedHeapGrowth } from '../heap-growth.ts';
+import { MemoryBuffer } from '../../engine/buffer/memory.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
   const { values } = parse(argv, {
@@ -117,6 +119,12 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
   });
   const fleet = fleetClient({ agent, reloader, central, telemetry, log });
   const idle = loggedIdleMemory(log);
+  // Metrics held in memory buffers (a disk buffer's are on disk), read from the outputs a reload left.
+  const heapGrowth = loggedHeapGrowth(log, () => {
+    let n = 0;
+    for (const o of agent.outputs) if (o.node.buffer instanceof MemoryBuffer) n += o.node.buffer.length;
+    return n;
+  });
   admin?.route(
     'POST /admin/reload',
     async (_req, res) => {
@@ -137,6 +145,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     await reloader.start(watchConfig ? configPath : undefined);
     fleet.start();
     idle.start();
+    heapGrowth.start();
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
     await admin?.stop();
@@ -145,6 +154,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
 
   return untilSignal(log, [
     () => idle.stop(),
+    () => void heapGrowth.stop(),
     () => fleet.stop(),
     () => reloader.stop(),
     () => agent.stop(),

@@ -1,0 +1,114 @@
+/**
+ * An agent whose output cannot deliver caps V8's heap growth once its memory buffers hold more than
+ * 20,000 metrics, and gives V8 its own growth back once the destination answers and the buffers
+ * drain (core/app/heap-growth.ts; both logged at debug level). Nothing buffered meanwhile is lost.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, startViva, tempDir, waitFor, type VivaProcess } from '../helpers/viva.ts';
+
+const running: VivaProcess[] = [];
+const servers: http.Server[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const p of running.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+    await p.exited;
+  }
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+interface GrowthLine {
+  msg: string;
+  buffered: number;
+  heap_growing_percent: number;
+}
+
+/** The process's debug lines about the heap growth, parsed. */
+function growthLines(p: VivaProcess): GrowthLine[] {
+  if (p.child.exitCode !== null) throw new Error(`exited: ${p.stderr()}`);
+  return p
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('"heap growth '))
+    .map((l) => JSON.parse(l) as GrowthLine);
+}
+
+describe('heap growth', () => {
+  it(
+    'should cap the heap growth while an output buffers more than 20,000 metrics, and lift it once they are written',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const dir = tempDir('viva-heap-growth-');
+      dirs.push(dir);
+      const sinkPort = await freePort();
+      const file = path.join(dir, 'agent.toml');
+      fs.writeFileSync(
+        file,
+        `[agent]
+http_listen = ""
+data_dir = "${path.join(dir, 'data')}"
+metric_buffer_limit = 100000
+flush_interval = "200ms"
+
+[[inputs.generator]]
+series = 100
+rate = 50000
+batch_size = 5000
+total = 30000
+
+[[outputs.http]]
+url = "http://127.0.0.1:${sinkPort}/write"
+retry_max_backoff = "1s"
+metric_batch_size = 5000
+`,
+      );
+      // Nothing listens on the output's port yet: every write fails and the buffer fills.
+      const p = startViva(['agent', '-c', file, '--log-level', 'debug']);
+      running.push(p);
+      const capped = await waitFor(
+        () => growthLines(p).find((l) => l.msg.startsWith('heap growth capped')),
+        'the "heap growth capped" line',
+        30_000,
+        100,
+      );
+      expect(capped.buffered).toBeGreaterThan(20_000);
+      expect(capped.heap_growing_percent).toBe(100);
+
+      // The destination comes up: the buffer drains, the cap is lifted, every metric arrives.
+      let lines = 0;
+      const seqs = new Set<string>();
+      const sink = http.createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => {
+          for (const l of body.split('\n')) {
+            if (l === '') continue;
+            lines++;
+            seqs.add(/seq=(\d+)i?/.exec(l)?.[1] ?? l);
+          }
+          res.writeHead(204).end();
+        });
+      });
+      servers.push(sink);
+      await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
+      const lifted = await waitFor(
+        () => growthLines(p).find((l) => l.msg.startsWith("heap growth back to V8's own")),
+        'the "heap growth back" line',
+        30_000,
+        100,
+      );
+      expect(lifted.heap_growing_percent).toBe(0);
+      expect(lifted.buffered).toBeLessThan(10_000);
+      await waitFor(() => seqs.size >= 30_000, 'all 30,000 metrics at the sink', 30_000, 100);
+      expect(seqs.size).toBe(30_000);
+      expect(lines).toBeGreaterThanOrEqual(30_000);
+    },
+  );
+});
