@@ -10,7 +10,7 @@
  * target); it gives V8 its own choice back once they hold less than half of that.
  *
  * Measured (BENCHMARKS.md, "The heap's growth while buffers are full"): `agent-to-collector`
- * with a 200,000-metric buffer peaked at 341–362 MB instead of 504–517, for about 15 % more CPU per
+ * with a 200,000-metric buffer peaked at 339–362 MB instead of 495–518, for 13–15 % more CPU per
  * metric. The cap is not for everyone: under `http-pipeline` and `tcp-passthrough`, whose buffers
  * stay near empty, the same cap raised the peak by about 10–20 MB (full GCs during the series
  * cache's fill leave pages committed), so a process whose buffers stay small keeps V8's factor.
