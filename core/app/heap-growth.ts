@@ -12,7 +12,7 @@
  * Measured (BENCHMARKS.md, "The heap's growth while buffers are full"): `agent-to-collector`
  * with a 200,000-metric buffer peaked at 339–362 MB instead of 495–518, for 13–15 % more CPU per
  * metric. The cap is not for everyone: under `http-pipeline` and `tcp-passthrough`, whose buffers
- * stay near empty, the same cap raised the peak by about 10–20 MB (full GCs during the series
+ * stay near empty, the same cap raised the median peak by 12 and 30 MB (full GCs during the series
  * cache's fill leave pages committed), so a process whose buffers stay small keeps V8's factor.
  *
  * A process started with its own `--heap-growing-percent` is left as it is.
