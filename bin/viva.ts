@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=16 --no-maglev --no-turbofan
+#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=16 --no-maglev --no-turbofan
 /**
  * The `viva` command: the composition root. Registers the built-in plugins and hands over to
  * the CLI. Nothing else in the tree imports plugins/ into core/.
@@ -9,6 +9,12 @@
  * batches in flight were no longer promoted (the output buffer's sizes, see buffer/memory.ts), 16
  * peaked at 198-213 MB against 222-227 MB for 32, for 0-12 % more CPU per line (BENCHMARKS.md,
  * Memory, issue 19: what 32 buys).
+ * --no-allocation-site-pretenuring: V8 otherwise allocates straight in the old generation from an
+ * object or array literal whose objects survived scavenges (as batches in flight do while the
+ * series cache fills); the sites stay tenured after the start, their dead objects pile up in the
+ * old generation between full GCs and keep the young objects they point to alive. http-pipeline
+ * peaked at 255-290 MB with it, 200-222 MB without it, same events/s (BENCHMARKS.md, "Objects
+ * allocated old").
  * --no-maglev --no-turbofan: the optimizing compilers wait until the process is busy
  * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary.
  */
