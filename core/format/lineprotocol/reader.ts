@@ -12,7 +12,8 @@ import { lineEnd } from './linescan.ts';
 import { TIME_OK, TIME_SYNTAX, parseTimeBytes, precisionCode } from './numbers.ts';
 import { FORGOTTEN } from './series-cache.ts';
 import type { SeriesCache } from './series-cache.ts';
-import { ByteCompare, FieldKeys, SeriesEntry, SeriesTable, bytesEqual } from './series.ts';
+import type { SeriesEntry } from './series.ts';
+import { ByteCompare, FieldKeys, SeriesTable, bytesEqual, seriesEntry } from './series.ts';
 import {
   FIELD_KEY_ESCAPES,
   KEY_ESCAPES,
@@ -377,7 +378,7 @@ export class Reader implements ValueOut {
     if (i === n || b[i] !== SP)
       return this.noSeries('missing fields: expected a space and at least one field');
     this.hash = sh;
-    return new SeriesEntry(this.dv, start, i - start, name, tags);
+    return seriesEntry(this.dv, start, i - start, name, tags);
   }
 
   private noSeries(message: string): null {

@@ -22,6 +22,20 @@ describe('SeriesCache', () => {
     expect(cache.find(view('xxcpu,host=a'), 2, 10, 7)?.name).toBe('cpu');
   });
 
+  it('should give every metric of a remembered series with a "__proto__" tag its own such tag', () => {
+    const parser = new LineProtocolParser({ seriesCache: 10 });
+    for (let call = 0; call < 3; call++) {
+      const metrics = parser.parse('m,__proto__=x,b=y v=1i 1\nm,__proto__=x,b=y v=2i 2\n').metrics;
+      for (const m of metrics) {
+        expect(Object.keys(m.tags)).toEqual(['__proto__', 'b']);
+        expect(Object.getOwnPropertyDescriptor(m.tags, '__proto__')?.value).toBe('x');
+        expect(Object.getPrototypeOf(m.tags)).toBe(Object.prototype);
+      }
+      expect(metrics[0].tags).not.toBe(metrics[1].tags);
+    }
+    expect((parser as unknown as { cache: SeriesCache }).cache.size).toBe(1);
+  });
+
   it('should keep its own copy of the bytes, not the input buffer', () => {
     const cache = new SeriesCache(100);
     const input = Buffer.from('mem,host=a', 'latin1');

@@ -37,12 +37,15 @@ const BYPASS_WINDOWS = 8;
 /** Bytes per arena chunk. */
 const CHUNK = 256 * 1024;
 
-/** `gen` of a remembered entry; 0 is an entry of one parse call. */
-const REMEMBERED = 1;
-/** `gen` of a remembered entry used since the CLOCK hand last passed it. */
-const SEEN = 2;
-/** `gen` of a forgotten entry: a prediction may still point at it; it is never used. */
+/**
+ * An entry's `gen`: 0 for an entry of one parse call, FORGOTTEN for one this cache let go of (a
+ * prediction may still point at it; it is never used), and for a remembered one (slot + 1) * 2,
+ * plus SEEN while it was used since the CLOCK hand last passed it.
+ */
 export const FORGOTTEN = -1;
+const SEEN = 1;
+const genOf = (slot: number): number => (slot + 1) * 2;
+const slotOf = (e: SeriesEntry): number => (e.gen >> 1) - 1;
 const NOTHING = new DataView(new ArrayBuffer(0));
 
 /** Append-only byte storage in chunks. */
@@ -74,8 +77,9 @@ export class SeriesCache {
   private readonly max: number;
   private readonly window: number;
   private readonly index = new EntryIndex();
-  /** The entries, in CLOCK slots. */
+  /** The entries, in CLOCK slots, and the hash of each slot's entry. */
   private readonly slots: SeriesEntry[] = [];
+  private hashes = new Int32Array(1024);
   /** Shared field keys by identity (their lengths and bytes, see learnKeys()). */
   private readonly fieldKeys = new Map<string, FieldKeys>();
   private hand = 0;
@@ -146,14 +150,14 @@ export class SeriesCache {
       this.misses++;
       return null;
     }
-    e.gen = SEEN;
+    e.gen |= SEEN;
     this.hits++;
     return e;
   }
 
   /** A remembered entry was used because the line before predicted it. */
   predicted(e: SeriesEntry): void {
-    e.gen = SEEN;
+    e.gen |= SEEN;
     this.hits++;
   }
 
@@ -173,27 +177,32 @@ export class SeriesCache {
     const oldSlot = this.index.get(hash);
     const old = oldSlot === -1 ? null : this.slots[oldSlot];
     if (old === e) return;
+    let slot: number;
     if (old !== null) {
       // A hash collision (or the same bytes added twice): the newer entry takes the slot.
-      this.slots[old.slot] = e;
-      e.slot = old.slot;
+      slot = oldSlot;
       this.forget(old);
     } else if (this.slots.length < this.max) {
-      e.slot = this.slots.length;
+      slot = this.slots.length;
       this.slots.push(e);
+      if (slot === this.hashes.length) {
+        const grown = new Int32Array(Math.min(this.max, slot * 2));
+        grown.set(this.hashes);
+        this.hashes = grown;
+      }
     } else {
       const victim = this.victim();
-      e.slot = victim.slot;
-      this.slots[e.slot] = e;
-      this.index.delete(victim.hash);
+      slot = slotOf(victim);
+      this.index.delete(this.hashes[slot]);
       this.forget(victim);
     }
+    this.slots[slot] = e;
+    this.hashes[slot] = hash;
     e.off = this.arena.copy(e.src, e.off, e.len);
     e.src = this.arena.dv;
     this.live += e.len;
-    e.hash = hash;
-    e.gen = REMEMBERED;
-    this.index.set(hash, e.slot);
+    e.gen = genOf(slot);
+    this.index.set(hash, slot);
     const fk = e.fieldKeys;
     if (fk.id === '' && fk !== NO_KEYS) {
       // The keys of the entry's line, in the call's input: shared ones take their place.
@@ -252,8 +261,8 @@ export class SeriesCache {
     for (;;) {
       const e = this.slots[this.hand];
       this.hand = this.hand + 1 === this.slots.length ? 0 : this.hand + 1;
-      if (e.gen !== SEEN) return e;
-      e.gen = REMEMBERED;
+      if ((e.gen & SEEN) === 0) return e;
+      e.gen &= ~SEEN;
     }
   }
 
