@@ -3,7 +3,8 @@
 // itself is TypeScript run by Node 24's type stripping, with the node flags of bin/viva.ts's first
 // line (`#!/usr/bin/env -S node FLAGS`); this launcher starts that Node 24 (the npm package `node`,
 // a dependency) on bin/viva.ts with those flags: in its own place (execve) where it can, else as a
-// child to which it forwards SIGINT, SIGTERM and SIGHUP, exiting the way the agent exits.
+// child to which it forwards SIGINT, SIGTERM and SIGHUP, exiting the way the agent exits. Its
+// environment gets glibc's malloc settings of bin/malloc-tunables.js.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import process from 'node:process';
 import tty from 'node:tty';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withMallocTunables } from './malloc-tunables.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const entry = path.join(here, 'viva.ts');
@@ -54,6 +56,7 @@ const cache = ['--import', pathToFileURL(path.join(here, 'compile-cache.js')).hr
 
 const node = nodeBinary();
 const args = [...nodeFlags(), ...cache, ...hook, entry, ...process.argv.slice(2)];
+const env = withMallocTunables(process.env);
 
 // Where no signal can arrive twice (no terminal, not under npm: systemd, a container, a script),
 // this process becomes the agent (execve: the same PID, and no launcher process holding memory
@@ -65,7 +68,7 @@ if (
   process.env.VIVA_LAUNCHER !== 'spawn'
 ) {
   try {
-    process.execve(node, [node, ...args]);
+    process.execve(node, [node, ...args], env);
   } catch {
     // The exec failed and this process is unchanged: start the agent as a child instead.
   }
@@ -73,6 +76,7 @@ if (
 
 const child = spawn(node, args, {
   stdio: 'inherit',
+  env,
   // Its own session: a Ctrl-C on the terminal reaches the agent once, through this launcher, not
   // twice (a second SIGINT stops the agent without a flush).
   detached: process.platform !== 'win32',

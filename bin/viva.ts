@@ -19,6 +19,7 @@
  * (core/app/optimize-when-busy.ts); an idle agent holds about 7 MB less of the node binary.
  */
 import { main } from '../core/app/cli/main.ts';
+import { forgetMallocTunables } from './malloc-tunables.js';
 import { OptimizeWhenBusy } from '../core/app/optimize-when-busy.ts';
 import { Registry } from '../core/plugin/registry.ts';
 import { collectorCommand, collectorConfigProfile } from '../collector/cli/collector-command.ts';
@@ -29,6 +30,8 @@ import { builtinProcessors } from '../plugins/processors/registry.ts';
 /** How long a finished command may wait for the event loop to empty before it exits anyway. */
 const EXIT_GRACE_MS = 500;
 
+// glibc read the launcher's malloc settings at the start; the commands VIVA runs get the user's.
+forgetMallocTunables(process.env);
 new OptimizeWhenBusy().start();
 const registry = new Registry().registerLazy(...builtinInputs, ...builtinProcessors, ...builtinOutputs);
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { vivaBin, vivaNodeFlags } from '../helpers/viva.ts';
+import { vivaBin, vivaEnv, vivaNodeFlags } from '../helpers/viva.ts';
 
 const CLK_TCK = 100;
 
@@ -122,6 +122,8 @@ export class AgentProcess {
       [...vivaNodeFlags(), ...o.nodeFlags, vivaBin, command, '-c', cfg],
       {
         cwd: o.dir,
+        // As bin/viva.js gives it: glibc's malloc settings (bin/malloc-tunables.js).
+        env: vivaEnv(),
         stdio: ['ignore', log, log],
       },
     );

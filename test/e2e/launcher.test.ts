@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MALLOC_TUNABLES } from '../../bin/malloc-tunables.js';
 import { counterValue, freePort, repoRoot, scrape, tempDir, waitFor } from '../helpers/viva.ts';
 
 const launcher = path.join(repoRoot, 'bin', 'viva.js');
@@ -167,5 +168,55 @@ describe('bin/viva.js launcher', () => {
     const spawned = await run('spawn');
     expect(spawned.agent).not.toBe(spawned.launcher);
     expect(spawned.agent).toBeGreaterThan(0);
+  });
+
+  it("should start the agent with glibc's malloc settings, keep a user's own, and not hand VIVA's to the commands it runs", async () => {
+    // The agent's environment as it started (/proc/PID/environ), and what an exec input's command
+    // sees, in three launches: execve, a child (VIVA_LAUNCHER=spawn), and a user's GLIBC_TUNABLES.
+    const run = async (extra: NodeJS.ProcessEnv) => {
+      const dir = tempDir();
+      const port = await freePort();
+      const file = path.join(dir, 'agent.toml');
+      const out = path.join(dir, 'out.lp');
+      const script = path.join(dir, 'seen.sh');
+      fs.writeFileSync(script, `printf 'child tunables="x%s"\\n' "$GLIBC_TUNABLES"\n`);
+      fs.writeFileSync(
+        file,
+        `[agent]\nhttp_listen = "127.0.0.1:${port}"\ndata_dir = "${dir}"\nwatch_config = false\n` +
+          `interval = "200ms"\nflush_interval = "200ms"\n\n` +
+          `[[inputs.exec]]\ncommands = [["sh", "${script}"]]\n\n[[outputs.file]]\nfiles = ["${out}"]\n`,
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      delete env.npm_lifecycle_event;
+      for (const k of Object.keys(extra)) if (extra[k] === undefined) delete env[k];
+      const p = startAgent(process.execPath, file, env);
+      const seen = () =>
+        fs.existsSync(out) ? /tunables="x([^"]*)"/.exec(fs.readFileSync(out, 'utf8')) : null;
+      await waitFor(() => seen() !== null, 'the exec input to write what its command saw');
+      const pid = Number(/"pid":(\d+)/.exec(p.stderr())?.[1]);
+      // glibc 2.36 parses the variable where it lies, ending each setting with a NUL: in
+      // /proc/PID/environ the settings after the first follow as entries of their own.
+      const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const at = entries.findIndex((e) => e.startsWith('GLIBC_TUNABLES='));
+      let started = at < 0 ? undefined : entries[at].slice('GLIBC_TUNABLES='.length);
+      for (let k = at + 1; at >= 0 && /^glibc\.[\w.]+=/.test(entries[k] ?? ''); k++)
+        started += `:${entries[k]}`;
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toEqual({ code: 0, signal: null });
+      return { agent: started, command: seen()?.[1] };
+    };
+    expect(await run({ GLIBC_TUNABLES: undefined, VIVA_LAUNCHER: undefined })).toEqual({
+      agent: MALLOC_TUNABLES,
+      command: '',
+    });
+    expect(await run({ GLIBC_TUNABLES: undefined, VIVA_LAUNCHER: 'spawn' })).toEqual({
+      agent: MALLOC_TUNABLES,
+      command: '',
+    });
+    const own = 'glibc.malloc.arena_max=2';
+    expect(await run({ GLIBC_TUNABLES: own, VIVA_LAUNCHER: undefined })).toEqual({
+      agent: own,
+      command: own,
+    });
   });
 });

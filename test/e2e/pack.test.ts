@@ -59,6 +59,7 @@ describe('npm pack and npm install -g', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     for (const f of [
       'bin/viva.js',
+      'bin/malloc-tunables.js',
       'bin/viva.ts',
       'core/sdk.ts',
       'collector/collector.ts',

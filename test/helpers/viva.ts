@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { withMallocTunables } from '../../bin/malloc-tunables.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const vivaBin = path.join(repoRoot, 'bin', 'viva.ts');
@@ -33,11 +34,19 @@ export function vivaNodeFlags(): string[] {
   return [...flags, '--import', pathToFileURL(path.join(repoRoot, 'bin', 'compile-cache.js')).href];
 }
 
-/** Starts `node FLAGS bin/viva.ts ...args`, FLAGS from its first line. */
+/**
+ * The environment an installed `viva` (bin/viva.js) gives VIVA's node: `env` with glibc's malloc
+ * settings (bin/malloc-tunables.js).
+ */
+export function vivaEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return withMallocTunables(env);
+}
+
+/** Starts `node FLAGS bin/viva.ts ...args`, FLAGS from its first line, in `vivaEnv`. */
 export function startViva(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): VivaProcess {
   const child = spawn(process.execPath, [...vivaNodeFlags(), vivaBin, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, ...opts.env },
+    env: vivaEnv({ ...process.env, ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
