@@ -9,8 +9,9 @@
 // - trim_threshold=1048576: the heap gives back its free top once it is over 1 MiB.
 // - arena_max=1: V8's and libuv's threads allocate from the main arena, not from arenas of their
 //   own that keep their free pages.
-// Measured (BENCHMARKS.md, "glibc's malloc settings"): tcp-passthrough's peak RSS median 205 ->
-// 190 MB over 12 runs each, same events/s and CPU per line.
+// Measured (BENCHMARKS.md, "glibc's malloc settings for the agent"): http-pipeline's peak RSS
+// median 198 -> 194.5 MB (13 runs each; none above 200 MB with them), tcp-passthrough's 208 -> 200
+// MB (17 and 22 runs), same events/s and CPU per line.
 // GLIBC_TUNABLES set by the user is left as it is; other C libraries (musl) ignore the variable.
 
 import process from 'node:process';
