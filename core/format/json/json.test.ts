@@ -159,6 +159,8 @@ describe('JsonParser', () => {
       { name: 'm', fields: { f: 1 }, timestamp: true },
       'text',
       { name: 'm', tags: [], fields: { f: 1 } },
+      { name: ' ', tags: { '': '' }, fields: { '': 0 } },
+      { name: 'm', fields: { '': 0 } },
       cpu,
     ];
     const r = parseJson(JSON.stringify(docs), T0);
@@ -173,8 +175,10 @@ describe('JsonParser', () => {
       'record 8: "timestamp" must be a number or a string, got boolean',
       'record 9: expected a metric object, got string',
       'record 10: "tags" must be an object, got an array',
+      'record 11: a tag key must not be empty',
+      'record 12: a field key must not be empty',
     ]);
-    expect(r.errors.map((e) => e.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.errors.map((e) => e.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   it('should report invalid JSON once, with the line of the syntax error', () => {

@@ -103,6 +103,8 @@ class JsonReader {
       const given = r.tags;
       for (const k in given) {
         const v = given[k];
+        // Line protocol and InfluxDB have no tag or field without a key.
+        if (k === '') return 'a tag key must not be empty';
         if (typeof v === 'string') setOwn(tags, k, v);
         else if (typeof v === 'number' || typeof v === 'boolean') setOwn(tags, k, String(v));
         else return `tag ${JSON.stringify(k)}: expected a string, got ${kindOf(v)}`;
@@ -115,6 +117,7 @@ class JsonReader {
     for (const k in given) {
       const v = given[k];
       if (v === null) continue;
+      if (k === '') return 'a field key must not be empty';
       if (typeof v === 'object') return `field ${JSON.stringify(k)}: ${kindOf(v)} is not supported`;
       setOwn<FieldValue>(fields, k, v);
       count++;
