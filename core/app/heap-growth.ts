@@ -75,6 +75,11 @@ export class HeapGrowth {
     return this.on;
   }
 
+  /** The `--heap-growing-percent` this has set now: the cap's, or 0 (V8's own factor). */
+  get growingPercent(): number {
+    return this.on ? this.percent : 0;
+  }
+
   start(): this {
     if (this.fixed || this.timer !== undefined) return this;
     this.timer = setInterval(() => this.check(), this.intervalMs);

@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Logger } from 'pino';
 
-type Gc = (options?: { type?: 'major'; execution?: 'sync'; flavor?: 'last-resort' }) => void;
+export type Gc = (options?: { type?: 'major'; execution?: 'sync'; flavor?: 'last-resort' }) => void;
 
 /** What one window saw and did, for logs and tests. */
 export interface IdleMemoryEvent {
@@ -34,8 +34,7 @@ export interface IdleMemoryOptions {
   onCollect?: (e: IdleMemoryEvent) => void;
 }
 
-/** V8's gc function: the one node exposes with --expose-gc, else one from a fresh context. */
-function gcFunction(): Gc | undefined {
+function findGc(): Gc | undefined {
   const exposed = (globalThis as { gc?: unknown }).gc;
   if (typeof exposed === 'function') return exposed as Gc;
   try {
@@ -49,6 +48,17 @@ function gcFunction(): Gc | undefined {
   } finally {
     v8.setFlagsFromString('--no-expose-gc');
   }
+}
+
+let gcOnce: { fn: Gc | undefined } | undefined;
+
+/**
+ * V8's gc function: the one node exposes with --expose-gc, else one from a fresh context (made
+ * once: the idle GC and the promotion GC share it).
+ */
+export function gcFunction(): Gc | undefined {
+  gcOnce ??= { fn: findGc() };
+  return gcOnce.fn;
 }
 
 function committedHeap(): number {

@@ -2,6 +2,7 @@
  * An agent whose output cannot deliver caps V8's heap growth once its memory buffers hold more than
  * 20,000 metrics, and gives V8 its own growth back once the destination answers and the buffers
  * drain (core/app/heap-growth.ts; both logged at debug level). Nothing buffered meanwhile is lost.
+ * The agent's promotion GC (core/app/promotion-gc.ts) runs as the old generation grows.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -109,6 +110,69 @@ metric_batch_size = 5000
       await waitFor(() => seqs.size >= 30_000, 'all 30,000 metrics at the sink', 30_000, 100);
       expect(seqs.size).toBe(30_000);
       expect(lines).toBeGreaterThanOrEqual(30_000);
+    },
+  );
+
+  it(
+    'should run a full GC as the old generation grows by a step, and keep every metric',
+    { timeout: 60_000 },
+    async () => {
+      const dir = tempDir('viva-promotion-gc-');
+      dirs.push(dir);
+      const sinkPort = await freePort();
+      const file = path.join(dir, 'agent.toml');
+      fs.writeFileSync(
+        file,
+        `[agent]
+http_listen = ""
+data_dir = "${path.join(dir, 'data')}"
+metric_buffer_limit = 200000
+flush_interval = "200ms"
+
+[[inputs.generator]]
+series = 100
+rate = 100000
+batch_size = 5000
+total = 100000
+
+[[outputs.http]]
+url = "http://127.0.0.1:${sinkPort}/write"
+retry_max_backoff = "1s"
+metric_batch_size = 5000
+`,
+      );
+      // Nothing listens yet: 100,000 metrics stay buffered, tens of MB of old generation.
+      const p = startViva(['agent', '-c', file, '--log-level', 'debug']);
+      running.push(p);
+      const gc = await waitFor(
+        () => {
+          if (p.child.exitCode !== null) throw new Error(`exited: ${p.stderr()}`);
+          return p
+            .stderr()
+            .split('\n')
+            .filter((l) => l.includes('"promotion GC"'))
+            .map((l) => JSON.parse(l) as { old_mb_before: number; old_mb_after: number; ms: number })[0];
+        },
+        'a "promotion GC" line',
+        30_000,
+        100,
+      );
+      expect(gc.old_mb_before).toBeGreaterThanOrEqual(8);
+      expect(gc.ms).toBeGreaterThan(0);
+      const seqs = new Set<string>();
+      const sink = http.createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => {
+          for (const l of body.split('\n')) if (l !== '') seqs.add(/seq=(\d+)i?/.exec(l)?.[1] ?? l);
+          res.writeHead(204).end();
+        });
+      });
+      servers.push(sink);
+      await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
+      await waitFor(() => seqs.size >= 100_000, 'all 100,000 metrics at the sink', 40_000, 100);
+      expect(seqs.size).toBe(100_000);
     },
   );
 });

@@ -24,6 +24,7 @@ import { reconfigure } from '../reconfigure.ts';
 import { MEMORY_REDUCER_HINT, memoryReducerByDefault } from '../heap.ts';
 import { loggedIdleMemory } from '../idle-memory.ts';
 import { loggedHeapGrowth } from '../heap-growth.ts';
+import { loggedPromotionGc } from '../promotion-gc.ts';
 import { MemoryBuffer } from '../../engine/buffer/memory.ts';
 
 export async function agentCommand(argv: string[], registry: Registry): Promise<number> {
@@ -125,6 +126,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     for (const o of agent.outputs) if (o.node.buffer instanceof MemoryBuffer) n += o.node.buffer.length;
     return n;
   });
+  const promotionGc = loggedPromotionGc(log, () => heapGrowth.growingPercent);
   admin?.route(
     'POST /admin/reload',
     async (_req, res) => {
@@ -145,6 +147,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
     await reloader.start(watchConfig ? configPath : undefined);
     fleet.start();
     idle.start();
+    promotionGc.start();
     heapGrowth.start();
   } catch (e) {
     log.error({ err: e instanceof Error ? e.message : String(e) }, 'agent failed to start');
@@ -154,6 +157,7 @@ export async function agentCommand(argv: string[], registry: Registry): Promise<
 
   return untilSignal(log, [
     () => idle.stop(),
+    () => promotionGc.stop(),
     () => void heapGrowth.stop(),
     () => fleet.stop(),
     () => reloader.stop(),

@@ -1,5 +1,7 @@
 /**
- * PROTOTYPE (benchmark only, not kept: BENCHMARKS.md, "A full GC per burst of promotion"): a
+ * PROTOTYPE (benchmark only, not kept: BENCHMARKS.md, "A full GC per burst of promotion"; its
+ * successor, kept, is core/app/promotion-gc.ts: this one's `gc` PerformanceObserver promoted
+ * its own entries, and V8's next full GC came soon after each of its GCs): a
  * node preload for the agent that runs a full GC each time V8's old generation has grown by a
  * step since the last full GC, checked after every GC V8 reports. Measured 15–20 MB less peak RSS
  * under `http-pipeline` in 20 s windows and 50–60 MB more in 60 s ones. To reproduce:
