@@ -61,35 +61,25 @@ export function gcFunction(): Gc | undefined {
   return gcOnce.fn;
 }
 
-function committedHeap(): number {
-  return v8.getHeapStatistics().total_physical_size;
-}
-
-/** Runs a memory-releasing GC after each idle window in which the heap had grown. */
-export class IdleMemory {
-  private readonly windowMs: number;
-  private readonly maxUtilization: number;
-  private readonly minGrowth: number;
-  private readonly onCollect: ((e: IdleMemoryEvent) => void) | undefined;
+/**
+ * A GC that looks at the process every `intervalMs` (an unref'd timer) once V8's gc function is
+ * at hand; `started()` runs at start, `check()` on each tick. The idle GC and the promotion GC.
+ */
+export abstract class GcTimer {
+  protected gc: Gc | undefined;
+  private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private last: EventLoopUtilization | undefined;
-  /** Committed heap right after the last GC (0 before the first: the start grew it). */
-  private floor = 0;
-  private gc: Gc | undefined;
 
-  constructor(opts: IdleMemoryOptions = {}) {
-    this.windowMs = opts.windowMs ?? 15_000;
-    this.maxUtilization = opts.maxUtilization ?? 0.02;
-    this.minGrowth = opts.minGrowthBytes ?? 4 * 1024 * 1024;
-    this.onCollect = opts.onCollect;
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs;
   }
 
   start(): void {
     if (this.timer !== undefined) return;
     this.gc = gcFunction();
     if (this.gc === undefined) return;
-    this.last = performance.eventLoopUtilization();
-    this.timer = setInterval(() => this.check(), this.windowMs);
+    this.started();
+    this.timer = setInterval(() => this.check(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -99,7 +89,35 @@ export class IdleMemory {
     return Promise.resolve();
   }
 
-  private check(): void {
+  protected abstract started(): void;
+  protected abstract check(): void;
+}
+
+function committedHeap(): number {
+  return v8.getHeapStatistics().total_physical_size;
+}
+
+/** Runs a memory-releasing GC after each idle window in which the heap had grown. */
+export class IdleMemory extends GcTimer {
+  private readonly maxUtilization: number;
+  private readonly minGrowth: number;
+  private readonly onCollect: ((e: IdleMemoryEvent) => void) | undefined;
+  private last: EventLoopUtilization | undefined;
+  /** Committed heap right after the last GC (0 before the first: the start grew it). */
+  private floor = 0;
+
+  constructor(opts: IdleMemoryOptions = {}) {
+    super(opts.windowMs ?? 15_000);
+    this.maxUtilization = opts.maxUtilization ?? 0.02;
+    this.minGrowth = opts.minGrowthBytes ?? 4 * 1024 * 1024;
+    this.onCollect = opts.onCollect;
+  }
+
+  protected started(): void {
+    this.last = performance.eventLoopUtilization();
+  }
+
+  protected check(): void {
     const now = performance.eventLoopUtilization();
     const window = performance.eventLoopUtilization(now, this.last);
     this.last = now;

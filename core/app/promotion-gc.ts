@@ -33,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import type { Logger } from 'pino';
 import { heapGrowthSetByFlag } from './heap-growth.ts';
-import { gcFunction, type Gc } from './idle-memory.ts';
+import { GcTimer } from './idle-memory.ts';
 
 export interface PromotionGcOptions {
   /** Growth of the old generation since the last full GC that makes the next one (default 8 MiB). */
@@ -75,28 +75,25 @@ function oldSpaceUsed(): number {
 }
 
 /** Runs a full GC each time the old generation has grown by a step (see the top of this file). */
-export class PromotionGc {
+export class PromotionGc extends GcTimer {
   private readonly step: number;
   private readonly budget: number;
   private readonly maxLive: number;
-  private readonly intervalMs: number;
   private readonly oldBytes: () => number;
   private readonly growingPercent: () => number;
   /** Started with its own --heap-growing-percent: the factor is not touched. */
   private readonly fixed: boolean;
   private readonly setFlags: (flags: string) => void;
   private readonly onCollect: ((e: PromotionGcEvent) => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private gc: Gc | undefined;
   /** Old generation used after the last full GC (this one's or V8's). */
   private floor = 0;
   private notBefore = 0;
 
   constructor(opts: PromotionGcOptions = {}) {
+    super(opts.intervalMs ?? 250);
     this.step = opts.stepBytes ?? 8 * MiB;
     this.budget = opts.budget ?? 20;
     this.maxLive = opts.maxLiveBytes ?? 96 * MiB;
-    this.intervalMs = opts.intervalMs ?? 250;
     this.oldBytes = opts.oldBytes ?? oldSpaceUsed;
     this.growingPercent = opts.growingPercent ?? (() => 0);
     this.fixed = heapGrowthSetByFlag(opts.execArgv);
@@ -104,22 +101,11 @@ export class PromotionGc {
     this.onCollect = opts.onCollect;
   }
 
-  start(): void {
-    if (this.timer !== undefined) return;
-    this.gc = gcFunction();
-    if (this.gc === undefined) return;
+  protected started(): void {
     this.floor = this.oldBytes();
-    this.timer = setInterval(() => this.check(), this.intervalMs);
-    this.timer.unref();
   }
 
-  stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    return Promise.resolve();
-  }
-
-  private check(): void {
+  protected check(): void {
     const used = this.oldBytes();
     // Less than after the last full GC: V8 ran one of its own since.
     if (used < this.floor) this.floor = used;
