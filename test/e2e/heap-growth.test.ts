@@ -127,23 +127,16 @@ describe('heap growth', () => {
     },
   );
 
-  it(
-    'should run a full GC as the old generation grows by a step, and keep every metric',
-    { timeout: 60_000 },
-    async () => {
-      // Nothing listens yet: 100,000 metrics stay buffered, tens of MB of old generation.
-      const { p, sinkPort } = await startAgent({ bufferLimit: 200_000, rate: 100_000, total: 100_000 });
-      const gc = await waitFor(
-        () => debugLines<{ old_mb_before: number; old_mb_after: number; ms: number }>(p, 'promotion GC')[0],
-        'a "promotion GC" line',
-        30_000,
-        100,
-      );
-      expect(gc.old_mb_before).toBeGreaterThanOrEqual(8);
-      expect(gc.ms).toBeGreaterThan(0);
-      const got = await startSink(sinkPort);
-      await waitFor(() => got.seqs.size >= 100_000, 'all 100,000 metrics at the sink', 40_000, 100);
-      expect(got.seqs.size).toBe(100_000);
-    },
-  );
+  it('should run a full GC as the old generation grows by a step', { timeout: 60_000 }, async () => {
+    // Nothing listens yet: 100,000 metrics stay buffered, tens of MB of old generation.
+    const { p } = await startAgent({ bufferLimit: 200_000, rate: 100_000, total: 100_000 });
+    const gc = await waitFor(
+      () => debugLines<{ old_mb_before: number; old_mb_after: number; ms: number }>(p, 'promotion GC')[0],
+      'a "promotion GC" line',
+      30_000,
+      100,
+    );
+    expect(gc.old_mb_before).toBeGreaterThanOrEqual(8);
+    expect(gc.ms).toBeGreaterThan(0);
+  });
 });
